@@ -1,0 +1,1 @@
+"""The demo county that ``make demo`` sets up: our own seed data, invented towns with valid keys."""

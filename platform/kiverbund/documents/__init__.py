@@ -1,0 +1,1 @@
+"""Documents a town keeps on the platform (contracts, DPIAs, service inputs); lives in the town's schema."""

@@ -1,0 +1,213 @@
+"""Settings of the KI-Verbund platform, read from the environment.
+
+Outside debug mode every value that has no safe default must be set
+(``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL``, ``PLATFORM_DOMAIN``); the
+process refuses to start otherwise. ``KIVERBUND_PROFILE=demo|test`` points the
+URLs at the embedded servers of that profile (see ``kiverbund.stack``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from kiverbund import env
+from kiverbund.stack import REPO_ROOT, get_profile
+
+BASE_DIR = Path(__file__).resolve().parent
+PROFILE = os.environ.get("KIVERBUND_PROFILE", "")
+_profile = get_profile(PROFILE) if PROFILE else None
+
+DEBUG = env.get_bool("DEBUG", default=_profile is not None)
+_required_in_production = not DEBUG
+
+SECRET_KEY = env.get_str("SECRET_KEY", "insecure-development-key-do-not-use", required=_required_in_production)
+PLATFORM_DOMAIN = env.get_str("PLATFORM_DOMAIN", "kiverbund.localhost", required=_required_in_production).lower()
+# Port the product is reached on, for links printed in mails and the console.
+PUBLIC_PORT = env.get_int("PUBLIC_PORT", 8000)
+PUBLIC_SCHEME = env.get_str("PUBLIC_SCHEME", "http")
+
+DATABASE_URL = env.get_str("DATABASE_URL", _profile.database_url if _profile else "", required=_required_in_production)
+REDIS_URL = env.get_str("REDIS_URL", _profile.redis_url if _profile else "", required=_required_in_production)
+if not DATABASE_URL:
+    raise ImproperlyConfigured("Set DATABASE_URL or KIVERBUND_PROFILE=demo to use the embedded PostgreSQL.")
+if not REDIS_URL:
+    raise ImproperlyConfigured("Set REDIS_URL or KIVERBUND_PROFILE=demo to use the embedded Redis.")
+
+ALLOWED_HOSTS = [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "localhost", "127.0.0.1", *env.get_list("EXTRA_ALLOWED_HOSTS")]
+CSRF_TRUSTED_ORIGINS = env.get_list(
+    "CSRF_TRUSTED_ORIGINS",
+    [f"{PUBLIC_SCHEME}://{PLATFORM_DOMAIN}:{PUBLIC_PORT}", f"{PUBLIC_SCHEME}://*.{PLATFORM_DOMAIN}:{PUBLIC_PORT}",
+     f"{PUBLIC_SCHEME}://{PLATFORM_DOMAIN}", f"{PUBLIC_SCHEME}://*.{PLATFORM_DOMAIN}"],
+)
+
+# --- applications -----------------------------------------------------------
+# public schema: towns, users, memberships, audit log, and (later) catalogue and billing
+SHARED_APPS = [
+    # Before django_tenants: our `migrate` (parallel, skips current schemas) replaces its own.
+    "tenants",
+    "django_tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "kiverbund.audit",
+    "kiverbund.portal",
+]
+# one schema per town: everything a town's services store
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "kiverbund.documents",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Town"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+# New town schemas are cloned from this empty, fully migrated schema.
+TENANT_BASE_SCHEMA = "_town_template"
+PUBLIC_SCHEMA_URLCONF = "kiverbund.urls_console"
+ROOT_URLCONF = "kiverbund.urls_town"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+
+MIDDLEWARE = [
+    "kiverbund.portal.health.HealthMiddleware",
+    "tenants.middleware.TownMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tenants.middleware.MembershipMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kiverbund.portal.context_processors.platform",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "kiverbund.wsgi.application"
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        engine="django_tenants.postgresql_backend",
+        conn_max_age=env.get_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Every key carries the current schema: one town never reads another's entries.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "KEY_PREFIX": env.get_str("CACHE_KEY_PREFIX", "kiverbund"),
+    }
+}
+
+# --- files --------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env.get_str("STATIC_ROOT", str(REPO_ROOT / "staticfiles")))
+MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT", str(REPO_ROOT / "media")))
+MEDIA_URL = "/media/"
+# Uploaded files live below MEDIA_ROOT/<schema>/ and are only served through
+# views that check membership; nothing under MEDIA_ROOT is published directly.
+MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+EXPORT_ROOT = Path(env.get_str("EXPORT_ROOT", str(REPO_ROOT / "exports")))
+STORAGES = {
+    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
+# --- i18n: German first -------------------------------------------------------
+LANGUAGE_CODE = "de"
+LANGUAGES = [("de", _("German")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Berlin"
+USE_TZ = True
+
+# --- auth -----------------------------------------------------------------------
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env.get_bool("SESSION_COOKIE_SECURE", PUBLIC_SCHEME == "https")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- API ------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KI-Verbund API",
+    "DESCRIPTION": "Operator and town API of the KI-Verbund platform.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Celery ---------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "town-usage-stats": {
+        "task": "kiverbund.tasks.dispatch_to_active_towns",
+        "schedule": env.get_int("TOWN_STATS_INTERVAL_SECONDS", 3600),
+        "args": ("tenants.collect_town_stats",),
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.get_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Parallel workers for migrations across town schemas.
+MIGRATION_WORKERS = env.get_int("MIGRATION_WORKERS", max(1, (os.cpu_count() or 2)))

@@ -1,0 +1,54 @@
+"""``python -m kiverbund.stack up|down|status [--profile demo|test]``.
+
+Starts or stops the embedded PostgreSQL and Redis of a profile. Keycloak has
+its own manager (``kiverbund.stack.keycloak``).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from . import get_profile
+from .postgres import Postgres
+from .redis import Redis
+
+
+def servers(profile_name: str) -> tuple[Postgres, Redis]:
+    profile = get_profile(profile_name)
+    return (
+        Postgres(profile.run_dir, profile.postgres_port, durable=profile.name != "test"),
+        Redis(profile.run_dir, profile.redis_port),
+    )
+
+
+def up(profile_name: str) -> None:
+    profile = get_profile(profile_name)
+    postgres, redis = servers(profile_name)
+    postgres.start()
+    postgres.ensure_database(profile.database)
+    redis.start()
+
+
+def down(profile_name: str) -> None:
+    for server in servers(profile_name):
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m kiverbund.stack")
+    parser.add_argument("action", choices=["up", "down", "status"])
+    parser.add_argument("--profile", default="demo")
+    args = parser.parse_args()
+    profile = get_profile(args.profile)
+    if args.action == "up":
+        up(args.profile)
+        print(f"DATABASE_URL={profile.database_url}\nREDIS_URL={profile.redis_url}")
+    elif args.action == "down":
+        down(args.profile)
+    else:
+        for server in servers(args.profile):
+            print(f"{type(server).__name__}: {'running' if server.is_running() else 'stopped'} (port {server.port})")
+
+
+if __name__ == "__main__":
+    main()

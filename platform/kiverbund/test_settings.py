@@ -1,0 +1,19 @@
+"""Test settings: the embedded servers of the ``test`` profile unless URLs are set."""
+
+import os
+
+os.environ.setdefault("KIVERBUND_PROFILE", "test")
+
+from kiverbund.settings import *  # noqa: E402,F403
+from kiverbund.stack import RUN_ROOT  # noqa: E402
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = RUN_ROOT / "test" / "media"
+EXPORT_ROOT = RUN_ROOT / "test" / "exports"
+STORAGES = {
+    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CACHES["default"]["KEY_PREFIX"] = "kiverbund-test"  # noqa: F405

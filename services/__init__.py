@@ -1,0 +1,1 @@
+"""One Django app per AI service (chatbot, feedback, roads), each registering a descriptor."""

@@ -1,0 +1,1 @@
+"""Towns (the tenants), their domains and memberships, onboarding and offboarding."""

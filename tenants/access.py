@@ -1,0 +1,40 @@
+"""Who may see what: the one place that answers access questions about towns."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from tenants.models import Membership, Role, Town
+
+
+def is_platform_admin(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.is_staff))
+
+
+def town_roles(user, town: Town) -> set[str]:
+    if not user.is_authenticated or town is None:
+        return set()
+    cache = getattr(user, "_town_roles_cache", None)
+    if cache is None:
+        cache = user._town_roles_cache = {}
+    if town.pk not in cache:
+        cache[town.pk] = set(Membership.objects.filter(user=user, town=town).values_list("role", flat=True))
+    return cache[town.pk]
+
+
+def can_access_town(user, town: Town) -> bool:
+    return is_platform_admin(user) or bool(town_roles(user, town))
+
+
+def has_town_role(user, town: Town, *roles: Role | str) -> bool:
+    return is_platform_admin(user) or bool(town_roles(user, town) & {str(r) for r in roles})
+
+
+def access_town_by_ags(user, ags: str) -> Town:
+    """The town with ``ags`` if ``user`` may operate it; one 404 for missing and forbidden alike."""
+    if not is_platform_admin(user):
+        raise Http404("No such town")
+    try:
+        return Town.objects.get(ags=ags)
+    except Town.DoesNotExist:
+        raise Http404("No such town") from None

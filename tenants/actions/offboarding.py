@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kiverbund.audit.log import log_action
+from tenants.actions.errors import TownError
+from tenants.actions.export import _file_sha256, town_media_dir
+from tenants.models import Domain, Membership, Town, TownExport, TownStatus
+from tenants.schemas import drop_schema
+
+
+def offboard_town(town: Town, *, confirm: bool, actor: Any = None) -> Town:
+    """Erase a town's data for good: drop its schema and files, remove its host and members.
+
+    Refuses unless an export of the town exists and is intact; the town row
+    (status ``offboarded``) and its audit trail stay.
+    """
+    if not confirm:
+        raise TownError("Abmelden löscht alle Daten der Gemeinde; bitte ausdrücklich bestätigen. "
+                        "/ Offboarding erases all of the town's data; confirm it explicitly.")
+    if town.status == TownStatus.OFFBOARDED:
+        return town
+    export = TownExport.objects.filter(town=town).order_by("-created_at").first()
+    if export is None:
+        raise TownError(f"Für {town.name} gibt es noch keinen Datenexport; zuerst exportieren. "
+                        f"/ Export the town's data before offboarding it.")
+    path = Path(export.path)
+    if not path.exists() or _file_sha256(path) != export.sha256:
+        raise TownError(f"Der letzte Export ({path}) fehlt oder ist verändert; bitte neu exportieren. "
+                        f"/ The latest export is missing or altered; export again.")
+    media = town_media_dir(town)
+    with transaction.atomic():
+        town = Town.objects.select_for_update().get(pk=town.pk)
+        drop_schema(town.schema_name)
+        hosts = list(Domain.objects.filter(tenant=town).values_list("domain", flat=True))
+        Domain.objects.filter(tenant=town).delete()
+        members = Membership.objects.filter(town=town).delete()[0]
+        now = timezone.now()
+        Town.objects.filter(pk=town.pk).update(status=TownStatus.OFFBOARDED, offboarded_at=now)
+        town.status, town.offboarded_at = TownStatus.OFFBOARDED, now
+        log_action("tenants.town.offboarded", actor=actor, town=town, export_sha256=export.sha256,
+                   export_path=export.path, hosts=hosts, memberships_removed=members)
+        transaction.on_commit(lambda: shutil.rmtree(media, ignore_errors=True))
+    return town

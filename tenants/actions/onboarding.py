@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from kiverbund.audit.log import log_action
+from tenants.actions.errors import TownError
+from tenants.ags import slugify_town, validate_ags, validate_leitweg_id
+from tenants.models import Domain, Town, TownStatus
+from tenants.schemas import clone_template, ensure_template_schema
+
+
+def default_population_date(today: dt.date | None = None) -> dt.date:
+    """Official population figures refer to 31 December; the latest published is last year's."""
+    today = today or dt.date.today()
+    return dt.date(today.year - 1, 12, 31)
+
+
+@dataclass
+class TownData:
+    ags: str
+    name: str
+    population: int
+    population_date: dt.date | None = None
+    kreis: str | None = None
+    kreis_name: str = ""
+    land: str | None = None
+    leitweg_id: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+    slug: str | None = None
+
+    def cleaned(self) -> TownData:
+        """Validated copy; raises TownError with every problem found."""
+        problems: list[str] = []
+        name = (self.name or "").strip()
+        if not name:
+            problems.append("Der Name fehlt. / The name is missing.")
+        ags = self.ags
+        try:
+            ags = validate_ags(self.ags, kreis=self.kreis, land=self.land)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+        try:
+            population = int(self.population)
+            if population < 0:
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"Die Einwohnerzahl muss eine ganze Zahl ≥ 0 sein, nicht „{self.population}“. "
+                            f"/ The population must be a whole number ≥ 0.")
+            population = 0
+        leitweg_id = (self.leitweg_id or "").strip()
+        if leitweg_id:
+            try:
+                leitweg_id = validate_leitweg_id(leitweg_id)
+            except ValidationError as exc:
+                problems.extend(exc.messages)
+        slug = slugify_town(self.slug or name) if (self.slug or name) else ""
+        if name and not slug:
+            problems.append(f"Aus „{name}“ lässt sich kein Hostname bilden. / No host name can be made from it.")
+        if problems:
+            raise TownError(" ".join(problems))
+        return TownData(
+            ags=ags, name=name, population=population,
+            population_date=self.population_date or default_population_date(),
+            kreis=ags[:5], kreis_name=(self.kreis_name or "").strip(), land=ags[:2], leitweg_id=leitweg_id,
+            contact_name=(self.contact_name or "").strip(), contact_email=(self.contact_email or "").strip(),
+            contact_phone=(self.contact_phone or "").strip(), slug=slug,
+        )
+
+
+def onboard_town(data: TownData, *, actor: Any = None, activate: bool = False) -> tuple[Town, bool]:
+    """Create a town: its row, its host, its schema (cloned from the template) and an audit entry.
+
+    Idempotent per AGS: onboarding an AGS again returns the existing town and
+    ``created=False``. Runs in one transaction (nested in the caller's, so an
+    import of many towns is all or nothing).
+    """
+    clean = data.cleaned()
+    existing = Town.objects.filter(ags=clean.ags).first()
+    if existing is not None:
+        return _existing(existing, clean), False
+    other = Town.objects.filter(slug=clean.slug).first()
+    if other is not None:
+        raise TownError(
+            f"Der Hostname „{clean.slug}“ gehört schon {other.name} (AGS {other.ags}); bitte einen anderen wählen. "
+            f"/ The host name is taken; choose another slug."
+        )
+    ensure_template_schema()
+    try:
+        with transaction.atomic():
+            town = Town.objects.create(
+                schema_name=Town.schema_name_for(clean.ags), name=clean.name, slug=clean.slug, ags=clean.ags,
+                land=clean.land, kreis=clean.kreis, kreis_name=clean.kreis_name, population=clean.population,
+                population_date=clean.population_date, leitweg_id=clean.leitweg_id,
+                contact_name=clean.contact_name, contact_email=clean.contact_email,
+                contact_phone=clean.contact_phone,
+                status=TownStatus.ACTIVE if activate else TownStatus.ONBOARDING,
+            )
+            Domain.objects.create(domain=town.host, tenant=town, is_primary=True)
+            clone_template(town.schema_name)
+            log_action("tenants.town.onboarded", actor=actor, town=town, ags=town.ags, name=town.name,
+                       host=town.host, population=town.population, status=town.status)
+    except IntegrityError:
+        # Someone onboarded the same AGS at the same moment: theirs stands.
+        existing = Town.objects.filter(ags=clean.ags).first()
+        if existing is None:
+            raise
+        return _existing(existing, clean), False
+    return town, True
+
+
+def _existing(town: Town, clean: TownData) -> Town:
+    if town.status == TownStatus.OFFBOARDED:
+        raise TownError(
+            f"Die Gemeinde mit AGS {town.ags} ({town.name}) wurde am {town.offboarded_at:%d.%m.%Y} abgemeldet. "
+            f"/ This town was offboarded."
+        )
+    if town.name != clean.name:
+        raise TownError(
+            f"Der AGS {town.ags} gehört bereits zu {town.name}, nicht zu {clean.name}. "
+            f"/ AGS {town.ags} already belongs to {town.name}."
+        )
+    return town

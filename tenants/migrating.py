@@ -1,0 +1,134 @@
+"""Migrations across hundreds of town schemas.
+
+Per-schema state is read in one round trip (``pending_by_schema``); schemas
+with nothing to apply are skipped, the rest are migrated by a pool of worker
+processes. Each schema records its own applied migrations, so a run that
+failed part-way resumes where it stopped: finished schemas have nothing
+pending and are skipped the next time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, connections
+
+from tenants.models import Town, TownStatus
+from tenants.schemas import TEMPLATE_SCHEMA, ensure_template_schema, pending_by_schema
+
+PUBLIC = "public"
+
+
+def town_schemas() -> list[str]:
+    """The schemas migrations keep current: the template and every town not offboarded."""
+    towns = Town.objects.exclude(status=TownStatus.OFFBOARDED).order_by("schema_name")
+    return [TEMPLATE_SCHEMA, *towns.values_list("schema_name", flat=True)]
+
+
+def migration_status() -> list[tuple[str, int]]:
+    """(schema, number of pending migrations) for public, the template and each town."""
+    schemas = [PUBLIC, *town_schemas()]
+    pending = pending_by_schema(schemas)
+    return [(schema, pending[schema]) for schema in schemas]
+
+
+def migrate_schema_in_process(schema: str, verbosity: int = 0) -> str:
+    """Apply pending migrations to one schema on the current connection; returns the log."""
+    from django_tenants.migration_executors.base import run_migrations
+
+    out = io.StringIO()
+    options = {**_migrate_defaults(), "verbosity": verbosity, "interactive": False, "skip_checks": True}
+    previous = connection.schema_name
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            run_migrations(args=[], options=options, executor_codename="kiverbund", schema_name=schema)
+    finally:
+        connection.set_schema(previous) if previous != PUBLIC else connection.set_schema_to_public()
+    return out.getvalue()
+
+
+@functools.cache
+def _migrate_defaults() -> dict:
+    """Every option of Django's migrate command at its default, as ``call_command`` would pass them."""
+    from django_tenants.utils import get_tenant_base_migrate_command_class
+
+    command = get_tenant_base_migrate_command_class()()
+    parser = command.create_parser("manage.py", "migrate")
+    return vars(parser.parse_args([]))
+
+
+def _worker_migrate(schema: str, verbosity: int) -> tuple[str, float, str | None]:
+    started = time.perf_counter()
+    try:
+        migrate_schema_in_process(schema, verbosity)
+    except Exception as exc:  # reported per schema; the run goes on with the others
+        return schema, time.perf_counter() - started, f"{type(exc).__name__}: {exc}"
+    finally:
+        connections.close_all()
+    return schema, time.perf_counter() - started, None
+
+
+@dataclass
+class MigrationReport:
+    checked: int = 0
+    skipped: int = 0
+    migrated: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def migrate_all(*, workers: int | None = None, verbosity: int = 1, include_public: bool = True,
+                write=print) -> MigrationReport:
+    started = time.perf_counter()
+    report = MigrationReport()
+    if include_public:
+        if pending_by_schema([PUBLIC])[PUBLIC]:
+            write("public: applying migrations")
+            log = migrate_schema_in_process(PUBLIC, verbosity)
+            if verbosity > 1:
+                write(log)
+            report.migrated.append(PUBLIC)
+        report.checked += 1
+    ensure_template_schema()
+
+    schemas = town_schemas()
+    pending = pending_by_schema(schemas)
+    todo = [schema for schema in schemas if pending[schema]]
+    report.checked += len(schemas)
+    report.skipped = report.checked - len(todo) - len(report.migrated)
+    workers = max(1, min(workers or settings.MIGRATION_WORKERS, len(todo) or 1))
+    if todo:
+        write(f"{len(todo)} of {len(schemas)} town schemas have pending migrations; {workers} worker(s)")
+    if len(todo) == 1 or workers == 1:
+        for schema in todo:
+            _collect(report, _worker_migrate(schema, verbosity), write)
+    elif todo:
+        # Forked workers inherit the loaded app registry; they must not share our connection.
+        connections.close_all()
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_worker_migrate, schema, verbosity) for schema in todo]
+            for future in as_completed(futures):
+                _collect(report, future.result(), write)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _collect(report: MigrationReport, result: tuple[str, float, str | None], write) -> None:
+    schema, seconds, error = result
+    if error:
+        report.failed[schema] = error
+        write(f"{schema}: FAILED after {seconds:.2f} s: {error}")
+    else:
+        report.migrated.append(schema)
+        write(f"{schema}: migrated in {seconds:.2f} s")

@@ -1,0 +1,19 @@
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+
+from kiverbund.documents.models import Document
+from kiverbund.tasks import town_task
+from tenants.models import Town
+
+
+@town_task(name="tenants.collect_town_stats")
+def collect_town_stats() -> dict:
+    """Record how many documents and bytes of files the current town stores (for the console)."""
+    totals = Document.objects.aggregate(size=Sum("size_bytes"))
+    count = Document.objects.count()
+    size = totals["size"] or 0
+    Town.objects.filter(schema_name=connection.schema_name).update(
+        document_count=count, storage_bytes=size, stats_updated_at=timezone.now()
+    )
+    return {"schema": connection.schema_name, "documents": count, "bytes": size}
