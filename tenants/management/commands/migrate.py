@@ -20,7 +20,7 @@ class Command(MigrateSchemasCommand):
     def handle(self, *args, **options):
         targeted = any(options.get(key) for key in (
             "schema_name", "app_label", "migration_name", "fake", "fake_initial", "plan", "prune",
-            "check_unapplied", "run_syncdb",
+            "check_unapplied",
         ))
         if targeted or options.get("shared"):
             return super().handle(*args, **options)

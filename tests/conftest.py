@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tenants.actions import TownData, onboard_town
+from tenants.models import Membership, Role, Town
+
+_ags_numbers = itertools.count(100)
+
+
+@pytest.fixture
+def make_town(db):
+    """Onboard a real town (schema cloned from the template) inside the test's transaction."""
+
+    def make(name: str | None = None, *, ags: str | None = None, population: int = 10_000, activate: bool = True,
+             **extra) -> Town:
+        number = next(_ags_numbers)
+        ags = ags or f"09998{number:03d}"
+        town, _created = onboard_town(
+            TownData(ags=ags, name=name or f"Teststadt {number}", population=population, **extra),
+            actor="pytest", activate=activate,
+        )
+        return town
+
+    return make
+
+
+@pytest.fixture
+def town_a(make_town):
+    return make_town("Amtsdorf")
+
+
+@pytest.fixture
+def town_b(make_town):
+    return make_town("Burgheim")
+
+
+@pytest.fixture
+def operator(django_user_model):
+    return django_user_model.objects.create_user("kreis-it", password="operator-password-1", is_staff=True)
+
+
+@pytest.fixture
+def member_factory(django_user_model):
+    def make(town: Town, role: Role = Role.TOWN_STAFF, username: str | None = None):
+        user = django_user_model.objects.create_user(username or f"{role}-{town.slug}", password="member-password-1")
+        Membership.objects.create(user=user, town=town, role=role)
+        return user
+
+    return make
+
+
+def host_client(host: str, user=None) -> Client:
+    client = Client(HTTP_HOST=host)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def console_host(settings):
+    return settings.PLATFORM_DOMAIN
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test():
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _media_per_test(settings, tmp_path):
+    """Uploaded files of one test never meet another's (the database is rolled back, files are not)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # django-tenants' storage caches its root until this setting changes (not MEDIA_ROOT).
+    settings.MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+    settings.EXPORT_ROOT = tmp_path / "exports"

@@ -1,0 +1,99 @@
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django_tenants.utils import schema_context, schema_exists
+
+from kiverbund.audit.models import AuditEntry
+from kiverbund.documents.models import Document
+from tenants.actions import TownData, TownError, onboard_town
+from tenants.models import Domain, Town, TownStatus
+from tenants.schemas import applied_migrations, expected_migrations
+
+
+def _tables(schema):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [schema])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_onboard_town_command_creates_schema_host_and_audit(db, capsys):
+    call_command("onboard_town", ags="09574138", name="Lauf a.d.Pegnitz", population="26434", kreis="09574",
+                 leitweg_id="04011000-1234512345-06")
+    town = Town.objects.get(ags="09574138")
+    assert town.slug == "lauf-a-d-pegnitz"
+    assert town.schema_name == "town_09574138"
+    assert (town.land, town.kreis, town.status) == ("09", "09574", TownStatus.ONBOARDING)
+    assert Domain.objects.get(tenant=town).domain == "lauf-a-d-pegnitz.kiverbund.localhost"
+    assert schema_exists("town_09574138")
+    assert "documents_document" in _tables("town_09574138")
+    assert applied_migrations("town_09574138") == set(expected_migrations())
+    entry = AuditEntry.objects.get(action="tenants.town.onboarded")
+    assert entry.town == town and entry.actor == "cli:onboard_town" and entry.details["ags"] == "09574138"
+    assert "http://lauf-a-d-pegnitz.kiverbund.localhost:8000/" in capsys.readouterr().out
+
+
+def test_cloned_schema_is_usable_and_empty(make_town):
+    town = make_town("Sequenzhausen")
+    with schema_context(town.schema_name):
+        assert Document.objects.count() == 0
+        first = Document.objects.create(title="a", file=ContentFile(b"a", name="a.txt"))
+        second = Document.objects.create(title="b", file=ContentFile(b"b", name="b.txt"))
+    assert second.pk == first.pk + 1
+
+
+def test_onboarding_is_idempotent_per_ags(db):
+    data = TownData(ags="09999201", name="Doppelhausen", population=5000)
+    town, created = onboard_town(data)
+    again, created_again = onboard_town(data)
+    assert created and not created_again and again.pk == town.pk
+    assert Town.objects.filter(ags="09999201").count() == 1
+    assert AuditEntry.objects.filter(action="tenants.town.onboarded", town=town).count() == 1
+    call_command("onboard_town", ags="09999201", name="Doppelhausen", population="5000")
+    assert Town.objects.filter(ags="09999201").count() == 1
+
+
+def test_duplicate_ags_with_other_name_is_refused(db):
+    onboard_town(TownData(ags="09999202", name="Erststadt", population=5000))
+    with pytest.raises(CommandError, match="gehört bereits zu Erststadt"):
+        call_command("onboard_town", ags="09999202", name="Zweitstadt", population="100")
+    assert not Town.objects.filter(name="Zweitstadt").exists()
+
+
+@pytest.mark.parametrize("ags, message", [
+    ("0999920", "8 digits"),
+    ("17999203", "Land 17"),
+    ("09999abc", "8 digits"),
+])
+def test_bad_ags_gives_clear_error_and_writes_nothing(db, ags, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("onboard_town", ags=ags, name="Fehlstadt", population="100")
+    assert not Town.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_ags_outside_named_kreis_is_refused(db):
+    with pytest.raises(CommandError, match="does not belong to Kreis 09573"):
+        call_command("onboard_town", ags="09574138", name="Lauf", population="100", kreis="09573")
+
+
+def test_taken_host_name_is_refused(db):
+    onboard_town(TownData(ags="09999204", name="Neustadt", population=1000))
+    with pytest.raises(TownError, match="Hostname „neustadt“"):
+        onboard_town(TownData(ags="09998204", name="Neustadt", population=1000))
+    town, _ = onboard_town(TownData(ags="09998204", name="Neustadt", population=1000, slug="neustadt-sued"))
+    assert town.host.startswith("neustadt-sued.")
+
+
+def test_failed_clone_leaves_nothing(db, monkeypatch):
+    import tenants.actions.onboarding as onboarding
+
+    def broken_clone(schema_name):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(onboarding, "clone_template", broken_clone)
+    with pytest.raises(RuntimeError):
+        onboard_town(TownData(ags="09999205", name="Halbstadt", population=1000))
+    assert not Town.objects.filter(ags="09999205").exists()
+    assert not Domain.objects.exists()
+    assert not schema_exists("town_09999205")
