@@ -79,3 +79,40 @@ def _media_per_test(settings, tmp_path):
     # django-tenants' storage caches its root until this setting changes (not MEDIA_ROOT).
     settings.MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
     settings.EXPORT_ROOT = tmp_path / "exports"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One real worker process for the session; tasks are routed to its own queue."""
+    import os
+
+    from kiverbund.celery import app
+
+    from .worker import Worker
+
+    queue = f"kiverbund-test-{os.getpid()}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    worker = Worker(queue, tmp_path_factory.mktemp("worker") / "worker.log")
+    with django_db_blocker.unblock():
+        worker.start()
+    yield worker
+    worker.stop()
+    app.conf.task_default_queue = previous
+
+
+@pytest.fixture
+def committed_town(transactional_db):
+    """Towns whose rows and schemas are committed (for worker processes); schemas dropped afterwards."""
+    from tenants.schemas import drop_schema
+
+    made: list[Town] = []
+
+    def make(name: str, ags: str, *, activate: bool = True) -> Town:
+        town, _ = onboard_town(TownData(ags=ags, name=name, population=1000), actor="pytest", activate=activate)
+        made.append(town)
+        return town
+
+    yield make
+    for town in made:
+        drop_schema(town.schema_name)

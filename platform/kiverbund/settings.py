@@ -185,6 +185,8 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ---------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
+# Separate deployments (or test runs) sharing one Redis keep their work apart by queue name.
+CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -54,3 +54,13 @@ def dispatch_to_active_towns(task_name: str) -> int:
         with schema_context(schema):
             app.send_task(task_name)
     return len(schemas)
+
+
+@shared_task(name="kiverbund.tasks.worker_info")
+def worker_info() -> dict:
+    """What a worker runs on; for operators checking a deployment (``celery call``)."""
+    import platform
+    import sys
+
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "platform_module": platform.__file__,
+            "schema": connection.schema_name}

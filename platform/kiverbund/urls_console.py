@@ -30,5 +30,5 @@ urlpatterns = [
     ], "portal"))),
     path("i18n/setlang/", town_public(set_language), name="set_language"),
     path("api/v1/", include(router.urls)),
-    path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="kiverbund.urls_console"), name="schema"),
 ]

@@ -1,0 +1,86 @@
+"""The operator console at PLATFORM_DOMAIN, driven through HTTP like a browser would."""
+
+import pytest
+from django_tenants.utils import schema_exists
+
+from kiverbund.audit.models import AuditEntry
+from tenants.models import Town, TownExport, TownStatus
+
+from .conftest import host_client
+
+
+@pytest.fixture
+def console(operator, console_host):
+    return host_client(console_host, operator)
+
+
+def test_console_needs_an_operator(db, console_host, django_user_model):
+    anonymous = host_client(console_host)
+    response = anonymous.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    clerk = django_user_model.objects.create_user("clerk", password="x" * 12)
+    assert host_client(console_host, clerk).get("/").status_code == 302
+
+
+def test_operator_logs_in_with_password(db, operator, console_host):
+    client = host_client(console_host)
+    page = client.get("/accounts/login/")
+    assert page.status_code == 200 and "Anmelden" in page.content.decode()
+    response = client.post("/accounts/login/", {"username": "kreis-it", "password": "operator-password-1"})
+    assert response.status_code == 302
+    assert "Mitgliedsgemeinden" in client.get("/").content.decode()
+
+
+def test_onboarding_form_creates_a_town(console):
+    response = console.post("/", {
+        "name": "Formdorf", "ags": "09999501", "population": "7300", "population_date": "2024-12-31",
+        "kreis": "09999", "kreis_name": "Landkreis Musterland", "activate": "on",
+    })
+    assert response.status_code == 302 and response["Location"] == "/towns/09999501/"
+    town = Town.objects.get(ags="09999501")
+    assert town.status == TownStatus.ACTIVE and schema_exists(town.schema_name)
+    assert AuditEntry.objects.get(action="tenants.town.onboarded", town=town).actor == "kreis-it"
+    detail = console.get(response["Location"]).content.decode()
+    assert "Formdorf" in detail and "formdorf.kiverbund.localhost" in detail
+    assert "Formdorf" in console.get("/").content.decode()
+
+
+def test_onboarding_form_shows_errors_and_writes_nothing(console):
+    response = console.post("/", {"name": "Irrdorf", "ags": "17999502", "population": "10",
+                                  "population_date": "2024-12-31"})
+    assert response.status_code == 400
+    assert "Land 17" in response.content.decode()
+    assert not Town.objects.exists()
+
+
+def test_status_export_and_offboard_from_the_console(console, town_a):
+    assert console.post(f"/towns/{town_a.ags}/status/", {"status": "suspended"}).status_code == 302
+    assert Town.objects.get(pk=town_a.pk).status == TownStatus.SUSPENDED
+    # Offboarding without an export is refused with a message.
+    response = console.post(f"/towns/{town_a.ags}/offboard/", {"confirm_ags": town_a.ags}, follow=True)
+    assert "exportieren" in response.content.decode()
+    assert schema_exists(town_a.schema_name)
+    console.post(f"/towns/{town_a.ags}/export/")
+    export = TownExport.objects.get(town=town_a)
+    download = console.get(f"/towns/{town_a.ags}/exports/{export.pk}/")
+    assert download.status_code == 200 and download["Content-Type"] == "application/zip"
+    assert b"".join(download.streaming_content)[:2] == b"PK"
+    # A wrong confirmation does nothing.
+    console.post(f"/towns/{town_a.ags}/offboard/", {"confirm_ags": "00000000"})
+    assert schema_exists(town_a.schema_name)
+    console.post(f"/towns/{town_a.ags}/offboard/", {"confirm_ags": town_a.ags})
+    assert Town.objects.get(pk=town_a.pk).status == TownStatus.OFFBOARDED
+    assert not schema_exists(town_a.schema_name)
+    audit = console.get("/audit/?action=tenants.town").content.decode()
+    assert "tenants.town.offboarded" in audit and "tenants.town.suspended" in audit
+
+
+def test_console_is_english_on_request(console):
+    page = console.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Member towns" in page and 'lang="en"' in page
+    german = console.get("/").content.decode()
+    assert "Mitgliedsgemeinden" in german and 'lang="de"' in german
+
+
+def test_unknown_town_in_console_is_404(console):
+    assert console.get("/towns/09999999/").status_code == 404

@@ -1,0 +1,60 @@
+"""Migrations across town schemas: status per schema, skip what is current, parallel, resume after failure."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from tenants.migrating import migrate_all, migration_status
+from tenants.schemas import expected_migrations
+
+
+def _forget_documents_migration(schema: str, *, drop_table: bool) -> None:
+    with connection.cursor() as cursor:
+        if drop_table:
+            cursor.execute(f'DROP TABLE "{schema}".documents_document')
+        cursor.execute(f"DELETE FROM \"{schema}\".django_migrations WHERE app = 'documents'")
+
+
+def test_status_lists_every_schema(town_a, town_b, capsys):
+    status = dict(migration_status())
+    assert status == {"public": 0, "_town_template": 0, town_a.schema_name: 0, town_b.schema_name: 0}
+    _forget_documents_migration(town_b.schema_name, drop_table=False)
+    call_command("migration_status", verbose_pending=True)
+    out = capsys.readouterr().out
+    assert f"{town_b.schema_name}" in out and "[ ] documents.0001_initial" in out
+    assert "1 with pending migrations" in out
+    with pytest.raises(CommandError, match="1 schema"):
+        call_command("migration_status", check=True)
+
+
+def test_offboarded_towns_are_not_migrated(town_a, town_b, tmp_path):
+    call_command("export_town", ags=town_a.ags, out=tmp_path / "a.zip")
+    call_command("offboard_town", ags=town_a.ags, confirm=True)
+    assert town_a.schema_name not in dict(migration_status())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_skips_current_schemas_and_resumes_after_a_failure(committed_town, capsys):
+    towns = [committed_town(f"Migrationsdorf {i}", f"0999980{i}") for i in range(4)]
+    report = migrate_all(workers=2, write=lambda _m: None)
+    assert report.ok and report.migrated == [] and report.skipped == report.checked == 6
+
+    # Two towns lack a migration: one can apply it, one fails (its table is still there).
+    ok_town, broken_town = towns[1], towns[2]
+    _forget_documents_migration(ok_town.schema_name, drop_table=True)
+    _forget_documents_migration(broken_town.schema_name, drop_table=False)
+    with pytest.raises(CommandError, match=broken_town.schema_name):
+        call_command("migrate", workers=2)
+    out = capsys.readouterr().out
+    assert f"{ok_town.schema_name}: migrated" in out
+    assert f"{broken_town.schema_name}: FAILED" in out and "already exists" in out
+    status = dict(migration_status())
+    assert status[ok_town.schema_name] == 0 and status[broken_town.schema_name] > 0
+
+    # Mend the broken schema and run again: only it is migrated.
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP TABLE "{broken_town.schema_name}".documents_document')
+    report = migrate_all(workers=2, write=lambda _m: None)
+    assert report.ok and report.migrated == [broken_town.schema_name]
+    assert all(pending == 0 for pending in dict(migration_status()).values())
+    assert len(expected_migrations()) > 10
