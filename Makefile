@@ -1,0 +1,44 @@
+# One entry per task. `make demo` and `make test` install what they need first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+
+.PHONY: install messages browser demo test check bench clean-run
+
+install: $(STAMP) messages
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+# Compiled message catalogues are build output; msgfmt comes from Debian's gettext.
+messages: $(STAMP)
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
+	@if [ -d platform/kiverbund/locale ]; then KIVERBUND_PROFILE=test $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
+
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+demo: install
+	$(PY) -m kiverbund.demo
+
+test: install browser
+	@set -o pipefail; status=0; \
+	$(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	$(PY) -m kiverbund.stack down --profile test; \
+	exit $$status
+
+check: install
+	$(PY) -m ruff check .
+	KIVERBUND_PROFILE=test $(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	$(PY) bench/onboarding.py
+
+clean-run:
+	$(PY) -m kiverbund.stack down --profile test; $(PY) -m kiverbund.stack down --profile demo; rm -rf .run

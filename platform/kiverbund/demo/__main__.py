@@ -1,0 +1,134 @@
+"""``python -m kiverbund.demo``: the whole product on embedded servers, with a demo county.
+
+Starts PostgreSQL and Redis (profile ``demo``), migrates, seeds the demo county,
+starts the web server, a Celery worker and beat, prints where to log in and
+writes ``.demo/demo.json``. Ctrl-C stops everything. Safe to run again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kiverbund.stack import REPO_ROOT, get_profile
+from kiverbund.stack.__main__ import down, up
+from kiverbund.stack.processes import port_open, wait_until
+
+DEMO_DIR = REPO_ROOT / ".demo"
+STATE = DEMO_DIR / "demo.json"
+PORT = int(os.environ.get("PUBLIC_PORT", "8000"))
+DOMAIN = os.environ.get("PLATFORM_DOMAIN", "kiverbund.localhost")
+
+
+def _secret(name: str, make) -> str:
+    path = DEMO_DIR / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def demo_environment() -> dict[str, str]:
+    DEMO_DIR.mkdir(exist_ok=True)
+    profile = get_profile("demo")
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kiverbund.settings",
+        "KIVERBUND_PROFILE": "demo",
+        "DEBUG": "false",
+        "SECRET_KEY": _secret("secret_key", lambda: secrets.token_urlsafe(50)),
+        "PLATFORM_DOMAIN": DOMAIN,
+        "PUBLIC_PORT": str(PORT),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", profile.database_url),
+        "REDIS_URL": os.environ.get("REDIS_URL", profile.redis_url),
+        "MEDIA_ROOT": str(profile.run_dir / "media"),
+        "EXPORT_ROOT": str(profile.run_dir / "exports"),
+        "CELERY_QUEUE": "kiverbund-demo",
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=REPO_ROOT, env=env, check=True)
+
+
+def main() -> None:
+    if port_open(PORT):
+        raise SystemExit(f"Port {PORT} is in use: is the demo already running? Set PUBLIC_PORT to use another port.")
+    print("Starting PostgreSQL and Redis …", flush=True)
+    up("demo")
+    env = demo_environment()
+    manage(env, "migrate", "-v", "0")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    manage(env, "demo_seed", "--state", str(STATE))
+    profile = get_profile("demo")
+    logs = profile.run_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    commands = {
+        "web": [sys.executable, "-m", "gunicorn", "kiverbund.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", "2",
+                "--threads", "4", "--access-logfile", "-"],
+        "worker": [sys.executable, "-m", "celery", "-A", "kiverbund", "worker", "-Q", "kiverbund-demo",
+                   "--concurrency", "2", "--loglevel", "INFO"],
+        "beat": [sys.executable, "-m", "celery", "-A", "kiverbund", "beat", "--loglevel", "INFO",
+                 "--schedule", str(profile.run_dir / "celerybeat-schedule")],
+    }
+    processes: dict[str, subprocess.Popen] = {}
+    for name, command in commands.items():
+        processes[name] = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=(logs / f"{name}.log").open("a"),
+                                           stderr=subprocess.STDOUT, start_new_session=True)
+    stopping = False
+
+    def stop(*_args) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        print("\nStopping …", flush=True)
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if not os.environ.get("DEMO_KEEP_SERVERS"):
+            down("demo")
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    wait_until(lambda: port_open(PORT), 60, "web server", logs / "web.log")
+    state = json.loads(STATE.read_text())
+    print(banner(state, logs), flush=True)
+    while True:
+        for name, process in processes.items():
+            if process.poll() is not None and not stopping:
+                print(f"{name} exited with {process.returncode}; see {logs / (name + '.log')}", flush=True)
+                stop()
+        time.sleep(1)
+
+
+def banner(state: dict, logs: Path) -> str:
+    admin = state["admin"]
+    lines = [
+        "",
+        "KI-Verbund läuft / is running",
+        f"  Betreiberkonsole / operator console: {state['console_url']}",
+        f"  Anmeldung / login: {admin['username']} / {admin['password']}",
+        "  Gemeinden / towns:",
+        *[f"    {town['name']:<24} {town['url']}" for town in state["towns"]],
+        f"  Status: {state['console_url']}readyz   Logs: {logs}",
+        f"  Alles steht in / everything is in {STATE}",
+        "  Beenden mit Strg-C / stop with Ctrl-C",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

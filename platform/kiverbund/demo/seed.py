@@ -1,0 +1,52 @@
+"""Seed the demo county: towns from ``towns.csv``, an operator account, and the state file."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from tenants.importers import import_rows, read_csv
+from tenants.models import Town, TownStatus
+
+TOWNS_CSV = Path(__file__).with_name("towns.csv")
+ADMIN_USERNAME = "kreis-admin"
+
+
+def seed(state_path: Path) -> dict:
+    previous = json.loads(state_path.read_text()) if state_path.exists() else {}
+    rows, errors = read_csv(TOWNS_CSV)
+    result = import_rows(rows, errors, actor="demo", activate=True)
+    if not result.ok:
+        raise RuntimeError("; ".join(message for _line, message in result.errors))
+
+    password = previous.get("admin", {}).get("password") or secrets.token_urlsafe(12)
+    User = get_user_model()
+    admin, _ = User.objects.get_or_create(username=ADMIN_USERNAME, defaults={"email": "it@kreis.example"})
+    admin.is_staff = admin.is_superuser = True
+    admin.set_password(password)
+    admin.save()
+
+    port = "" if settings.PUBLIC_PORT in (80, 443) else f":{settings.PUBLIC_PORT}"
+    ags_in_seed = {row.data.ags for row in rows}
+    towns = Town.objects.filter(ags__in=ags_in_seed).exclude(status=TownStatus.OFFBOARDED).order_by("name")
+    state = {
+        "created_at": previous.get("created_at") or timezone.now().isoformat(),
+        "platform_domain": settings.PLATFORM_DOMAIN,
+        "console_url": f"{settings.PUBLIC_SCHEME}://{settings.PLATFORM_DOMAIN}{port}/",
+        "admin": {"username": ADMIN_USERNAME, "password": password, "role": "platform_admin (break-glass superuser)"},
+        "kreis": {"key": "09999", "name": "Landkreis Musterland"},
+        "towns": [
+            {"name": t.name, "ags": t.ags, "slug": t.slug, "host": t.host, "url": t.url, "status": t.status,
+             "population": t.population, "services": []}
+            for t in towns
+        ],
+    }
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    state_path.write_text(json.dumps(state, ensure_ascii=False, indent=2))
+    state_path.chmod(0o600)
+    return state

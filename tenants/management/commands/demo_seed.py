@@ -1,0 +1,16 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from kiverbund.demo.seed import seed
+
+
+class Command(BaseCommand):
+    help = "Create the demo county (idempotent) and write the demo state file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--state", type=Path, required=True, help="where to write demo.json")
+
+    def handle(self, *args, **options):
+        state = seed(options["state"])
+        self.stdout.write(f"Demo county: {len(state['towns'])} towns; state in {options['state']}")
