@@ -126,3 +126,6 @@ class TownExport(models.Model):
     class Meta:
         ordering = ["-created_at"]
         get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"{self.town.name} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,7 +1,5 @@
 import json
 
-import pytest
-
 from kiverbund.celery import app as celery_app
 from tenants.actions import suspend_town
 

@@ -1,11 +1,10 @@
 """`import platform` must give the standard library module wherever the code runs."""
 
+import platform
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
-
-import platform
 
 REPO = Path(__file__).resolve().parents[1]
 STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()

@@ -5,9 +5,9 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from tenants.middleware import town_public
 from kiverbund.portal.views import auth, console
 from tenants.api import TownViewSet
+from tenants.middleware import town_public
 
 router = DefaultRouter()
 router.register("towns", TownViewSet, basename="town")

@@ -3,8 +3,8 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from tenants.middleware import town_public
 from kiverbund.portal.views import auth, town
+from tenants.middleware import town_public
 
 urlpatterns = [
     path("", include(([

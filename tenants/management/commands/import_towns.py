@@ -13,7 +13,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         source = parser.add_mutually_exclusive_group(required=True)
         source.add_argument("--gv100ad", type=Path, help="GV100AD fixed-width file (UTF-8)")
-        source.add_argument("--csv", type=Path, help=f"CSV file with a header row (see docs/operators.md)")
+        source.add_argument("--csv", type=Path, help="CSV file with a header row (see docs/operators.md)")
         parser.add_argument("--kreis", help="with --gv100ad: import the towns of this 5-digit Kreis key")
         parser.add_argument("--activate", action="store_true", help="set the imported towns active")
 
