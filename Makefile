@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: install messages browser demo test check bench clean-run
+.PHONY: install messages browser maven demo test check bench clean-run
 
 install: $(STAMP) messages
 
@@ -24,13 +24,18 @@ messages: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-demo: install
+# Keycloak's server distribution is fetched from Maven Central with Maven.
+maven:
+	@command -v mvn >/dev/null || (apt-get update -qq && apt-get install -y -qq maven >/dev/null)
+
+demo: install maven
 	$(PY) -m kiverbund.demo
 
-test: install browser
+test: install browser maven
 	@set -o pipefail; status=0; \
 	$(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	$(PY) -m kiverbund.stack down --profile test; \
+	$(PY) -m kiverbund.stack.keycloak stop --profile test; \
 	exit $$status
 
 check: install

@@ -38,6 +38,7 @@ from kiverbund.sso.bootstrap import (
     create_town_service_account,
     delete_organization,
     ensure_organization,
+    ensure_portal_redirect_uris,
     ensure_user,
     find_organization,
     invite_to_organization,
@@ -176,11 +177,19 @@ def _login_with_pkce(server: Keycloak, username: str, password: str) -> dict:
     # plain HTTP (a "potentially trustworthy" origin), requests' cookie jar does not.
     for cookie in session.cookies:
         cookie.secure = False
-    action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', page.text)
-    assert action, page.text[:2000]
-    answer = session.post(html.unescape(action[1]), data={"username": username, "password": password},
-                          allow_redirects=False, timeout=30)
-    assert answer.status_code == 302, answer.text[:2000]
+    # With organizations enabled Keycloak asks for the username first and the
+    # password on a second page.
+    answer = page
+    for _step in range(3):
+        action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', answer.text)
+        assert action, answer.text[:3000]
+        fields = {"username": username} if 'name="username"' in answer.text else {}
+        if 'name="password"' in answer.text:
+            fields["password"] = password
+        answer = session.post(html.unescape(action[1]), data=fields, allow_redirects=False, timeout=30)
+        if answer.status_code != 200:
+            break
+    assert answer.status_code == 302, answer.text[:3000]
     location = urlparse(answer.headers["Location"])
     assert location.geturl().startswith(CALLBACK)
     code = parse_qs(location.query)["code"][0]
@@ -203,7 +212,7 @@ def _audiences(claims: dict) -> list[str]:
     return [claims["aud"]] if isinstance(claims["aud"], str) else claims["aud"]
 
 
-def test_java_and_distribution_are_cached() -> None:
+def test_java_and_distribution_are_cached(keycloak_server: Keycloak) -> None:
     assert java_major_version(ensure_java()) >= MIN_JAVA
     started = time.monotonic()
     home = ensure_distribution()
@@ -259,6 +268,14 @@ def test_portal_requires_pkce_and_a_registered_redirect_uri(keycloak_server: Key
         allow_redirects=False, timeout=30,
     )
     assert foreign.status_code == 400
+
+
+def test_town_redirect_uris_are_added_once(admin) -> None:
+    burgheim = "http://burgheim.kiverbund.localhost:8000"
+    assert ensure_portal_redirect_uris(admin, [f"{burgheim}/*"], [burgheim]) is True
+    assert ensure_portal_redirect_uris(admin, [f"{burgheim}/*"], [burgheim]) is False
+    portal = admin.get_client(admin.get_client_id(PORTAL_CLIENT))
+    assert {f"{TOWN_HOST}/*", f"{burgheim}/*"} <= set(portal["redirectUris"])
 
 
 def test_user_token_carries_roles_audience_and_town(keycloak_server: Keycloak, admin, town: str) -> None:

@@ -14,6 +14,7 @@ organizations) the user belongs to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,7 +177,11 @@ def _ensure_realm(admin: KeycloakAdmin, realm: str, smtp: dict[str, Any] | None,
         admin.create_realm(desired)
         changes.created.append(f"realm {realm}")
         return
-    if _differs(current, desired):
+    # Keycloak never returns the SMTP password (only a mask): compare without it.
+    comparable = dict(desired)
+    if "smtpServer" in desired:
+        comparable["smtpServer"] = {k: v for k, v in desired["smtpServer"].items() if k != "password"}
+    if _differs(current, comparable):
         admin.update_realm(realm, desired)
         changes.updated.append(f"realm {realm}")
 
@@ -209,7 +214,7 @@ def _ensure_client(admin: KeycloakAdmin, desired: dict[str, Any], changes: Chang
 
 
 def _ensure_mappers(existing: list[dict], desired: list[dict], owner: str, changes: Changes,
-                    add: Any, update: Any) -> None:
+                    add: Callable[[dict], object], update: Callable[[str, dict], object]) -> None:
     by_name = {mapper["name"]: mapper for mapper in existing}
     for mapper in desired:
         current = by_name.get(mapper["name"])
@@ -262,6 +267,8 @@ def _ensure_default_scopes(admin: KeycloakAdmin, client_id: str, internal_id: st
 def ensure_portal_redirect_uris(admin: KeycloakAdmin, redirect_uris: list[str], web_origins: list[str]) -> bool:
     """Add a town's portal URIs to the portal client; True if something was added."""
     internal_id = admin.get_client_id(PORTAL_CLIENT)
+    if internal_id is None:
+        raise RuntimeError(f"client {PORTAL_CLIENT!r} missing: run bootstrap_realm first")
     client = admin.get_client(internal_id)
     uris = sorted(set(client.get("redirectUris", [])) | set(redirect_uris))
     origins = sorted(set(client.get("webOrigins", [])) | set(web_origins))
@@ -287,8 +294,8 @@ def ensure_organization(admin: KeycloakAdmin, alias: str, name: str, domain: str
     current = find_organization(admin, alias)
     if current is None:
         organization_id = admin.create_organization(desired)
-        if organization_id is None:
-            organization_id = find_organization(admin, alias)["id"]
+        if organization_id is None:  # no Location header; look it up
+            organization_id = (find_organization(admin, alias) or {})["id"]
         return organization_id
     full = admin.get_organization(current["id"])
     domains_now = sorted(d["name"] for d in full.get("domains", []))

@@ -97,11 +97,13 @@ def ensure_distribution() -> Path:
     version_dir = CACHE_ROOT / KEYCLOAK_VERSION
     home = version_dir / f"keycloak-{KEYCLOAK_VERSION}"
     done = version_dir / ".unpacked"
-    if done.exists():
+    kc_sh = home / "bin" / "kc.sh"
+    if done.exists() and kc_sh.exists():
         return home
     with _locked(CACHE_ROOT / f"{KEYCLOAK_VERSION}.lock"):
-        if done.exists():
+        if done.exists() and kc_sh.exists():
             return home
+        done.unlink(missing_ok=True)
         version_dir.mkdir(parents=True, exist_ok=True)
         archive = version_dir / f"keycloak-quarkus-dist-{KEYCLOAK_VERSION}.tar.gz"
         if not archive.exists():
@@ -148,12 +150,10 @@ def ensure_java() -> str:
         if version is None or version < MIN_JAVA:
             raise RuntimeError(f"KIVERBUND_JAVA={explicit} is not a Java {MIN_JAVA}+ binary (found {version})")
         return explicit
-    candidates = []
+    candidates = [shutil.which("java")]
     if os.environ.get("JAVA_HOME"):
-        candidates.append(str(Path(os.environ["JAVA_HOME"]) / "bin" / "java"))
-    if shutil.which("java"):
-        candidates.append(shutil.which("java"))
-    for candidate in candidates:
+        candidates.insert(0, str(Path(os.environ["JAVA_HOME"]) / "bin" / "java"))
+    for candidate in filter(None, candidates):
         version = java_major_version(candidate)
         if version is not None and version >= MIN_JAVA:
             return candidate
@@ -266,10 +266,17 @@ class Keycloak:
                 and port_open(self.port))
 
     def start(self) -> None:
-        if self.is_running() and self.is_ready():
-            return
+        self.base.mkdir(parents=True, exist_ok=True)
+        # Parallel test workers or a second CLI call must not start a second server here.
+        with _locked(self.base / ".start.lock"):
+            self._start()
+
+    def _start(self) -> None:
         if self._pid() is not None:
-            # Same run dir, other ports or not answering: this folder holds one server only.
+            if self._recorded_ports() == (self.port, self.management_port):
+                self._wait_ready()  # running, or still starting up
+                return
+            # This run folder holds one server only; it was started on other ports.
             self.stop()
         for port in (self.port, self.management_port):
             if port_open(port):
@@ -277,7 +284,6 @@ class Keycloak:
         home = ensure_distribution()
         java = ensure_java()
         ensure_built(home, java)
-        self.base.mkdir(parents=True, exist_ok=True)
         env = _kc_env(java) | {
             "KC_BOOTSTRAP_ADMIN_USERNAME": self.admin_user,
             "KC_BOOTSTRAP_ADMIN_PASSWORD": self.admin_password,
@@ -303,17 +309,20 @@ class Keycloak:
                                              stderr=subprocess.STDOUT, cwd=self.base, start_new_session=True)
         self.pid_file.write_text(f"{self._process.pid}\n")
         self.state_file.write_text(json.dumps({"port": self.port, "management_port": self.management_port}))
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except RuntimeError:
+            self.stop()
+            raise
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.is_ready():
                 return
-            if self._process is not None and self._process.poll() is not None:
+            if self._pid() is None:
                 raise RuntimeError(f"Keycloak exited during startup{self._log_tail()}")
             time.sleep(0.25)
-        self.stop()
         raise RuntimeError(f"Keycloak did not become ready within {self.startup_timeout:.0f} s{self._log_tail()}")
 
     def _log_tail(self, lines: int = 40) -> str:
