@@ -63,9 +63,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=15, help="onboardings measured per level and way (default 15)")
     parser.add_argument("--db", default=DEFAULT_DB, help=f"benchmark database, dropped and created (default {DEFAULT_DB})")
     parser.add_argument("--noop-runs", type=int, default=3, help="runs of the no-op migrate (default 3; median printed)")
-    parser.add_argument("--stock-limit", type=int, default=200,
+    parser.add_argument("--stock-limit", type=int, default=1000,
                         help="time stock migrate_schemas over all schemas up to this many towns, "
-                             "above it over --stock-subset schemas and extrapolate (default 200)")
+                             "above it over --stock-subset schemas and extrapolate (default 1000)")
     parser.add_argument("--stock-subset", type=int, default=100)
     parser.add_argument("--fill", choices=["dump", "clone"], default="dump",
                         help="how filler towns are made: replaying the DDL of one cloned town (dump, fast) "

@@ -7,13 +7,29 @@ from django.http import Http404
 from tenants.models import Membership, Role, Town
 
 
+PLATFORM_ADMIN_GROUP = "platform_admin"
+COUNTY_FINANCE_GROUP = "county_finance"
+
+
 def is_platform_admin(user) -> bool:
+    """County IT: a break-glass superuser, or a person with the ``platform_admin`` role from Keycloak."""
     return bool(user.is_authenticated and user.is_active and (user.is_superuser or user.is_staff))
+
+
+def service_town(user) -> str | None:
+    """The town slug a service account is bound to, or None for people."""
+    from kiverbund.sso.principals import ServicePrincipal
+
+    return user.town if isinstance(user, ServicePrincipal) else None
 
 
 def town_roles(user, town: Town) -> set[str]:
     if not user.is_authenticated or town is None:
         return set()
+    bound = service_town(user)
+    if bound is not None:
+        # A machine acts for its one town with staff rights, and for no other.
+        return {Role.TOWN_STAFF.value} if bound == town.slug else set()
     cache = getattr(user, "_town_roles_cache", None)
     if cache is None:
         cache = user._town_roles_cache = {}

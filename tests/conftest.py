@@ -116,3 +116,6 @@ def committed_town(transactional_db):
     yield make
     for town in made:
         drop_schema(town.schema_name)
+
+
+from .sso_fixtures import keycloak, keycloak_admin, mailbox, sso  # noqa: E402,F401  (shared fixtures)

@@ -59,7 +59,9 @@ SHARED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "mozilla_django_oidc",
     "kiverbund.audit",
+    "kiverbund.sso",
     "kiverbund.portal",
 ]
 # one schema per town: everything a town's services store
@@ -168,9 +170,45 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.get_bool("SESSION_COOKIE_SECURE", PUBLIC_SCHEME == "https")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- single sign-on (Keycloak) ---------------------------------------------------
+KEYCLOAK_URL = env.get_str("KEYCLOAK_URL", _profile.keycloak_url if _profile else "", required=_required_in_production)
+KEYCLOAK_REALM = env.get_str("KEYCLOAK_REALM", "kiverbund")
+# Admin API access for realm bootstrap, organizations and members (a master-realm admin).
+KEYCLOAK_ADMIN_USER = env.get_str("KEYCLOAK_ADMIN_USER", "admin" if _profile else "", required=_required_in_production)
+KEYCLOAK_ADMIN_PASSWORD = env.get_str("KEYCLOAK_ADMIN_PASSWORD", "admin" if _profile else "",
+                                      required=_required_in_production)
+# Off only in tests that do not exercise identity: onboarding then creates no Organization.
+KEYCLOAK_PROVISIONING = env.get_bool("KEYCLOAK_PROVISIONING", True)
+OIDC_ISSUER = f"{KEYCLOAK_URL}/realms/{KEYCLOAK_REALM}"
+API_AUDIENCE = "kiverbund-api"
+OIDC_RP_CLIENT_ID = "kiverbund-portal"
+OIDC_RP_CLIENT_SECRET = ""  # public client: PKCE instead of a secret
+OIDC_USE_PKCE = True
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_OP_AUTHORIZATION_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/auth"
+OIDC_OP_TOKEN_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/token"
+OIDC_OP_USER_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/userinfo"
+OIDC_OP_JWKS_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/certs"
+OIDC_OP_LOGOUT_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/logout"
+OIDC_OP_LOGOUT_URL_METHOD = "kiverbund.sso.views.provider_logout_url"
+OIDC_STORE_ID_TOKEN = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+# Signing keys are cached this long; with Keycloak down, cached keys keep validating tokens.
+JWKS_CACHE_SECONDS = env.get_int("JWKS_CACHE_SECONDS", 300)
+# Password login stays off except for break-glass superusers (see docs/operators.md).
+AUTHENTICATION_BACKENDS = [
+    "kiverbund.sso.backend.KeycloakBackend",
+    "kiverbund.sso.backend.BreakGlassBackend",
+]
+
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "kiverbund.sso.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

@@ -21,3 +21,5 @@ STATIC_ROOT = RUN_ROOT / "test" / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Onboarding creates Keycloak organizations only in the tests that switch it on (the `sso` fixture).
+KEYCLOAK_PROVISIONING = False

@@ -32,7 +32,6 @@ from keycloak.exceptions import KeycloakDeleteError
 from kiverbund.sso.bootstrap import (
     API_CLIENT,
     PORTAL_CLIENT,
-    REALM,
     admin_client,
     bootstrap_realm,
     create_town_service_account,
@@ -48,6 +47,8 @@ from kiverbund.stack.keycloak import MIN_JAVA, Keycloak, ensure_distribution, en
 
 pytestmark = pytest.mark.keycloak
 
+# A realm of its own: this module deletes and re-creates it, the platform tests use the real one.
+REALM = "kiverbund-bootstrap-test"
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "admin"
 TOWN_HOST = "http://amtsdorf.kiverbund.localhost:8000"
@@ -115,7 +116,7 @@ def mailbox() -> Iterator[tuple[_Mailbox, int]]:
 
 def _bootstrap(server: Keycloak, smtp_port: int) -> dict[str, list[str]]:
     return bootstrap_realm(
-        server.url, ADMIN_USER, ADMIN_PASSWORD,
+        server.url, ADMIN_USER, ADMIN_PASSWORD, realm=REALM,
         portal_redirect_uris=[f"{TOWN_HOST}/*"],
         web_origins=[TOWN_HOST],
         post_logout_redirect_uris=[f"{TOWN_HOST}/*"],
@@ -132,7 +133,7 @@ class Realm:
 
 @pytest.fixture(scope="session")
 def realm(keycloak_server: Keycloak, mailbox: tuple[_Mailbox, int]) -> Realm:
-    admin = admin_client(keycloak_server.url, ADMIN_USER, ADMIN_PASSWORD)
+    admin = admin_client(keycloak_server.url, ADMIN_USER, ADMIN_PASSWORD, realm=REALM)
     # A fresh realm each session, so the first bootstrap run really creates everything.
     try:
         admin.delete_realm(REALM)
@@ -146,7 +147,7 @@ def realm(keycloak_server: Keycloak, mailbox: tuple[_Mailbox, int]) -> Realm:
 
 @pytest.fixture
 def admin(keycloak_server: Keycloak, realm: Realm):
-    return admin_client(keycloak_server.url, ADMIN_USER, ADMIN_PASSWORD)
+    return admin_client(keycloak_server.url, ADMIN_USER, ADMIN_PASSWORD, realm=REALM)
 
 
 @pytest.fixture

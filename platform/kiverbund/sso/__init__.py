@@ -1,0 +1,1 @@
+"""Single sign-on with Keycloak: realm as code, OIDC login, bearer tokens, town organizations."""
