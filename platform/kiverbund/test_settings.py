@@ -23,3 +23,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Onboarding creates Keycloak organizations only in the tests that switch it on (the `sso` fixture).
 KEYCLOAK_PROVISIONING = False
+# One test database per pytest process, so runs side by side do not collide.
+DATABASES["default"]["TEST"] = {"NAME": f"test_kiverbund_{os.getpid()}"}  # noqa: F405
