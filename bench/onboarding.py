@@ -374,8 +374,10 @@ def new_migration(env_base: dict, args: argparse.Namespace, towns: int, clock: C
                       and set(rerun) == set(broken) and not rerun_failed)
         figures.update(rerun_seconds=seconds, rerun_summary=summary, resumed_ok=resumed_ok)
         print(f"{clock} rerun after removing the obstacles: {seconds:.1f} s — {summary}")
-        print(f"    migrated: {', '.join(sorted(rerun))} — "
-              f"{'exactly the schemas that had failed' if resumed_ok else 'NOT the schemas that had failed'}",
+        names = sorted(rerun)
+        shown = ", ".join(names[:10]) + (f" … ({len(names)} in all)" if len(names) > 10 else "")
+        print(f"    migrated: {shown} — " + ("exactly the schemas that had failed" if resumed_ok else
+              "NOT the schemas that had failed (did a migration file appear in the repository during the run?)"),
               flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -7,7 +7,6 @@ from django.http import Http404
 from tenants.models import Membership, Role, Town
 
 
-PLATFORM_ADMIN_GROUP = "platform_admin"
 COUNTY_FINANCE_GROUP = "county_finance"
 
 

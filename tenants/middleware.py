@@ -7,6 +7,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import DisallowedHost
 from django.db import connection
 from django.http import Http404, HttpResponseNotFound
+from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import set_urlconf
 from django.utils.deprecation import MiddlewareMixin
@@ -49,7 +50,8 @@ class TownMiddleware(TenantMainMiddleware):
         request.urlconf = settings.ROOT_URLCONF
         set_urlconf(request.urlconf)
         if town.status == TownStatus.SUSPENDED:
-            return TemplateResponse(request, "portal/town_suspended.html", {"town": town}, status=503)
+            # Rendered here: only views' TemplateResponses are rendered by Django itself.
+            return render(request, "portal/town_suspended.html", {"town": town}, status=503)
         return None
 
 

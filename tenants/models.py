@@ -112,6 +112,24 @@ class Membership(models.Model):
         return f"{self.user} – {self.town.name} – {self.role}"
 
 
+class Invitation(models.Model):
+    """A colleague invited to a town by e-mail (Keycloak sends the mail); the role applies when they join."""
+
+    town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=[(r.value, r.label) for r in Role if r != Role.PLATFORM_ADMIN])
+    invited_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.town.name} ({self.role})"
+
+
 class TownExport(models.Model):
     """A completed export of all of a town's data; offboarding requires one."""
 

@@ -45,6 +45,11 @@ def operator(django_user_model):
 
 
 @pytest.fixture
+def break_glass(django_user_model):
+    return django_user_model.objects.create_superuser("notfall", password="break-glass-password-1")
+
+
+@pytest.fixture
 def member_factory(django_user_model):
     def make(town: Town, role: Role = Role.TOWN_STAFF, username: str | None = None):
         user = django_user_model.objects.create_user(username or f"{role}-{town.slug}", password="member-password-1")

@@ -35,7 +35,7 @@ def test_bad_input_is_a_400_with_a_message(api):
 
 
 def test_api_is_for_operators_only(db, console_host, django_user_model):
-    assert host_client(console_host).get("/api/v1/towns/").status_code == 403
+    assert host_client(console_host).get("/api/v1/towns/").status_code == 401
     clerk = django_user_model.objects.create_user("clerk", password="x" * 12)
     assert host_client(console_host, clerk).post("/api/v1/towns/", PAYLOAD,
                                                  content_type="application/json").status_code == 403

@@ -19,11 +19,12 @@ def live_port(live_server):
 def test_operator_onboards_a_town_in_the_browser(live_port, django_user_model, settings):
     from tenants.schemas import drop_schema
 
-    django_user_model.objects.create_user("kreis-it", password="operator-password-1", is_staff=True)
+    django_user_model.objects.create_superuser("kreis-it", password="operator-password-1")
     console = f"http://{settings.PLATFORM_DOMAIN}:{live_port}"
     try:
         with browser_page() as page:
             page.goto(f"{console}/")
+            page.get_by_text("Notfallzugang").click()
             page.get_by_label("Benutzername").fill("kreis-it")
             page.get_by_label("Passwort").fill("operator-password-1")
             page.get_by_role("button", name="Anmelden").click()

@@ -22,11 +22,14 @@ def test_console_needs_an_operator(db, console_host, django_user_model):
     assert host_client(console_host, clerk).get("/").status_code == 302
 
 
-def test_operator_logs_in_with_password(db, operator, console_host):
+def test_password_login_is_for_break_glass_superusers_only(db, operator, break_glass, console_host):
     client = host_client(console_host)
     page = client.get("/accounts/login/")
     assert page.status_code == 200 and "Anmelden" in page.content.decode()
-    response = client.post("/accounts/login/", {"username": "kreis-it", "password": "operator-password-1"})
+    # An operator (platform_admin from Keycloak) has no password login.
+    refused = client.post("/accounts/login/", {"username": "kreis-it", "password": "operator-password-1"})
+    assert refused.status_code == 200 and not refused.wsgi_request.user.is_authenticated
+    response = client.post("/accounts/login/", {"username": "notfall", "password": "break-glass-password-1"})
     assert response.status_code == 302
     assert "Mitgliedsgemeinden" in client.get("/").content.decode()
 

@@ -33,5 +33,7 @@ def test_bad_boolean_is_refused():
 
 def test_complete_production_settings_start(tmp_path):
     result = _django_check(SECRET_KEY="s" * 50, PLATFORM_DOMAIN="ki.example.de",
-                           DATABASE_URL="postgres://u@db.invalid:5432/x", REDIS_URL="redis://cache.invalid:6379/0")
+                           DATABASE_URL="postgres://u@db.invalid:5432/x", REDIS_URL="redis://cache.invalid:6379/0",
+                           KEYCLOAK_URL="https://login.example.de", KEYCLOAK_ADMIN_USER="kiverbund",
+                           KEYCLOAK_ADMIN_PASSWORD="p" * 20)
     assert result.returncode == 0, result.stderr

@@ -11,6 +11,7 @@ from kiverbund.audit.log import log_action
 from tenants.actions.errors import TownError
 from tenants.actions.export import _file_sha256, town_media_dir
 from tenants.models import Domain, Membership, Town, TownExport, TownStatus
+from kiverbund.sso.provisioning import KeycloakUnavailable, deprovision_town
 from tenants.schemas import drop_schema
 
 
@@ -37,6 +38,10 @@ def offboard_town(town: Town, *, confirm: bool, actor: Any = None) -> Town:
     with transaction.atomic():
         town = Town.objects.select_for_update().get(pk=town.pk)
         drop_schema(town.schema_name)
+        try:
+            deprovision_town(town)
+        except KeycloakUnavailable as exc:
+            raise TownError(str(exc)) from exc
         hosts = list(Domain.objects.filter(tenant=town).values_list("domain", flat=True))
         Domain.objects.filter(tenant=town).delete()
         members = Membership.objects.filter(town=town).delete()[0]

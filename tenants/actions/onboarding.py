@@ -7,10 +7,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from kiverbund.audit.log import log_action
+from kiverbund.audit.log import actor_name, log_action
 from tenants.actions.errors import TownError
 from tenants.ags import slugify_town, validate_ags, validate_leitweg_id
-from tenants.models import Domain, Town, TownStatus
+from tenants.models import Domain, Invitation, Role, Town, TownStatus
 from tenants.schemas import clone_template, ensure_template_schema
 
 
@@ -106,6 +106,8 @@ def onboard_town(data: TownData, *, actor: Any = None, activate: bool = False) -
             clone_template(town.schema_name)
             log_action("tenants.town.onboarded", actor=actor, town=town, ags=town.ags, name=town.name,
                        host=town.host, population=town.population, status=town.status)
+            # Keycloak last: if it fails, the transaction takes back everything above.
+            _provision_identity(town, actor)
     except IntegrityError:
         # Someone onboarded the same AGS at the same moment: theirs stands.
         existing = Town.objects.filter(ags=clean.ags).first()
@@ -113,6 +115,21 @@ def onboard_town(data: TownData, *, actor: Any = None, activate: bool = False) -
             raise
         return _existing(existing, clean), False
     return town, True
+
+
+def _provision_identity(town: Town, actor: Any) -> None:
+    from kiverbund.sso.provisioning import KeycloakUnavailable, invite, provision_town
+
+    try:
+        organization_id = provision_town(town)
+        if organization_id and town.contact_email:
+            Invitation.objects.create(town=town, email=town.contact_email, role=Role.TOWN_ADMIN,
+                                      invited_by=actor_name(actor))
+            invite(town, town.contact_email)
+            log_action("tenants.member.invited", actor=actor, town=town, email=town.contact_email,
+                       role=Role.TOWN_ADMIN.value)
+    except KeycloakUnavailable as exc:
+        raise TownError(str(exc)) from exc
 
 
 def _existing(town: Town, clean: TownData) -> Town:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from kiverbund.stack import REPO_ROOT, get_profile
 from kiverbund.stack.__main__ import down, up
+from kiverbund.stack.keycloak import Keycloak
 from kiverbund.stack.processes import port_open, wait_until
 
 DEMO_DIR = REPO_ROOT / ".demo"
@@ -57,16 +58,40 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=REPO_ROOT, env=env, check=True)
 
 
+class MailFolder:
+    """SMTP on loopback that files every message Keycloak sends as ``.eml`` (the demo's mailbox)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
+        name = f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}.eml"
+        (self.folder / name).write_bytes(envelope.content)
+        return "250 OK"
+
+
+def start_mail_sink(folder: Path):
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(MailFolder(folder), hostname="127.0.0.1", port=0)
+    controller.start()
+    return controller, controller.server.sockets[0].getsockname()[1]
+
+
 def main() -> None:
     if port_open(PORT):
         raise SystemExit(f"Port {PORT} is in use: is the demo already running? Set PUBLIC_PORT to use another port.")
-    print("Starting PostgreSQL and Redis …", flush=True)
+    print("Starting PostgreSQL, Redis and Keycloak …", flush=True)
     up("demo")
+    profile = get_profile("demo")
+    keycloak = Keycloak(profile.run_dir, profile.keycloak_port)
+    keycloak.start()
+    mail, smtp_port = start_mail_sink(profile.run_dir / "mail")
     env = demo_environment()
     manage(env, "migrate", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
-    manage(env, "demo_seed", "--state", str(STATE))
-    profile = get_profile("demo")
+    manage(env, "demo_seed", "--state", str(STATE), "--smtp-port", str(smtp_port))
     logs = profile.run_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     commands = {
@@ -97,7 +122,9 @@ def main() -> None:
                 process.wait(20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        mail.stop()
         if not os.environ.get("DEMO_KEEP_SERVERS"):
+            keycloak.stop()
             down("demo")
         raise SystemExit(0)
 
@@ -120,10 +147,15 @@ def banner(state: dict, logs: Path) -> str:
         "",
         "KI-Verbund läuft / is running",
         f"  Betreiberkonsole / operator console: {state['console_url']}",
-        f"  Anmeldung / login: {admin['username']} / {admin['password']}",
+        f"  Notzugang / break-glass login: {admin['username']} / {admin['password']}",
+        f"  Keycloak: {state.get('keycloak_url')}  (Realm {state.get('realm')})",
+        "  Demo-Anmeldungen / demo logins (Keycloak):",
+        *[f"    {u['role']:<16} {u['username']:<28} {u['password']}" for u in state.get("users", [])],
+        *[f"    service account  {s['client_id']:<28} {s['client_secret']}" for s in state.get("service_accounts", [])],
         "  Gemeinden / towns:",
         *[f"    {town['name']:<24} {town['url']}" for town in state["towns"]],
         f"  Status: {state['console_url']}readyz   Logs: {logs}",
+        f"  E-Mails / mail: {state.get('mail_folder')}",
         f"  Alles steht in / everything is in {STATE}",
         "  Beenden mit Strg-C / stop with Ctrl-C",
     ]

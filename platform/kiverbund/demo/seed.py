@@ -17,7 +17,7 @@ TOWNS_CSV = Path(__file__).with_name("towns.csv")
 ADMIN_USERNAME = "kreis-admin"
 
 
-def seed(state_path: Path) -> dict:
+def seed(state_path: Path, smtp_port: int | None = None) -> dict:
     previous = json.loads(state_path.read_text()) if state_path.exists() else {}
     rows, errors = read_csv(TOWNS_CSV)
     result = import_rows(rows, errors, actor="demo", activate=True)
@@ -31,6 +31,15 @@ def seed(state_path: Path) -> dict:
     admin.set_password(password)
     admin.save()
 
+    identity = {}
+    console_url = f"{settings.PUBLIC_SCHEME}://{settings.PLATFORM_DOMAIN}{_port()}/"
+    if smtp_port is not None:
+        from kiverbund.demo.identities import bootstrap_demo_realm, ensure_demo_identities
+
+        bootstrap_demo_realm(console_url, smtp_port)
+        live = list(Town.objects.exclude(status=TownStatus.OFFBOARDED))
+        identity = ensure_demo_identities(live, previous)
+
     port = "" if settings.PUBLIC_PORT in (80, 443) else f":{settings.PUBLIC_PORT}"
     ags_in_seed = {row.data.ags for row in rows}
     towns = Town.objects.filter(ags__in=ags_in_seed).exclude(status=TownStatus.OFFBOARDED).order_by("name")
@@ -40,6 +49,8 @@ def seed(state_path: Path) -> dict:
         "console_url": f"{settings.PUBLIC_SCHEME}://{settings.PLATFORM_DOMAIN}{port}/",
         "admin": {"username": ADMIN_USERNAME, "password": password, "role": "platform_admin (break-glass superuser)"},
         "kreis": {"key": "09999", "name": "Landkreis Musterland"},
+        **identity,
+        "mail_folder": str(state_path.parent.parent / ".run" / "demo" / "mail"),
         "towns": [
             {"name": t.name, "ags": t.ags, "slug": t.slug, "host": t.host, "url": t.url, "status": t.status,
              "population": t.population, "services": []}
@@ -50,3 +61,7 @@ def seed(state_path: Path) -> dict:
     state_path.write_text(json.dumps(state, ensure_ascii=False, indent=2))
     state_path.chmod(0o600)
     return state
+
+
+def _port() -> str:
+    return "" if settings.PUBLIC_PORT in (80, 443) else f":{settings.PUBLIC_PORT}"

@@ -1,6 +1,7 @@
 from django.conf import settings
 
-from tenants.access import is_platform_admin
+from tenants.access import has_town_role, is_platform_admin
+from tenants.models import Role
 
 
 def platform(request):
@@ -9,4 +10,5 @@ def platform(request):
         "town": town,
         "platform_domain": settings.PLATFORM_DOMAIN,
         "is_platform_admin": is_platform_admin(request.user) if hasattr(request, "user") else False,
+        "can_manage_members": bool(town and hasattr(request, "user") and has_town_role(request.user, town, Role.TOWN_ADMIN)),
     }

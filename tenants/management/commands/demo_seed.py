@@ -10,7 +10,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--state", type=Path, required=True, help="where to write demo.json")
+        parser.add_argument("--smtp-port", type=int, help="local mail sink for Keycloak; with it, demo logins are set up")
 
     def handle(self, *args, **options):
-        state = seed(options["state"])
+        state = seed(options["state"], smtp_port=options["smtp_port"])
         self.stdout.write(f"Demo county: {len(state['towns'])} towns; state in {options['state']}")

@@ -1,0 +1,140 @@
+"""Towns in Keycloak: one Organization per town, its portal address, invitations, members.
+
+Every call here talks to the real Keycloak admin API. Failures become
+``KeycloakUnavailable`` with a message for people, so that the caller can roll
+back its own transaction and the operator can simply try again (all steps are
+idempotent).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
+import requests
+from django.conf import settings
+from keycloak.exceptions import KeycloakError
+
+from kiverbund.sso import bootstrap
+from tenants.models import Role, Town
+
+T = TypeVar("T")
+
+
+class KeycloakUnavailable(Exception):
+    """Keycloak could not carry out a request; nothing on our side was changed."""
+
+
+def admin():
+    return bootstrap.admin_client(settings.KEYCLOAK_URL, settings.KEYCLOAK_ADMIN_USER, settings.KEYCLOAK_ADMIN_PASSWORD,
+                                  realm=settings.KEYCLOAK_REALM)
+
+
+def _guarded(action: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    def decorate(func: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs) -> T:
+            try:
+                return func(*args, **kwargs)
+            except (KeycloakError, requests.RequestException, OSError) as exc:
+                raise KeycloakUnavailable(
+                    f"Keycloak ist nicht erreichbar oder lehnte ab ({action}: {type(exc).__name__}); es wurde nichts "
+                    f"geändert, bitte versuchen Sie es erneut. / Keycloak failed ({action}); nothing was changed, "
+                    f"please try again."
+                ) from exc
+        return wrapper
+    return decorate
+
+
+@_guarded("create organization")
+def provision_town(town: Town) -> str | None:
+    """Create (or update) the town's Organization and allow logins at its address; returns its id."""
+    if not settings.KEYCLOAK_PROVISIONING:
+        return None
+    client = admin()
+    organization_id = bootstrap.ensure_organization(client, alias=town.slug, name=town.name, domain=town.host)
+    base = town.url.rstrip("/")
+    bootstrap.ensure_portal_redirect_uris(client, [f"{base}/*"], [base])
+    return organization_id
+
+
+@_guarded("delete organization")
+def deprovision_town(town: Town) -> bool:
+    if not settings.KEYCLOAK_PROVISIONING:
+        return False
+    return bootstrap.delete_organization(admin(), town.slug)
+
+
+def _organization_id(client, town: Town) -> str:
+    organization = bootstrap.find_organization(client, town.slug)
+    if organization is None:
+        raise KeycloakUnavailable(f"{town.name} hat keine Organisation in Keycloak. / No Keycloak organization.")
+    return organization["id"]
+
+
+@_guarded("invite")
+def invite(town: Town, email: str) -> None:
+    """Keycloak e-mails ``email`` an invitation to the town's organization."""
+    client = admin()
+    organization_id = _organization_id(client, town)
+    existing = client.get_users({"email": email, "exact": "true"})
+    if existing:
+        response = requests.post(
+            f"{settings.KEYCLOAK_URL}/admin/realms/{settings.KEYCLOAK_REALM}/organizations/{organization_id}"
+            f"/members/invite-existing-user",
+            data={"id": existing[0]["id"]}, headers={"Authorization": f"Bearer {client.connection.token['access_token']}"},
+            timeout=30,
+        )
+        if response.status_code != 204:
+            raise requests.RequestException(f"HTTP {response.status_code}")
+        return
+    bootstrap.invite_to_organization(settings.KEYCLOAK_URL, client.connection.token["access_token"],
+                                     settings.KEYCLOAK_REALM, organization_id, email)
+
+
+TOWN_ROLE_NAMES = [Role.TOWN_ADMIN.value, Role.TOWN_STAFF.value, Role.FINANCE.value, Role.DPO.value]
+
+
+@_guarded("list members")
+def members(town: Town) -> list[dict]:
+    """The organization's members with their town roles, sorted by user name."""
+    client = admin()
+    organization_id = _organization_id(client, town)
+    people = []
+    for member in client.get_organization_members(organization_id, {"briefRepresentation": "false"}):
+        roles = {role["name"] for role in client.get_realm_roles_of_user(member["id"])}
+        people.append({
+            "id": member["id"], "username": member.get("username", ""), "email": member.get("email", ""),
+            "name": " ".join(filter(None, [member.get("firstName"), member.get("lastName")])),
+            "roles": sorted(roles & set(TOWN_ROLE_NAMES)),
+        })
+    return sorted(people, key=lambda person: person["username"])
+
+
+@_guarded("change role")
+def set_role(town: Town, user_id: str, role: str) -> None:
+    """Give a member exactly one town role (realm roles: it holds in every town the person belongs to)."""
+    if role not in TOWN_ROLE_NAMES:
+        raise ValueError(role)
+    client = admin()
+    _require_member(client, town, user_id)
+    current = {r["name"] for r in client.get_realm_roles_of_user(user_id)} & set(TOWN_ROLE_NAMES)
+    if current - {role}:
+        client.delete_realm_roles_of_user(user_id, [client.get_realm_role(name) for name in sorted(current - {role})])
+    if role not in current:
+        client.assign_realm_roles(user_id, [client.get_realm_role(role)])
+
+
+@_guarded("remove member")
+def remove_member(town: Town, user_id: str) -> None:
+    client = admin()
+    organization_id = _require_member(client, town, user_id)
+    client.organization_user_remove(user_id, organization_id)
+
+
+def _require_member(client, town: Town, user_id: str) -> str:
+    organization_id = _organization_id(client, town)
+    if not any(m["id"] == user_id for m in client.get_organization_members(organization_id)):
+        raise KeycloakUnavailable("Diese Person gehört nicht zu Ihrer Gemeinde. / Not a member of this town.")
+    return organization_id

@@ -1,0 +1,72 @@
+"""People's accounts and town memberships, kept in step with what Keycloak says in their tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from tenants.access import COUNTY_FINANCE_GROUP
+from tenants.models import Invitation, Membership, Role, Town, TownStatus
+
+TOWN_ROLES = {Role.TOWN_ADMIN.value, Role.TOWN_STAFF.value, Role.FINANCE.value, Role.DPO.value}
+
+
+def organizations_in(claims: dict) -> set[str]:
+    """Town aliases from the ``organization`` claim (a list, or a map when attributes are included)."""
+    value = claims.get("organization") or []
+    if isinstance(value, dict):
+        return set(value)
+    if isinstance(value, str):
+        return {value}
+    return set(value)
+
+
+@transaction.atomic
+def sync_user_from_claims(claims: dict):
+    """Create or update the Django user for a Keycloak person and replace their memberships.
+
+    A member of a town's organization gets the town roles among their realm
+    roles; without any, they are town staff. An open invitation of their e-mail
+    address for that town adds the role it was sent with.
+    """
+    User = get_user_model()
+    username = claims["preferred_username"]
+    user, created = User.objects.get_or_create(username=username)
+    if created:
+        user.set_unusable_password()  # people sign in through Keycloak only
+    user.email = claims.get("email", "") or ""
+    user.first_name = (claims.get("given_name") or "")[:150]
+    user.last_name = (claims.get("family_name") or "")[:150]
+    roles = set(claims.get("roles") or [])
+    user.is_staff = Role.PLATFORM_ADMIN.value in roles
+    user.is_active = True
+    user.save()
+
+    county_finance, _ = Group.objects.get_or_create(name=COUNTY_FINANCE_GROUP)
+    if "county_finance" in roles:
+        user.groups.add(county_finance)
+    else:
+        user.groups.remove(county_finance)
+
+    towns = Town.objects.filter(slug__in=organizations_in(claims)).exclude(status=TownStatus.OFFBOARDED)
+    desired: set[tuple[int, str]] = set()
+    for town in towns:
+        town_roles = roles & TOWN_ROLES
+        invitations = Invitation.objects.filter(town=town, email__iexact=user.email, accepted_at__isnull=True)
+        for invitation in invitations:
+            town_roles.add(invitation.role)
+        invitations.update(accepted_at=timezone.now(), accepted_by=user)
+        for role in town_roles or {Role.TOWN_STAFF.value}:
+            desired.add((town.pk, role))
+    current = {(m.town_id, m.role): m for m in Membership.objects.filter(user=user)}
+    for key, membership in current.items():
+        if key not in desired:
+            membership.delete()
+    Membership.objects.bulk_create(
+        [Membership(user=user, town_id=town_id, role=role) for town_id, role in desired - set(current)]
+    )
+    if hasattr(user, "_town_roles_cache"):
+        del user._town_roles_cache
+    return user
