@@ -70,6 +70,9 @@ def bench_env(database: str, *, settings: str = "kiverbund.settings", pythonpath
     env["DATABASE_URL"] = server_url(database)
     env["DJANGO_SETTINGS_MODULE"] = settings
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # Onboarding also creates the town's Keycloak Organization; that network round trip is not what these
+    # benchmarks measure (``--keycloak`` in onboarding.py turns it back on, with Keycloak running).
+    env.setdefault("KEYCLOAK_PROVISIONING", "false")
     env["PYTHONPATH"] = os.pathsep.join([*pythonpath, *filter(None, [env.get("PYTHONPATH", "")])])
     return env
 

@@ -71,6 +71,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="how filler towns are made: replaying the DDL of one cloned town (dump, fast) "
                              "or one onboard_town each (clone, slow)")
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database afterwards")
+    parser.add_argument("--keycloak", action="store_true",
+                        help="let onboarding create Keycloak Organizations too (Keycloak must be running); "
+                             "off by default: the benchmark measures schemas and migrations")
     parser.add_argument("--stock-subset-worker", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -388,8 +391,11 @@ def new_migration(env_base: dict, args: argparse.Namespace, towns: int, clock: C
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.keycloak:
+        os.environ["KEYCLOAK_PROVISIONING"] = "true"
     env = bench_env(args.db)
-    os.environ.update({key: env[key] for key in ("KIVERBUND_PROFILE", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")})
+    os.environ.update({key: env[key] for key in ("KIVERBUND_PROFILE", "DATABASE_URL", "DJANGO_SETTINGS_MODULE",
+                                                 "KEYCLOAK_PROVISIONING")})
     if args.stock_subset_worker:
         stock_subset_worker(args.stock_subset_worker)
         return 0
@@ -399,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     clock = Clock()
     load = os.getloadavg()
     print(f"KI-Verbund onboarding benchmark: {args.towns} towns, {args.samples} samples per level, "
-          f"database {args.db}, {os.cpu_count()} CPUs, load average {load[0]:.2f} at start", flush=True)
+          f"database {args.db}, {os.cpu_count()} CPUs, load average {load[0]:.2f} at start, "
+          f"Keycloak provisioning {'on' if args.keycloak else 'off'}", flush=True)
     recreate_database(args.db)
     seconds, _ = manage("migrate", "-v", "0", env=env)
     print(f"{clock} fresh database migrated (public + template) in {seconds:.1f} s", flush=True)

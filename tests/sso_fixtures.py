@@ -91,7 +91,7 @@ def sso(keycloak, keycloak_admin, settings):
     """Identity switched on for one test: onboarding creates organizations; all of them are removed afterwards."""
     settings.KEYCLOAK_PROVISIONING = True
     yield keycloak_admin
-    for organization in keycloak_admin.get_organizations({"briefRepresentation": "true"}):
+    for organization in keycloak_admin.get_organizations({"briefRepresentation": "true", "first": 0, "max": 100_000}):
         keycloak_admin.delete_organization(organization["id"])
     for user in keycloak_admin.get_users({"briefRepresentation": "true", "max": 1000}):
         keycloak_admin.delete_user(user["id"])

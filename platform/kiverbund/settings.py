@@ -23,7 +23,8 @@ PROFILE = os.environ.get("KIVERBUND_PROFILE", "")
 _profile = get_profile(PROFILE) if PROFILE else None
 
 DEBUG = env.get_bool("DEBUG", default=_profile is not None)
-_required_in_production = not DEBUG
+# Outside debug mode every value must be given, unless a profile (demo, test) supplies its embedded servers.
+_required_in_production = not DEBUG and _profile is None
 
 SECRET_KEY = env.get_str("SECRET_KEY", "insecure-development-key-do-not-use", required=_required_in_production)
 PLATFORM_DOMAIN = env.get_str("PLATFORM_DOMAIN", "kiverbund.localhost", required=_required_in_production).lower()

@@ -14,6 +14,7 @@ import json
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import jwt
@@ -264,3 +265,11 @@ def test_unknown_key_ids_refresh_the_keys_at_most_every_ten_seconds(service_toke
     assert key_cache_fetches() == 2
     validate_access_token(service_token)  # known keys keep working
     assert key_cache_fetches() == 2
+
+
+def test_threads_with_a_cold_cache_fetch_the_keys_once(person_token, service_token):
+    tokens = [person_token, service_token] * 8
+    with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
+        results = list(pool.map(validate_access_token, tokens))
+    assert {claims["azp"] for claims in results} == {PORTAL_CLIENT, "town-tokenhausen-api"}
+    assert key_cache_fetches() == 1

@@ -74,9 +74,14 @@ class MailFolder:
 def start_mail_sink(folder: Path):
     from aiosmtpd.controller import Controller
 
-    controller = Controller(MailFolder(folder), hostname="127.0.0.1", port=0)
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(MailFolder(folder), hostname="127.0.0.1", port=port)
     controller.start()
-    return controller, controller.server.sockets[0].getsockname()[1]
+    return controller, port
 
 
 def main() -> None:

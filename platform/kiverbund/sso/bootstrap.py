@@ -279,8 +279,9 @@ def ensure_portal_redirect_uris(admin: KeycloakAdmin, redirect_uris: list[str], 
 
 
 def find_organization(admin: KeycloakAdmin, alias: str) -> dict | None:
-    # The organizations API searches by name and domain only, not by alias.
-    for organization in admin.get_organizations({"briefRepresentation": "true"}):
+    # The organizations API searches by name and domain only, not by alias, and pages
+    # its results (10 by default): ask for all of them.
+    for organization in admin.get_organizations({"briefRepresentation": "true", "first": 0, "max": 100_000}):
         if organization.get("alias") == alias:
             return organization
     return None
