@@ -19,7 +19,7 @@ def test_console_needs_an_operator(db, console_host, django_user_model):
     response = anonymous.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     clerk = django_user_model.objects.create_user("clerk", password="x" * 12)
-    assert host_client(console_host, clerk).get("/").status_code == 302
+    assert host_client(console_host, clerk).get("/").status_code == 403
 
 
 def test_password_login_is_for_break_glass_superusers_only(db, operator, break_glass, console_host):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +18,13 @@ from tenants.access import access_town_by_ags, is_platform_admin
 from tenants.actions import TownError, activate_town, export_town, offboard_town, onboard_town, suspend_town
 from tenants.models import Town, TownStatus
 
-operator_required = user_passes_test(is_platform_admin, login_url="portal:login")
+def _operator_check(user) -> bool:
+    if user.is_authenticated and not is_platform_admin(user):
+        raise PermissionDenied(_("The operator console is for the county's IT administrators."))
+    return is_platform_admin(user)
+
+
+operator_required = user_passes_test(_operator_check, login_url="portal:login")
 
 
 @operator_required
