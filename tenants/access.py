@@ -6,7 +6,6 @@ from django.http import Http404
 
 from tenants.models import Membership, Role, Town
 
-
 COUNTY_FINANCE_GROUP = "county_finance"
 
 

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.test import override_settings
 
 from kiverbund.sso.bootstrap import ensure_user
 from tenants.actions import TownData, onboard_town

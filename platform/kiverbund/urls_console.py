@@ -5,8 +5,8 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from kiverbund.sso import views as sso_views
 from kiverbund.portal.views import auth, console
+from kiverbund.sso import views as sso_views
 from tenants.api import TownViewSet
 from tenants.middleware import town_public
 
@@ -29,11 +29,11 @@ urlpatterns = [
         path("login/", auth.login, name="login"),
         path("logout/", auth.logout, name="logout"),
     ], "portal"))),
-    path("oidc/", include(([
+    path("oidc/", include([
         path("authenticate/", sso_views.authenticate, name="oidc_authentication_init"),
         path("callback/", sso_views.callback, name="oidc_authentication_callback"),
         path("logout/", sso_views.logout, name="oidc_logout"),
-    ]))),
+    ])),
     path("i18n/setlang/", town_public(set_language), name="set_language"),
     path("api/v1/", include(router.urls)),
     path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="kiverbund.urls_console"), name="schema"),

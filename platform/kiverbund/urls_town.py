@@ -4,8 +4,8 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from kiverbund.portal.api_town import TownInfoView
-from kiverbund.sso import views as sso_views
 from kiverbund.portal.views import auth, members, town
+from kiverbund.sso import views as sso_views
 from tenants.middleware import town_public
 
 urlpatterns = [
@@ -22,11 +22,11 @@ urlpatterns = [
         path("login/", auth.login, name="login"),
         path("logout/", auth.logout, name="logout"),
     ], "portal"))),
-    path("oidc/", include(([
+    path("oidc/", include([
         path("authenticate/", sso_views.authenticate, name="oidc_authentication_init"),
         path("callback/", sso_views.callback, name="oidc_authentication_callback"),
         path("logout/", sso_views.logout, name="oidc_logout"),
-    ]))),
+    ])),
     path("i18n/setlang/", town_public(set_language), name="set_language"),
     path("api/v1/town/", TownInfoView.as_view(), name="api-town"),
 ]

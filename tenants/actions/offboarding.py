@@ -8,10 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from kiverbund.audit.log import log_action
+from kiverbund.sso.provisioning import KeycloakUnavailable, deprovision_town
 from tenants.actions.errors import TownError
 from tenants.actions.export import _file_sha256, town_media_dir
 from tenants.models import Domain, Membership, Town, TownExport, TownStatus
-from kiverbund.sso.provisioning import KeycloakUnavailable, deprovision_town
 from tenants.schemas import drop_schema
 
 

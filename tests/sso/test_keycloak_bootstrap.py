@@ -232,7 +232,7 @@ def test_start_reuses_the_running_server(keycloak_server: Keycloak) -> None:
 
 
 def test_bootstrap_creates_the_realm_and_a_second_run_changes_nothing(realm: Realm, admin) -> None:
-    assert {"realm kiverbund", "role platform_admin", "role county_finance", "client kiverbund-portal",
+    assert {f"realm {REALM}", "role platform_admin", "role county_finance", "client kiverbund-portal",
             "client kiverbund-api", "default scope kiverbund-portal/organization"} <= set(realm.first_run["created"])
     assert realm.second_run == {"created": [], "updated": []}
 

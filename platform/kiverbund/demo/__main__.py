@@ -72,9 +72,9 @@ class MailFolder:
 
 
 def start_mail_sink(folder: Path):
-    from aiosmtpd.controller import Controller
-
     import socket
+
+    from aiosmtpd.controller import Controller
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

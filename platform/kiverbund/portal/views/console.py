@@ -18,6 +18,7 @@ from tenants.access import access_town_by_ags, is_platform_admin
 from tenants.actions import TownError, activate_town, export_town, offboard_town, onboard_town, suspend_town
 from tenants.models import Town, TownStatus
 
+
 def _operator_check(user) -> bool:
     if user.is_authenticated and not is_platform_admin(user):
         raise PermissionDenied(_("The operator console is for the county's IT administrators."))
