@@ -41,9 +41,13 @@ class Profile:
         return f"http://127.0.0.1:{self.keycloak_port}"
 
 
+# Shifts every port, so that two checkouts on one machine (e.g. git worktrees) run their servers side by side.
+PORT_OFFSET = int(os.environ.get("KIVERBUND_PORT_OFFSET", "0") or 0)
 PROFILES = {
-    "demo": Profile("demo", postgres_port=54320, redis_port=63790, keycloak_port=8180),
-    "test": Profile("test", postgres_port=54330, redis_port=63800, keycloak_port=8190),
+    "demo": Profile("demo", postgres_port=54320 + PORT_OFFSET, redis_port=63790 + PORT_OFFSET,
+                    keycloak_port=8180 + PORT_OFFSET),
+    "test": Profile("test", postgres_port=54330 + PORT_OFFSET, redis_port=63800 + PORT_OFFSET,
+                    keycloak_port=8190 + PORT_OFFSET),
 }
 
 
