@@ -9,19 +9,13 @@ running there (e.g. started by ``python -m kiverbund.stack.keycloak start
 
 from __future__ import annotations
 
-import base64
-import email
-import hashlib
-import html
 import os
-import re
 import secrets
 import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.message import Message
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -44,6 +38,9 @@ from kiverbund.sso.bootstrap import (
 )
 from kiverbund.stack import RUN_ROOT
 from kiverbund.stack.keycloak import MIN_JAVA, Keycloak, ensure_distribution, ensure_java, java_major_version
+
+from ..sso_fixtures import Mailbox
+from .flows import login_tokens, pkce_pair
 
 pytestmark = pytest.mark.keycloak
 
@@ -86,27 +83,9 @@ def keycloak_server() -> Iterator[Keycloak]:
         server.stop()
 
 
-class _Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def wait_for(self, recipient: str, timeout: float = 30) -> Message:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in self.messages:
-                if recipient in message["To"]:
-                    return message
-            time.sleep(0.1)
-        raise AssertionError(f"no mail to {recipient} within {timeout} s")
-
-
 @pytest.fixture(scope="session")
-def mailbox() -> Iterator[tuple[_Mailbox, int]]:
-    box = _Mailbox()
+def mailbox() -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
     port = _free_port_pair()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
@@ -132,7 +111,7 @@ class Realm:
 
 
 @pytest.fixture(scope="session")
-def realm(keycloak_server: Keycloak, mailbox: tuple[_Mailbox, int]) -> Realm:
+def realm(keycloak_server: Keycloak, mailbox: tuple[Mailbox, int]) -> Realm:
     admin = admin_client(keycloak_server.url, ADMIN_USER, ADMIN_PASSWORD, realm=REALM)
     # A fresh realm each session, so the first bootstrap run really creates everything.
     try:
@@ -156,52 +135,10 @@ def town(admin) -> str:
     return "amtsdorf"
 
 
-def _pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
-
-
 def _authorize_url(server: Keycloak, **params: str) -> str:
     query = {"client_id": PORTAL_CLIENT, "response_type": "code", "scope": "openid", "redirect_uri": CALLBACK,
              "state": secrets.token_urlsafe(8), **params}
     return f"{server.url}/realms/{REALM}/protocol/openid-connect/auth?{urlencode(query)}"
-
-
-def _login_with_pkce(server: Keycloak, username: str, password: str) -> dict:
-    """The authorization-code flow with PKCE, as a browser would do it."""
-    verifier, challenge = _pkce_pair()
-    session = requests.Session()
-    page = session.get(_authorize_url(server, code_challenge=challenge, code_challenge_method="S256"), timeout=30)
-    page.raise_for_status()
-    # Keycloak marks its cookies Secure; browsers send those to loopback over
-    # plain HTTP (a "potentially trustworthy" origin), requests' cookie jar does not.
-    for cookie in session.cookies:
-        cookie.secure = False
-    # With organizations enabled Keycloak asks for the username first and the
-    # password on a second page.
-    answer = page
-    for _step in range(3):
-        action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', answer.text)
-        assert action, answer.text[:3000]
-        fields = {"username": username} if 'name="username"' in answer.text else {}
-        if 'name="password"' in answer.text:
-            fields["password"] = password
-        answer = session.post(html.unescape(action[1]), data=fields, allow_redirects=False, timeout=30)
-        if answer.status_code != 200:
-            break
-    assert answer.status_code == 302, answer.text[:3000]
-    location = urlparse(answer.headers["Location"])
-    assert location.geturl().startswith(CALLBACK)
-    code = parse_qs(location.query)["code"][0]
-    tokens = requests.post(
-        f"{server.url}/realms/{REALM}/protocol/openid-connect/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK,
-              "client_id": PORTAL_CLIENT, "code_verifier": verifier},
-        timeout=30,
-    )
-    tokens.raise_for_status()
-    return tokens.json()
 
 
 def _verified_claims(server: Keycloak, token: str) -> dict:
@@ -262,7 +199,7 @@ def test_portal_requires_pkce_and_a_registered_redirect_uri(keycloak_server: Key
     assert without_pkce.status_code == 302
     assert "error=invalid_request" in without_pkce.headers["Location"]
 
-    _verifier, challenge = _pkce_pair()
+    _verifier, challenge = pkce_pair()
     foreign = requests.get(
         _authorize_url(keycloak_server, code_challenge=challenge, code_challenge_method="S256",
                        redirect_uri="http://evil.example/callback"),
@@ -284,7 +221,7 @@ def test_user_token_carries_roles_audience_and_town(keycloak_server: Keycloak, a
         ensure_user(admin, "anna", "anna@amtsdorf.de", "anna-password-1", ["town_admin", "finance"],
                     organization_alias=town, first_name="Anna", last_name="Amsel")
 
-    tokens = _login_with_pkce(keycloak_server, "anna", "anna-password-1")
+    tokens = login_tokens(keycloak_server.url, "anna", "anna-password-1", realm=REALM, callback=CALLBACK)
     claims = _verified_claims(keycloak_server, tokens["access_token"])
 
     assert {"town_admin", "finance"} <= set(claims["roles"])
