@@ -1,1 +1,1 @@
-"""Usage metering, cost pools, allocation keys and cost-sharing reports (planned: issue #6)."""
+"""Usage metering, cost pools, allocation keys, billing periods and cost-sharing reports."""

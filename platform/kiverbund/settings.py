@@ -64,6 +64,7 @@ SHARED_APPS = [
     "kiverbund.audit",
     "kiverbund.sso",
     "kiverbund.portal",
+    "billing",
 ]
 # one schema per town: everything a town's services store
 TENANT_APPS = [

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from billing.api import UsageReportView
 from kiverbund.portal.api_town import TownInfoView
 from kiverbund.portal.views import auth, members, town
 from kiverbund.sso import views as sso_views
@@ -29,4 +30,5 @@ urlpatterns = [
     ])),
     path("i18n/setlang/", town_public(set_language), name="set_language"),
     path("api/v1/town/", TownInfoView.as_view(), name="api-town"),
+    path("api/v1/usage/", UsageReportView.as_view(), name="api-usage"),
 ]

@@ -1,0 +1,90 @@
+"""``record_usage``: the one way services report what a town used (ARCHITECTURE.md, "Metering")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from billing.models import UsageEvent
+from tenants.models import Town
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+
+
+class UsageError(ValueError):
+    """A usage report that cannot be recorded; the message says why."""
+
+
+class UsageConflict(UsageError):
+    """The idempotency key was used before for different figures."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    event: UsageEvent
+    created: bool
+
+
+def record_usage(town: Town, service: str, unit: str, quantity, idempotency_key: str,
+                 occurred_at: dt.datetime, *, source: str = "") -> Recorded:
+    """Record usage exactly once per ``idempotency_key`` (per town and service).
+
+    Calling again with the same key — a retry after a timeout, a worker that
+    died after the write — returns the existing event and records nothing. The
+    same key with different figures is refused: it is a bug at the caller.
+    Safe under concurrent calls: the database's unique constraint decides.
+    """
+    quantity = _quantity(quantity)
+    _check(service, unit, idempotency_key, occurred_at)
+    values = {"unit": unit, "quantity": quantity, "occurred_at": occurred_at, "source": source[:150]}
+    try:
+        with transaction.atomic():
+            event = UsageEvent.objects.create(town=town, service=service, idempotency_key=idempotency_key, **values)
+        return Recorded(event, True)
+    except IntegrityError:
+        event = UsageEvent.objects.get(town=town, service=service, idempotency_key=idempotency_key)
+    if (event.unit, event.quantity, event.occurred_at) != (unit, quantity, occurred_at):
+        raise UsageConflict(f"Idempotency-Key {idempotency_key!r} was already used for other usage "
+                         f"({event.quantity} {event.unit} at {event.occurred_at.isoformat()}).")
+    return Recorded(event, False)
+
+
+def _quantity(value) -> Decimal:
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise UsageError(f"quantity must be a number, got {value!r}") from None
+    if not quantity.is_finite() or quantity <= 0:
+        raise UsageError("quantity must be greater than zero")
+    if quantity != quantity.quantize(Decimal("0.001")):
+        raise UsageError("quantity has at most three decimal places")
+    return quantity
+
+
+def _check(service: str, unit: str, idempotency_key: str, occurred_at: dt.datetime) -> None:
+    if not _SLUG.match(service or ""):
+        raise UsageError(f"service must be a service key such as 'chatbot', got {service!r}")
+    if not _SLUG.match(unit or ""):
+        raise UsageError(f"unit must be a unit key such as 'answered_question', got {unit!r}")
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise UsageError("an idempotency key of 1 to 200 characters is required")
+    if timezone.is_naive(occurred_at):
+        raise UsageError("occurred_at needs a time zone")
+    if occurred_at > timezone.now() + FUTURE_TOLERANCE:
+        raise UsageError("occurred_at lies in the future")
+
+
+def usage_totals(start: dt.datetime, end: dt.datetime, *, service: str | None = None) -> dict[tuple[int, str, str], Decimal]:
+    """Usage summed per (town id, service, unit) for ``start <= occurred_at < end``."""
+    events = UsageEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+    if service:
+        events = events.filter(service=service)
+    rows = events.values("town_id", "service", "unit").annotate(total=Sum("quantity"))
+    return {(row["town_id"], row["service"], row["unit"]): row["total"] for row in rows}
