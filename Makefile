@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: install messages browser maven demo test check bench clean-run
+.PHONY: install messages browser pdf maven demo test check bench clean-run
 
 install: $(STAMP) messages
 
@@ -24,14 +24,19 @@ messages: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
+# PDF reports (weasyprint) need Pango; the tests read PDFs back with pdftotext.
+pdf:
+	@ldconfig -p | grep -q libpangoft2 && command -v pdftotext >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 poppler-utils >/dev/null)
+
 # Keycloak's server distribution is fetched from Maven Central with Maven.
 maven:
 	@command -v mvn >/dev/null || (apt-get update -qq && apt-get install -y -qq maven >/dev/null)
 
-demo: install maven
+demo: install maven pdf
 	$(PY) -m kiverbund.demo
 
-test: install browser maven
+test: install browser maven pdf
 	@set -o pipefail; status=0; \
 	$(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	$(PY) -m kiverbund.stack down --profile test; \

@@ -1,0 +1,1 @@
+"""Cost-sharing statements as data, and their renderings: CSV, XLSX, PDF, XRechnung."""

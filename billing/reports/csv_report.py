@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import csv
+import io
+
+from billing.reports.data import StatementData
+
+COLUMNS = ["statement", "period_start", "period_end", "ags", "town", "leitweg_id", "service", "allocation_key",
+           "pool_eur", "share_eur", "usage", "unit", "minutes_saved", "value_of_time_eur"]
+
+
+def render_csv(statements: list[StatementData]) -> bytes:
+    """One row per statement line; plain numbers with a dot (machine-readable), UTF-8 with BOM for spreadsheets."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(COLUMNS)
+    for s in statements:
+        for line in s.lines:
+            writer.writerow([s.number, s.period_start.isoformat(), s.period_end.isoformat(), s.ags, s.town_name,
+                             s.leitweg_id, line.service_key, line.key_label, f"{line.pool:.2f}", f"{line.share:.2f}",
+                             f"{line.usage:f}", line.unit, f"{line.minutes_saved:f}", f"{line.value_of_time:.2f}"])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

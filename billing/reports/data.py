@@ -1,0 +1,76 @@
+"""A statement as plain data: what every rendering (CSV, XLSX, PDF, XRechnung) is made from.
+
+Renderers never compute money themselves beyond summing these lines, so all
+formats agree to the cent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+    country: str = "DE"
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    service_key: str
+    service_name: str
+    key_label: str  # the allocation key used, for people
+    key_reason: str  # why this key (e.g. the court ruling on usage-based keys)
+    pool: Decimal  # the whole cost pool of the service in the period
+    share: Decimal  # this town's part of it, to the cent
+    usage: Decimal = Decimal(0)
+    unit: str = ""
+    minutes_saved: Decimal = Decimal(0)  # staff minutes freed by the usage
+    value_of_time: Decimal = Decimal(0)  # minutes × hourly rate, to the cent
+
+
+@dataclass(frozen=True)
+class StatementData:
+    number: str
+    period_start: dt.date
+    period_end: dt.date  # inclusive
+    issued: dt.date
+    town_name: str
+    ags: str
+    population: int
+    leitweg_id: str
+    provider: Party
+    buyer: Party
+    hourly_rate: Decimal
+    lines: tuple[Line, ...] = field(default_factory=tuple)
+    # Alone: what the town would pay for the same services without the Verbund.
+    alone_total: Decimal = Decimal(0)
+    corrects: str = ""  # the number of the statement this one corrects
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.share for line in self.lines), Decimal("0.00"))
+
+    @property
+    def value_of_time(self) -> Decimal:
+        return sum((line.value_of_time for line in self.lines), Decimal("0.00"))
+
+    @property
+    def net_benefit(self) -> Decimal:
+        return self.value_of_time - self.total
+
+    @property
+    def cost_per_inhabitant(self) -> Decimal:
+        return (self.total / self.population).quantize(CENT) if self.population else Decimal("0.00")
+
+    @property
+    def saving_in_verbund(self) -> Decimal:
+        return self.alone_total - self.total

@@ -1,0 +1,39 @@
+"""PDF statements (and the county overview) from an HTML template, with German number and date formats."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from billing.reports import formats
+from billing.reports.data import StatementData
+
+
+def render_pdf(statements: list[StatementData], *, title: str, umlage: bool = False) -> bytes:
+    from weasyprint import HTML
+
+    with translation.override("de"):
+        html = render_to_string("billing/statement.html", {
+            "statements": statements, "title": title, "umlage": umlage, "fmt": formats,
+            "rows": [_rows(s) for s in statements],
+        })
+    return HTML(string=html).write_pdf()
+
+
+def _rows(statement: StatementData) -> dict:
+    return {
+        "statement": statement,
+        "lines": [{"line": line, "pool": formats.euro(line.pool), "share": formats.euro(line.share),
+                   "usage": formats.number(line.usage, 0 if line.usage == line.usage.to_integral() else 2),
+                   "value": formats.euro(line.value_of_time)} for line in statement.lines],
+        "total": formats.euro(statement.total),
+        "value": formats.euro(statement.value_of_time),
+        "net": formats.euro(statement.net_benefit),
+        "per_inhabitant": formats.euro(statement.cost_per_inhabitant),
+        "alone": formats.euro(statement.alone_total),
+        "saving": formats.euro(statement.saving_in_verbund),
+        "rate": formats.euro(statement.hourly_rate),
+        "period": f"{formats.date(statement.period_start)} – {formats.date(statement.period_end)}",
+        "issued": formats.date(statement.issued),
+        "population": formats.number(statement.population),
+    }

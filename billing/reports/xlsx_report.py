@@ -1,0 +1,73 @@
+"""XLSX: a sheet per service, a summary sheet; totals are formulas, so the workbook stays live."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from billing.reports.data import StatementData
+
+EURO = '#,##0.00 "€"'
+HEADER = ["AGS", "Gemeinde", "Verteilschlüssel", "Kostenpool (€)", "Anteil (€)", "Nutzung", "Einheit",
+          "Eingesparte Minuten", "Wert der Arbeitszeit (€)"]
+
+
+def render_xlsx(statements: list[StatementData]) -> bytes:
+    book = Workbook()
+    summary = book.active
+    summary.title = "Übersicht"
+    summary.append(["Abrechnung", "Zeitraum", "AGS", "Gemeinde", "Anteil gesamt (€)", "Wert der Arbeitszeit (€)",
+                    "Nettonutzen (€)"])
+    for cell in summary[1]:
+        cell.font = Font(bold=True)
+    by_service = defaultdict(list)
+    for statement in statements:
+        for line in statement.lines:
+            by_service[(line.service_key, line.service_name)].append((statement, line))
+    sheet_of: dict[str, str] = {}
+    for (key, name), rows in sorted(by_service.items()):
+        sheet = book.create_sheet(title=_sheet_title(name or key))
+        sheet_of[key] = sheet.title
+        sheet.append(HEADER)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for statement, line in rows:
+            sheet.append([statement.ags, statement.town_name, line.key_label, line.pool, line.share, line.usage,
+                          line.unit, line.minutes_saved, line.value_of_time])
+        last = sheet.max_row
+        sheet.append(["Summe", None, None, None, f"=SUM(E2:E{last})", f"=SUM(F2:F{last})", None,
+                      f"=SUM(H2:H{last})", f"=SUM(I2:I{last})"])
+        sheet.cell(row=last + 1, column=1).font = Font(bold=True)
+        for row in sheet.iter_rows(min_row=2, max_row=last + 1):
+            for column in (4, 5, 9):
+                row[column - 1].number_format = EURO
+        _widths(sheet)
+    for index, statement in enumerate(statements, start=2):
+        summary.append([statement.number, f"{statement.period_start:%m/%Y}", statement.ags, statement.town_name,
+                        statement.total, statement.value_of_time, f"=F{index}-E{index}"])
+        for column in (5, 6, 7):
+            summary.cell(row=index, column=column).number_format = EURO
+    last = summary.max_row
+    summary.append(["Summe", None, None, None, f"=SUM(E2:E{last})", f"=SUM(F2:F{last})", f"=SUM(G2:G{last})"])
+    for column in (5, 6, 7):
+        summary.cell(row=last + 1, column=column).number_format = EURO
+    _widths(summary)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _sheet_title(name: str) -> str:
+    for ch in "[]:*?/\\":
+        name = name.replace(ch, " ")
+    return name[:31]
+
+
+def _widths(sheet) -> None:
+    for index, column in enumerate(sheet.columns, start=1):
+        width = max(len(str(cell.value or "")) for cell in column)
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(12, width + 2), 45)

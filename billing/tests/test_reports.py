@@ -1,0 +1,100 @@
+"""Every format says the same to the cent; XRechnung validates against the schema drafthorse ships."""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+from openpyxl import load_workbook
+
+from billing.reports.csv_report import render_csv
+from billing.reports.data import Line, Party, StatementData
+from billing.reports.formats import euro
+from billing.reports.pdf_report import render_pdf
+from billing.reports.xlsx_report import render_xlsx
+from billing.reports.xrechnung import XRechnungError, render_xrechnung
+
+PROVIDER = Party("Zweckverband KI-Verbund Musterland", "Landratsamtstraße 1", "99999", "Musterhausen",
+                 email="rechnung@kiverbund.example")
+
+
+def statement(**changes) -> StatementData:
+    values = dict(
+        number="KV-2026-11-09999111", period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 30),
+        issued=dt.date(2026, 12, 2), town_name="Musterstadt", ags="09999111", population=14250,
+        leitweg_id="09999111-0001-27", provider=PROVIDER, buyer=Party("Stadt Musterstadt", city="Musterstadt"),
+        hourly_rate=Decimal("60.00"), alone_total=Decimal("3400.00"),
+        lines=(
+            Line("chatbot", "Bürger-Chatbot", "Nutzung", "Nutzungsabhängig (Sächs. OVG, 4 A 508/16).",
+                 Decimal("10000.00"), Decimal("1234.57"), Decimal(1200), "Antworten", Decimal(4800),
+                 Decimal("4800.00")),
+            Line("roads", "Straßenzustand", "Einwohner", "Nach Einwohnern.", Decimal("5000.00"),
+                 Decimal("987.66"), Decimal(0), "Bilder", Decimal(0), Decimal("0.00")),
+        ),
+    )
+    values.update(changes)
+    return StatementData(**values)
+
+
+def test_totals_and_benefit():
+    s = statement()
+    assert s.total == Decimal("2222.23")
+    assert s.net_benefit == Decimal("2577.77")
+    assert s.cost_per_inhabitant == Decimal("0.16")
+    assert s.saving_in_verbund == Decimal("1177.77")
+    assert euro(Decimal("1234567.5")) == "1.234.567,50 €"
+
+
+def test_csv_rows_sum_to_the_statement():
+    rows = list(csv.DictReader(io.StringIO(render_csv([statement()]).decode("utf-8-sig")), delimiter=";"))
+    assert [r["service"] for r in rows] == ["chatbot", "roads"]
+    assert sum(Decimal(r["share_eur"]) for r in rows) == statement().total
+
+
+def test_xlsx_has_a_sheet_per_service_and_formula_totals():
+    book = load_workbook(io.BytesIO(render_xlsx([statement()])))
+    assert book.sheetnames == ["Übersicht", "Bürger-Chatbot", "Straßenzustand"]
+    chatbot = book["Bürger-Chatbot"]
+    assert chatbot["E2"].value == Decimal("1234.57") or chatbot["E2"].value == 1234.57
+    assert chatbot["E3"].value == "=SUM(E2:E2)"
+    assert book["Übersicht"]["G2"].value == "=F2-E2"
+
+
+def test_pdf_is_german(tmp_path):
+    pdf = render_pdf([statement()], title="Kostenaufteilung")
+    assert pdf.startswith(b"%PDF")
+    text = _pdf_text(pdf, tmp_path)
+    assert "1.234,57 €" in text and "2.222,23 €" in text and "30.11.2026" in text
+    assert "Nettonutzen" in text and "Leitweg-ID" in text
+    assert "Umlagebescheid" in _pdf_text(render_pdf([statement()], title="Umlage", umlage=True), tmp_path)
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "s.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_xrechnung_is_valid_and_carries_the_leitweg_id():
+    xml = render_xrechnung(statement())
+    root = etree.fromstring(xml)
+    ns = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+          "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"}
+    assert root.findtext(".//ram:BuyerReference", namespaces=ns) == "09999111-0001-27"
+    assert root.findtext(".//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID", namespaces=ns).endswith(
+        "xrechnung_3.0")
+    assert Decimal(root.findtext(".//ram:DuePayableAmount", namespaces=ns)) == statement().total
+    line_totals = [Decimal(e.text) for e in root.iterfind(".//ram:LineTotalAmount", namespaces=ns)]
+    assert sum(line_totals[:-1]) == line_totals[-1] == statement().total
+
+
+def test_xrechnung_needs_a_leitweg_id():
+    with pytest.raises(XRechnungError, match="Leitweg-ID"):
+        render_xrechnung(statement(leitweg_id=""))
