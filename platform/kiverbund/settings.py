@@ -47,7 +47,7 @@ CSRF_TRUSTED_ORIGINS = env.get_list(
 )
 
 # --- applications -----------------------------------------------------------
-# public schema: towns, users, memberships, audit log, and (later) catalogue and billing
+# public schema: towns, users, memberships, audit log, catalogue and subscriptions (and later billing)
 SHARED_APPS = [
     # Before django_tenants: our `migrate` (parallel, skips current schemas) replaces its own.
     "tenants",
@@ -64,6 +64,7 @@ SHARED_APPS = [
     "kiverbund.audit",
     "kiverbund.sso",
     "kiverbund.portal",
+    "catalog",
 ]
 # one schema per town: everything a town's services store
 TENANT_APPS = [
@@ -239,6 +240,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kiverbund.tasks.dispatch_to_active_towns",
         "schedule": env.get_int("TOWN_STATS_INTERVAL_SECONDS", 3600),
         "args": ("tenants.collect_town_stats",),
+    },
+    # Cancelled subscriptions stop at their end date.
+    "end-expired-subscriptions": {
+        "task": "catalog.end_expired_subscriptions",
+        "schedule": env.get_int("SUBSCRIPTION_END_INTERVAL_SECONDS", 3600),
     },
 }
 
