@@ -7,6 +7,8 @@ from catalog.models import Offering
 
 
 class OfferingForm(forms.ModelForm):
+    contract_url = forms.URLField(label=_("contract link"), required=False, assume_scheme="https")
+
     class Meta:
         model = Offering
         fields = ["service", *OFFERING_FIELDS]
