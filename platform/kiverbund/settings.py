@@ -218,9 +218,20 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "KI-Verbund API",
-    "DESCRIPTION": "Operator and town API of the KI-Verbund platform.",
+    "DESCRIPTION": (
+        "Operator and town API of the KI-Verbund platform. Served at two kinds of host: the console host "
+        "(PLATFORM_DOMAIN) answers /api/v1/towns/, /api/v1/services/, /api/v1/offerings/ and /api/v1/county/; "
+        "each town's host (<town>.PLATFORM_DOMAIN) answers /api/v1/town/, /api/v1/catalogue/, "
+        "/api/v1/subscriptions/ and /api/v1/register/. The public KI-Register is /ki-register.json at a town's "
+        "host (schema: catalog/schemas/ki-register.schema.json)."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "TownStatusEnum": "tenants.models.TownStatus",
+        "SubscriptionStatusEnum": "catalog.models.SubscriptionStatus",
+        "PriceModelEnum": "catalog.models.PriceModel",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------
