@@ -12,6 +12,21 @@ from catalog.actions import (
 from catalog.models import ChecklistItem, PriceModel, Service
 
 
+def echo_offering(**values):
+    sync_catalogue(actor="pytest")
+    defaults = {"provider": "Kreis-IT Musterland", "contract_title": "AVV Echo", "contract_version": "2026-01",
+                "price_model": PriceModel.COST_POOL, "amount": Decimal("12000.00"), "description": "Echo"}
+    return save_offering({**defaults, **values}, actor="pytest", service=Service.objects.get(key="echo"))
+
+
+
+
+def subscribe_through_workflow(town, offering, actor="pytest"):
+    subscription = request_subscription(town, offering, actor=actor)
+    complete_checklist(subscription, actor)
+    return activate_subscription(subscription, actor=actor)
+
+
 @pytest.fixture
 def echo_service(db):
     sync_catalogue(actor="pytest")
@@ -43,9 +58,4 @@ def complete_checklist(subscription, actor):
 def subscribe():
     """An active subscription of ``town`` to ``offering``, through the real workflow."""
 
-    def make(town, offering, actor="pytest"):
-        subscription = request_subscription(town, offering, actor=actor)
-        complete_checklist(subscription, actor)
-        return activate_subscription(subscription, actor=actor)
-
-    return make
+    return subscribe_through_workflow
