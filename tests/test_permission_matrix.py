@@ -133,7 +133,7 @@ def test_service_endpoints_answer_only_where_subscribed(world):
     """Entitlement on top of membership: A subscribes to the echo service, B does not."""
     for role in ROLES:
         user = world["users"].get(role)
-        for which, own in (("a", True), ("b", False)):
+        for which in ("a", "b"):
             for path in ("/services/echo/", "/api/v1/services/echo/"):
                 status = host_client(world[which].host, user).get(path).status_code
                 if role == "anonymous":
