@@ -12,7 +12,7 @@ def _sync_after_migrate(sender, using="default", **kwargs):
         return
     from catalog.actions.catalogue import sync_catalogue
 
-    sync_catalogue(actor="migrate")
+    sync_catalogue(actor="migrate", audit=False)
 
 
 class CatalogConfig(AppConfig):

@@ -17,24 +17,29 @@ OFFERING_FIELDS = ["description", "provider", "contract_title", "contract_versio
 
 
 @transaction.atomic
-def sync_catalogue(*, actor: Any = "system") -> list[str]:
-    """Make the ``Service`` rows match the installed service apps; returns the keys that changed."""
+def sync_catalogue(*, actor: Any = "system", audit: bool = True) -> list[str]:
+    """Make the ``Service`` rows match the installed service apps; returns the keys that changed.
+
+    ``migrate`` syncs with ``audit=False``: like the migrations themselves, it mirrors the deployed code
+    and is no one's decision; a sync run by a person (``manage.py sync_catalogue``) is audited.
+    """
     changed = []
+    log = log_action if audit else (lambda *args, **kwargs: None)
     registry = get_all_services()
     for key, meta in registry.items():
         values = {"name": str(meta.name), "version": meta.version, "risk_class": meta.risk_class,
                   "descriptor": meta.snapshot(), "registered": True}
         service, created = Service.objects.get_or_create(key=key, defaults=values)
         if created:
-            log_action("catalog.service.registered", actor=actor, service=key, version=meta.version)
+            log("catalog.service.registered", actor=actor, service=key, version=meta.version)
             changed.append(key)
         elif any(getattr(service, name) != value for name, value in values.items()):
             Service.objects.filter(pk=service.pk).update(**values)
-            log_action("catalog.service.updated", actor=actor, service=key, version=meta.version)
+            log("catalog.service.updated", actor=actor, service=key, version=meta.version)
             changed.append(key)
     for service in Service.objects.filter(registered=True).exclude(key__in=registry):
         Service.objects.filter(pk=service.pk).update(registered=False)
-        log_action("catalog.service.unregistered", actor=actor, service=service.key)
+        log("catalog.service.unregistered", actor=actor, service=service.key)
         changed.append(service.key)
     return changed
 

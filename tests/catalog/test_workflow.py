@@ -33,13 +33,14 @@ def test_registry_finds_the_test_service_and_the_catalogue_syncs(echo_service):
     assert "echo" in get_all_services()
     assert echo_service.registered and echo_service.descriptor["units"][0]["minutes_saved"] == "0.5"
     assert sync_catalogue(actor="pytest") == []  # idempotent
+    assert not AuditEntry.objects.filter(action__startswith="catalog.service.").exists()  # migrate: not audited
 
 
 def test_workflow_with_audit_trail(town_a, offering, member_factory):
     admin = member_factory(town_a, Role.TOWN_ADMIN)
     dpo = member_factory(town_a, Role.DPO)
     subscription = request_subscription(town_a, offering, actor=admin)
-    with pytest.raises(CatalogError, match="checklist"):
+    with pytest.raises(CatalogError, match="[Cc]heckliste?"):
         activate_subscription(subscription, actor=admin)
     with pytest.raises(CatalogError, match="2026-01"):
         confirm_checklist_item(subscription, ChecklistItem.AVV, actor=admin, avv_version="2025-01")
@@ -121,3 +122,11 @@ def test_cancellation_stops_at_the_end_date(town_a, offering, subscribe):
 def test_end_task_is_scheduled(settings):
     entries = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
     assert "catalog.end_expired_subscriptions" in entries
+
+
+def test_sync_marks_removed_services_and_audits(echo_service, settings):
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "catalog.testing.echo"]
+    assert sync_catalogue(actor="kreis-it") == ["echo"]
+    echo_service.refresh_from_db()
+    assert not echo_service.registered
+    assert AuditEntry.objects.get(action="catalog.service.unregistered").actor == "kreis-it"
