@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: install messages browser pdf maven demo test check bench clean-run
+.PHONY: install messages browser pdf maven demo test check bench clean-run openapi
 
 install: $(STAMP) messages
 
@@ -46,6 +46,10 @@ test: install browser maven pdf
 check: install
 	$(PY) -m ruff check .
 	KIVERBUND_PROFILE=test $(PY) manage.py makemigrations --check --dry-run
+
+# The committed OpenAPI schema of both hosts' APIs; tests/test_openapi.py fails when it drifts.
+openapi: install
+	KIVERBUND_PROFILE=test $(PY) manage.py spectacular --urlconf kiverbund.urls_api --lang en --validate --file docs/openapi.yaml
 
 bench: install
 	$(PY) bench/onboarding.py

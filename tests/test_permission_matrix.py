@@ -24,18 +24,42 @@ TOWN_ENDPOINTS = [
     ("post", "/documents/", TOWN_MEMBER_ROLES | {"platform_admin"}, 302, 403),
     ("get", "/documents/{doc}/download/", TOWN_MEMBER_ROLES | {"platform_admin"}, 200, 403),
     ("get", "/api/v1/town/", TOWN_MEMBER_ROLES | {"platform_admin"}, 200, 403),
+    # catalogue and subscriptions: every member may look
+    ("get", "/catalogue/", TOWN_MEMBER_ROLES | {"platform_admin"}, 200, 403),
+    ("get", "/catalogue/echo/", TOWN_MEMBER_ROLES | {"platform_admin"}, 200, 403),
+    ("get", "/api/v1/catalogue/", TOWN_MEMBER_ROLES | {"platform_admin"}, 200, 403),
+    ("get", "/api/v1/subscriptions/", TOWN_MEMBER_ROLES | {"platform_admin"}, 200, 403),
+    ("get", "/api/v1/register/", TOWN_MEMBER_ROLES | {"platform_admin"}, 200, 403),
+    # the KI-Register is public; editing it is for the DPO and the town admin
+    ("get", "/ki-register/", ROLES, 200, None),
+    ("get", "/ki-register.json", ROLES, 200, None),
+    ("get", "/ki-register.csv", ROLES, 200, None),
+    ("get", "/ki-register/{entry}/edit/", {"town_admin", "dpo", "platform_admin"}, 200, 403),
 ]
 CONSOLE_ENDPOINTS = [
     ("get", "/", {"platform_admin"}, 200, 403),
     ("get", "/towns/{ags}/", {"platform_admin"}, 200, 403),
     ("get", "/towns/{ags}/exports/{export}/", {"platform_admin"}, 200, 403),
     ("get", "/api/v1/towns/", {"platform_admin"}, 200, 403),
+    ("get", "/catalogue/", {"platform_admin"}, 200, 403),
+    ("get", "/catalogue/offerings/{offering}/", {"platform_admin"}, 200, 403),
+    ("get", "/ki-register/", {"platform_admin"}, 200, 403),
+    ("get", "/api/v1/services/", {"platform_admin"}, 200, 403),
+    ("get", "/api/v1/offerings/", {"platform_admin"}, 200, 403),
+    ("get", "/api/v1/county/subscriptions/", {"platform_admin"}, 200, 403),
+    ("get", "/api/v1/county/register/", {"platform_admin"}, 200, 403),
 ]
 
 
 @pytest.fixture
 def world(town_a, town_b, tmp_path):
+    from catalog.models import RegisterEntry
     from tenants.actions import export_town
+
+    from .catalog.conftest import echo_offering, subscribe_through_workflow
+
+    offering = echo_offering()
+    subscribe_through_workflow(town_a, offering)
 
     with schema_context(town_a.schema_name):
         doc = Document.objects.create(title="Vertrag", file=ContentFile(b"x", name="v.txt"))
@@ -46,7 +70,8 @@ def world(town_a, town_b, tmp_path):
         claims = {"preferred_username": f"{role}-amtsdorf", "email": f"{role}@amtsdorf.example", "roles": [role],
                   "organization": [] if county_wide else [town_a.slug]}
         users[role] = sync_user_from_claims(claims)
-    return {"a": town_a, "b": town_b, "doc": doc.pk, "export": TownExport.objects.get(town=town_a).pk, "users": users}
+    return {"a": town_a, "b": town_b, "doc": doc.pk, "export": TownExport.objects.get(town=town_a).pk, "users": users,
+            "entry": RegisterEntry.objects.get(town=town_a).pk, "offering": offering.pk}
 
 
 def _request(client, method, path):
@@ -73,13 +98,13 @@ def _check_town_page(world, role, method, path, allowed, ok, refused):
     user = world["users"].get(role)
     for which, own in (("a", True), ("b", False)):
         town = world[which]
-        response = _request(host_client(town.host, user), method, path.format(doc=world["doc"]))
+        response = _request(host_client(town.host, user), method, path.format(doc=world["doc"], entry=world["entry"]))
         expected = _expected(role, allowed, ok, refused, own)
         if expected is None:
             assert response.status_code in (302, 401), (role, which, path, response.status_code)
             continue
-        if response.status_code == 404 and expected == 200 and not own and "{doc}" in path:
-            continue  # the platform admin asks town B for A's document: not there
+        if response.status_code == 404 and expected == 200 and not own and ("{doc}" in path or "{entry}" in path):
+            continue  # the platform admin asks town B for A's document or register entry: not there
         assert response.status_code == expected, (role, which, path, response.status_code)
 
 
@@ -88,7 +113,7 @@ def test_console_pages(world, method, path, allowed, ok, refused, console_host):
     for role in ROLES:
         user = world["users"].get(role)
         response = _request(host_client(console_host, user), method,
-                            path.format(ags=world["a"].ags, export=world["export"]))
+                            path.format(ags=world["a"].ags, export=world["export"], offering=world["offering"]))
         if role == "anonymous":
             assert response.status_code in (302, 401), (role, path)
         else:
@@ -102,3 +127,35 @@ def test_every_role_except_town_admin_is_refused_the_member_pages(world):
             continue
         response = host_client(world["a"].host, world["users"][role]).get("/members/")
         assert response.status_code == 403, role
+
+
+def test_service_endpoints_answer_only_where_subscribed(world):
+    """Entitlement on top of membership: A subscribes to the echo service, B does not."""
+    for role in ROLES:
+        user = world["users"].get(role)
+        for which in ("a", "b"):
+            for path in ("/services/echo/", "/api/v1/services/echo/"):
+                status = host_client(world[which].host, user).get(path).status_code
+                if role == "anonymous":
+                    assert status in (302, 401), (role, which, path, status)
+                elif which == "a" and (role in TOWN_MEMBER_ROLES or role == "platform_admin"):
+                    assert status == 200, (role, which, path, status)
+                else:  # not a member of B, or B has no subscription: 403 either way
+                    assert status == 403, (role, which, path, status)
+
+
+@pytest.mark.parametrize("path", ["/catalogue/echo/request/", "/subscriptions/{sub}/activate/",
+                                  "/subscriptions/{sub}/cancel/", "/subscriptions/{sub}/sign-off/",
+                                  "/subscriptions/{sub}/checklist/avv/"])
+def test_subscription_changes_need_their_role(world, path):
+    from catalog.models import Subscription
+
+    sub = Subscription.objects.get(town=world["a"]).pk
+    may = {"/subscriptions/{sub}/sign-off/": {"dpo"}, "/subscriptions/{sub}/checklist/avv/": {"town_admin", "dpo"}}
+    allowed = may.get(path, {"town_admin"}) | {"platform_admin"}
+    for role in ROLES[:-1]:
+        status = host_client(world["a"].host, world["users"][role]).post(path.format(sub=sub)).status_code
+        if role in allowed:
+            assert status in (302, 404), (role, path, status)  # done or refused with a message, then redirected
+        else:
+            assert status == 403, (role, path, status)

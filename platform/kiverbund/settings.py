@@ -47,7 +47,7 @@ CSRF_TRUSTED_ORIGINS = env.get_list(
 )
 
 # --- applications -----------------------------------------------------------
-# public schema: towns, users, memberships, audit log, and (later) catalogue and billing
+# public schema: towns, users, memberships, audit log, catalogue and subscriptions (and later billing)
 SHARED_APPS = [
     # Before django_tenants: our `migrate` (parallel, skips current schemas) replaces its own.
     "tenants",
@@ -65,6 +65,7 @@ SHARED_APPS = [
     "kiverbund.sso",
     "kiverbund.portal",
     "billing",
+    "catalog",
 ]
 # one schema per town: everything a town's services store
 TENANT_APPS = [
@@ -218,9 +219,20 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "KI-Verbund API",
-    "DESCRIPTION": "Operator and town API of the KI-Verbund platform.",
+    "DESCRIPTION": (
+        "Operator and town API of the KI-Verbund platform. Served at two kinds of host: the console host "
+        "(PLATFORM_DOMAIN) answers /api/v1/towns/, /api/v1/services/, /api/v1/offerings/ and /api/v1/county/; "
+        "each town's host (<town>.PLATFORM_DOMAIN) answers /api/v1/town/, /api/v1/catalogue/, "
+        "/api/v1/subscriptions/ and /api/v1/register/. The public KI-Register is /ki-register.json at a town's "
+        "host (schema: catalog/schemas/ki-register.schema.json)."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "TownStatusEnum": "tenants.models.TownStatus",
+        "SubscriptionStatusEnum": "catalog.models.SubscriptionStatus",
+        "PriceModelEnum": "catalog.models.PriceModel",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------
@@ -240,6 +252,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "kiverbund.tasks.dispatch_to_active_towns",
         "schedule": env.get_int("TOWN_STATS_INTERVAL_SECONDS", 3600),
         "args": ("tenants.collect_town_stats",),
+    },
+    # Cancelled subscriptions stop at their end date.
+    "end-expired-subscriptions": {
+        "task": "catalog.end_expired_subscriptions",
+        "schedule": env.get_int("SUBSCRIPTION_END_INTERVAL_SECONDS", 3600),
     },
 }
 

@@ -7,6 +7,10 @@ os.environ.setdefault("KIVERBUND_PROFILE", "test")
 from kiverbund.settings import *  # noqa: E402,F403
 from kiverbund.stack import RUN_ROOT  # noqa: E402
 
+# A test-only service proves the registry, entitlement and KI-Register until real services land.
+SHARED_APPS = [*SHARED_APPS, "catalog.testing.echo"]  # noqa: F405
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]  # noqa: F405
+
 DEBUG = False
 SECRET_KEY = "test-secret-key-not-for-production"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -3,15 +3,12 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.routers import DefaultRouter
 
+from catalog.views import console as catalog_console
 from kiverbund.portal.views import auth, console
 from kiverbund.sso import views as sso_views
-from tenants.api import TownViewSet
+from kiverbund.urls_api import console_api_patterns
 from tenants.middleware import town_public
-
-router = DefaultRouter()
-router.register("towns", TownViewSet, basename="town")
 
 console_patterns = [
     path("", console.town_list, name="towns"),
@@ -21,6 +18,12 @@ console_patterns = [
     path("towns/<str:ags>/exports/<int:export_id>/", console.export_download, name="export-download"),
     path("towns/<str:ags>/offboard/", console.town_offboard, name="town-offboard"),
     path("audit/", console.audit_log, name="audit"),
+    path("catalogue/", catalog_console.offerings, name="offerings"),
+    path("catalogue/offerings/new/", catalog_console.offering_edit, name="offering-new"),
+    path("catalogue/offerings/<int:offering_id>/", catalog_console.offering_edit, name="offering"),
+    path("catalogue/subscriptions/<int:subscription_id>/approve/", catalog_console.subscription_approve,
+         name="subscription-approve"),
+    path("ki-register/", catalog_console.county_register, name="register"),
 ]
 
 urlpatterns = [
@@ -35,6 +38,7 @@ urlpatterns = [
         path("logout/", sso_views.logout, name="oidc_logout"),
     ])),
     path("i18n/setlang/", town_public(set_language), name="set_language"),
-    path("api/v1/", include(router.urls)),
-    path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="kiverbund.urls_console"), name="schema"),
+    path("api/v1/", include(console_api_patterns)),
+    # One schema for the console and the town APIs (committed as docs/openapi.yaml).
+    path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="kiverbund.urls_api"), name="schema"),
 ]

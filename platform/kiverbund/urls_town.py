@@ -3,10 +3,11 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from billing.api import UsageReportView
-from kiverbund.portal.api_town import TownInfoView
+from catalog.urls_town import service_patterns
+from catalog.urls_town import urlpatterns as catalog_patterns
 from kiverbund.portal.views import auth, members, town
 from kiverbund.sso import views as sso_views
+from kiverbund.urls_api import town_api_patterns
 from tenants.middleware import town_public
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
         path("logout/", sso_views.logout, name="oidc_logout"),
     ])),
     path("i18n/setlang/", town_public(set_language), name="set_language"),
-    path("api/v1/town/", TownInfoView.as_view(), name="api-town"),
-    path("api/v1/usage/", UsageReportView.as_view(), name="api-usage"),
+    *catalog_patterns,
+    *service_patterns(),
+    path("api/v1/", include(town_api_patterns)),
 ]

@@ -1,0 +1,112 @@
+"""Entitlement: a service answers only for towns with an active subscription to it.
+
+``require_service("key")`` decorates Django views (functions or classes) and
+DRF views; ``require_service("key").permission`` is the DRF permission class and
+``require_service("key").task`` guards Celery tasks. Everything else gets a 403
+that says how to subscribe.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import permissions
+from rest_framework.views import APIView
+
+from catalog.models import Subscription, SubscriptionStatus
+
+
+class ServiceNotSubscribed(PermissionDenied):
+    pass
+
+
+def has_active_subscription(town, service_key: str) -> bool:
+    if town is None:
+        return False
+    today = timezone.localdate()
+    # The end date counts even before the periodic task has marked the subscription ended.
+    return Subscription.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gt=today),
+        town=town, offering__service__key=service_key, status=SubscriptionStatus.ACTIVE,
+    ).exists()
+
+
+def not_subscribed_message(service_key: str) -> str:
+    return _("Your town has no active subscription to the service “%(service)s”. A town administrator can "
+             "subscribe in the service catalogue (/catalogue/%(service)s/) after completing the compliance "
+             "checklist.") % {"service": service_key}
+
+
+class ServiceRequirement:
+    def __init__(self, service_key: str):
+        self.key = service_key
+        requirement = self
+
+        class _Permission(permissions.BasePermission):
+            def has_permission(self, request, view):
+                if has_active_subscription(getattr(request, "tenant", None), requirement.key):
+                    return True
+                self.message = not_subscribed_message(requirement.key)
+                return False
+
+        _Permission.__name__ = f"RequireService_{service_key}"
+        self.permission = _Permission
+
+    def __call__(self, view):
+        if isinstance(view, type) and issubclass(view, APIView):
+            view.permission_classes = [*view.permission_classes, self.permission]
+            return view
+        if isinstance(view, type):
+            view.dispatch = self._wrap_view(view.dispatch, bound=True)
+            return view
+        return self._wrap_view(view)
+
+    def _wrap_view(self, func, bound: bool = False):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            request = args[1] if bound else args[0]
+            if not has_active_subscription(getattr(request, "tenant", None), self.key):
+                return TemplateResponse(request, "catalog/not_subscribed.html",
+                                        {"message": not_subscribed_message(self.key), "service_key": self.key},
+                                        status=403)
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    def task(self, func):
+        """For task bodies that run in a town's schema (``TownTask``): refuse towns without a subscription."""
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            from tenants.models import Town
+
+            # schema_context() and tenant-schemas-celery may set a stand-in tenant: look the town up by schema.
+            town = Town.objects.filter(schema_name=connection.schema_name).first()
+            if not has_active_subscription(town, self.key):
+                raise ServiceNotSubscribed(not_subscribed_message(self.key))
+            return func(*args, **kwargs)
+
+        return wrapper
+
+
+def require_service(service_key: str) -> ServiceRequirement:
+    return ServiceRequirement(service_key)
+
+
+class ServiceRequiredMixin:
+    """For class-based views: ``required_service = "chatbot"``."""
+
+    required_service: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not has_active_subscription(getattr(request, "tenant", None), self.required_service):
+            return TemplateResponse(request, "catalog/not_subscribed.html",
+                                    {"message": not_subscribed_message(self.required_service),
+                                     "service_key": self.required_service}, status=403)
+        return super().dispatch(request, *args, **kwargs)

@@ -1,0 +1,53 @@
+"""Demo subscriptions: every installed service is offered, and every other demo town subscribes to it.
+
+At least one town always stays unsubscribed. With no service app installed
+(the state until the first real AI service lands) nothing is subscribed and
+every town lists ``services: []``; the test-only echo service is never installed
+outside the test settings.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from catalog.actions import (
+    activate_subscription,
+    confirm_checklist_item,
+    request_subscription,
+    save_offering,
+    sync_catalogue,
+)
+from catalog.models import ChecklistItem, Offering, Service, Subscription, SubscriptionStatus
+
+ACTOR = "demo"
+
+
+def ensure_demo_subscriptions(towns) -> dict[int, list[str]]:
+    """Returns each town's active service keys, by town id."""
+    sync_catalogue(actor=ACTOR)
+    towns = list(towns)
+    subscribers = towns[::2][: max(0, len(towns) - 1)]  # every other town, never all
+    for service in Service.objects.filter(registered=True):
+        offering = service.offerings.filter(available=True).first() or save_offering(
+            {"provider": "Kreis-IT Landkreis Musterland", "contract_title": f"AVV {service.key}",
+             "contract_version": "1.0", "price_model": "cost_pool", "amount": Decimal("24000.00"),
+             "description": "Demo offering"}, actor=ACTOR, service=service)
+        for town in subscribers:
+            _subscribe(town, offering)
+    active = Subscription.objects.filter(status=SubscriptionStatus.ACTIVE, town__in=towns)
+    result: dict[int, list[str]] = {town.pk: [] for town in towns}
+    for town_id, key in active.values_list("town_id", "offering__service__key").order_by("offering__service__key"):
+        result[town_id].append(key)
+    return result
+
+
+def _subscribe(town, offering: Offering) -> None:
+    if Subscription.objects.filter(town=town, offering__service=offering.service,
+                                   status=SubscriptionStatus.ACTIVE).exists():
+        return
+    subscription = (Subscription.objects.filter(town=town, offering=offering, status=SubscriptionStatus.REQUESTED)
+                    .first() or request_subscription(town, offering, actor=ACTOR))
+    for item in ChecklistItem.values:
+        confirm_checklist_item(subscription, item, actor=ACTOR, avv_version=offering.contract_version,
+                               dpia_not_required_reason="Demo: keine echten personenbezogenen Daten")
+    activate_subscription(subscription, actor=ACTOR)

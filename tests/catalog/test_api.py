@@ -1,0 +1,63 @@
+"""The catalogue API at town hosts and at the console host."""
+
+from catalog.models import ChecklistItem, Offering, Subscription, SubscriptionStatus
+from tenants.models import Role
+
+from ..conftest import host_client
+
+
+def test_town_admin_subscribes_through_the_api(town_a, town_b, offering, member_factory):
+    admin = member_factory(town_a, Role.TOWN_ADMIN)
+    api = host_client(town_a.host, admin)
+    (row,) = api.get("/api/v1/catalogue/").json()
+    assert row["service"]["key"] == "echo"
+    assert row["offerings"][0]["cost_preview"]["alone"] == "12000.00"
+    created = api.post("/api/v1/subscriptions/", {"offering": offering.pk}, content_type="application/json")
+    assert created.status_code == 201, created.content
+    sid = created.json()["id"]
+    refused = api.post(f"/api/v1/subscriptions/{sid}/activate/")
+    assert refused.status_code == 400 and refused.json()["detail"]
+    bad = api.post(f"/api/v1/subscriptions/{sid}/checklist/", {"item": "avv", "avv_version": "alt"},
+                   content_type="application/json")
+    assert bad.status_code == 400
+    for item in ChecklistItem.values:
+        response = api.post(f"/api/v1/subscriptions/{sid}/checklist/",
+                            {"item": item, "avv_version": "2026-01", "dpia_not_required_reason": "anonym"},
+                            content_type="application/json")
+        assert response.status_code == 200, response.content
+    assert api.post(f"/api/v1/subscriptions/{sid}/activate/").json()["status"] == SubscriptionStatus.ACTIVE
+    (entry,) = api.get("/api/v1/register/").json()["results"]
+    edited = api.patch(f"/api/v1/register/{entry['id']}/", {"texts": {"contact": "dsb@amtsdorf.example"}},
+                       content_type="application/json")
+    assert edited.status_code == 200 and edited.json()["version"] == 2
+    # Another town's API does not see Amtsdorf's subscription.
+    other = host_client(town_b.host, member_factory(town_b, Role.TOWN_ADMIN))
+    assert other.get(f"/api/v1/subscriptions/{sid}/").status_code == 404
+    assert other.get("/api/v1/subscriptions/").json()["results"] == []
+
+
+def test_roles_are_enforced_in_the_town_api(town_a, offering, member_factory):
+    staff = host_client(town_a.host, member_factory(town_a, Role.TOWN_STAFF))
+    assert staff.post("/api/v1/subscriptions/", {"offering": offering.pk},
+                      content_type="application/json").status_code == 403
+    assert not Subscription.objects.exists()
+    assert host_client(town_a.host).get("/api/v1/catalogue/").status_code == 401
+
+
+def test_console_api_offerings_and_approval(town_a, echo_service, operator, console_host, subscribe):
+    api = host_client(console_host, operator)
+    assert [s["key"] for s in api.get("/api/v1/services/").json()["results"]] == ["echo"]
+    created = api.post("/api/v1/offerings/", {
+        "service": "echo", "provider": "Kreis-IT", "contract_title": "AVV", "contract_version": "3",
+        "price_model": "per_inhabitant", "amount": "0.2500", "requires_county_approval": True,
+    }, content_type="application/json")
+    assert created.status_code == 201, created.content
+    oid = created.json()["id"]
+    assert api.patch(f"/api/v1/offerings/{oid}/", {"amount": "0.3000"},
+                     content_type="application/json").json()["amount"] == "0.3000"
+    subscription = subscribe(town_a, Offering.objects.get(pk=oid))
+    assert subscription.status == SubscriptionStatus.AWAITING_APPROVAL
+    approved = api.post(f"/api/v1/county/subscriptions/{subscription.pk}/approve/")
+    assert approved.json()["status"] == SubscriptionStatus.ACTIVE
+    assert len(api.get("/api/v1/county/register/").json()["entries"]) == 1
+    assert host_client(console_host).get("/api/v1/offerings/").status_code == 401

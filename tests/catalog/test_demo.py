@@ -1,0 +1,18 @@
+"""make demo's seed subscribes some towns to the installed services and leaves at least one out."""
+
+import json
+
+from catalog.models import Subscription
+from kiverbund.demo.seed import seed
+
+
+def test_seed_lists_active_services_per_town(db, tmp_path):
+    # The test settings install the echo service; the demo itself has none until a real service lands.
+    state = seed(tmp_path / "demo.json")
+    services = {town["name"]: town["services"] for town in state["towns"]}
+    assert any(keys == ["echo"] for keys in services.values())
+    assert any(keys == [] for keys in services.values())
+    assert json.loads((tmp_path / "demo.json").read_text())["towns"] == state["towns"]
+    count = Subscription.objects.count()
+    seed(tmp_path / "demo.json")  # idempotent
+    assert Subscription.objects.count() == count

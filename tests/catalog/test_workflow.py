@@ -1,0 +1,132 @@
+"""Registry, subscription workflow, entitlement of views, API and tasks, and the end date."""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from catalog.actions import (
+    CatalogError,
+    activate_subscription,
+    approve_subscription,
+    cancel_subscription,
+    confirm_checklist_item,
+    end_expired_subscriptions,
+    request_subscription,
+    sign_off_checklist,
+    sync_catalogue,
+)
+from catalog.entitlement import ServiceNotSubscribed, has_active_subscription
+from catalog.models import ChecklistItem, SubscriptionStatus
+from catalog.registry import get_all_services
+from kiverbund.audit.models import AuditEntry
+from kiverbund.documents.models import Document
+from tenants.models import Role
+
+from ..conftest import host_client
+from .conftest import complete_checklist
+
+
+def test_registry_finds_the_test_service_and_the_catalogue_syncs(echo_service):
+    assert "echo" in get_all_services()
+    assert echo_service.registered and echo_service.descriptor["units"][0]["minutes_saved"] == "0.5"
+    assert sync_catalogue(actor="pytest") == []  # idempotent
+    assert not AuditEntry.objects.filter(action__startswith="catalog.service.").exists()  # migrate: not audited
+
+
+def test_workflow_with_audit_trail(town_a, offering, member_factory):
+    admin = member_factory(town_a, Role.TOWN_ADMIN)
+    dpo = member_factory(town_a, Role.DPO)
+    subscription = request_subscription(town_a, offering, actor=admin)
+    with pytest.raises(CatalogError, match="[Cc]heckliste?"):
+        activate_subscription(subscription, actor=admin)
+    with pytest.raises(CatalogError, match="2026-01"):
+        confirm_checklist_item(subscription, ChecklistItem.AVV, actor=admin, avv_version="2025-01")
+    with pytest.raises(CatalogError):
+        confirm_checklist_item(subscription, ChecklistItem.DPIA, actor=admin)
+    upload = SimpleUploadedFile("dsfa.pdf", b"%PDF-1.4 DSFA", content_type="application/pdf")
+    entry = confirm_checklist_item(subscription, ChecklistItem.DPIA, actor=dpo, dpia_file=upload)
+    with schema_context(town_a.schema_name):
+        assert Document.objects.get(pk=entry.details["document_id"]).sha256 == entry.details["sha256"]
+    with pytest.raises(CatalogError):
+        sign_off_checklist(subscription, actor=dpo)
+    for item in ChecklistItem.values:
+        if item != ChecklistItem.DPIA:
+            confirm_checklist_item(subscription, item, actor=admin, avv_version="2026-01")
+    sign_off_checklist(subscription, actor=dpo, note="ok")
+    activate_subscription(subscription, actor=admin)
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.ACTIVE and subscription.activated_by == admin.username
+    actions = list(AuditEntry.objects.filter(town=town_a, action__startswith="catalog.").values_list("action", "actor"))
+    assert ("catalog.subscription.requested", admin.username) in actions
+    assert ("catalog.checklist.signed_off", dpo.username) in actions
+    assert ("catalog.subscription.activated", admin.username) in actions
+    assert len([a for a, _ in actions if a == "catalog.checklist.confirmed"]) == 6
+    with pytest.raises(CatalogError):
+        request_subscription(town_a, offering, actor=admin)
+
+
+def test_county_approval(town_a, make_offering, operator):
+    offering = make_offering(requires_county_approval=True)
+    subscription = request_subscription(town_a, offering, actor="a")
+    complete_checklist(subscription, "a")
+    assert activate_subscription(subscription, actor="a").status == SubscriptionStatus.AWAITING_APPROVAL
+    assert not has_active_subscription(town_a, "echo")
+    assert approve_subscription(subscription, actor=operator).status == SubscriptionStatus.ACTIVE
+    assert has_active_subscription(town_a, "echo")
+
+
+def test_service_answers_for_subscribed_town_only(town_a, town_b, offering, subscribe, member_factory):
+    subscribe(town_a, offering)
+    for town, expected in ((town_a, 200), (town_b, 403)):
+        user = member_factory(town, Role.TOWN_STAFF)
+        page = host_client(town.host, user).get("/services/echo/?q=hallo")
+        api = host_client(town.host, user).get("/api/v1/services/echo/?q=hallo")
+        assert (page.status_code, api.status_code) == (expected, expected)
+        if expected == 200:
+            assert page.json() == {"echo": "hallo", "town": town.slug} and api.json()["town"] == town.slug
+        else:
+            assert "Katalog" in page.content.decode() or "catalogue" in page.content.decode()
+            assert "/catalogue/echo/" in api.json()["detail"]
+
+
+def test_task_runs_only_in_subscribed_towns(town_a, town_b, offering, subscribe):
+    from catalog.testing.echo.tasks import echo
+
+    subscribe(town_a, offering)
+    with schema_context(town_a.schema_name):
+        assert echo.apply(args=["x"]).get() == "x"
+    with schema_context(town_b.schema_name):
+        with pytest.raises(ServiceNotSubscribed):
+            echo.apply(args=["x"]).get()
+
+
+def test_cancellation_stops_at_the_end_date(town_a, offering, subscribe):
+    subscription = subscribe(town_a, offering)
+    today = timezone.localdate()
+    with pytest.raises(CatalogError):
+        cancel_subscription(subscription, ends_on=today - datetime.timedelta(days=1), actor="a")
+    cancel_subscription(subscription, ends_on=today + datetime.timedelta(days=30), actor="a")
+    assert has_active_subscription(town_a, "echo")
+    assert end_expired_subscriptions(today=today) == []
+    assert end_expired_subscriptions(today=today + datetime.timedelta(days=30)) == [subscription.pk]
+    assert end_expired_subscriptions(today=today + datetime.timedelta(days=31)) == []
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.ENDED
+    assert not has_active_subscription(town_a, "echo")
+    assert AuditEntry.objects.filter(action="catalog.subscription.ended", town=town_a).count() == 1
+
+
+def test_end_task_is_scheduled(settings):
+    entries = [e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert "catalog.end_expired_subscriptions" in entries
+
+
+def test_sync_marks_removed_services_and_audits(echo_service, settings):
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "catalog.testing.echo"]
+    assert sync_catalogue(actor="kreis-it") == ["echo"]
+    echo_service.refresh_from_db()
+    assert not echo_service.registered
+    assert AuditEntry.objects.get(action="catalog.service.unregistered").actor == "kreis-it"
