@@ -188,7 +188,8 @@ def correct_period(month: dt.date, *, actor: Any = None) -> list[Statement]:
         made = []
         for town_id, data in compute(month).items():
             latest = period.statements.filter(town_id=town_id).order_by("-created_at").first()
-            if latest is not None and latest.data["lines"] == to_json(data)["lines"]:
+            # Only a changed amount is corrected; the same share of a larger pool is not a new invoice.
+            if latest is not None and _amounts(latest.data) == _amounts(to_json(data)):
                 continue
             count = period.statements.filter(town_id=town_id).count()
             number = f"{data.number}-K{count}" if latest else data.number
@@ -197,6 +198,10 @@ def correct_period(month: dt.date, *, actor: Any = None) -> list[Statement]:
             log_action("billing.statement.corrected", actor=actor, town=made[-1].town, number=number,
                        corrects=latest.number if latest else "", total=str(data.total))
     return made
+
+
+def _amounts(raw: dict) -> list[tuple[str, str]]:
+    return sorted((line["service_key"], line["share"]) for line in raw["lines"])
 
 
 def latest_statements(month: dt.date, town: Town | None = None) -> list[Statement]:

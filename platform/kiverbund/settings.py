@@ -206,6 +206,16 @@ AUTHENTICATION_BACKENDS = [
     "kiverbund.sso.backend.BreakGlassBackend",
 ]
 
+# --- billing ------------------------------------------------------------------------
+# The provider that issues statements and XRechnungen (the county, Zweckverband or IT provider).
+BILLING_PROVIDER_NAME = env.get_str("BILLING_PROVIDER_NAME", "KI-Verbund Landkreis Musterland")
+BILLING_PROVIDER_STREET = env.get_str("BILLING_PROVIDER_STREET", "Landratsamtsplatz 1")
+BILLING_PROVIDER_POSTCODE = env.get_str("BILLING_PROVIDER_POSTCODE", "99999")
+BILLING_PROVIDER_CITY = env.get_str("BILLING_PROVIDER_CITY", "Musterhausen")
+BILLING_PROVIDER_EMAIL = env.get_str("BILLING_PROVIDER_EMAIL", f"rechnung@{PLATFORM_DOMAIN}")
+# Personnel cost per staff hour for valuing freed time (see billing/settings_defaults.py for the source).
+BILLING_HOURLY_RATE = env.get_str("BILLING_HOURLY_RATE", "68.00")
+
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,42 @@
+"""One entry point for every report format, for a town or the whole county."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from billing.actions import BillingError, from_json, latest_statements
+from billing.reports.csv_report import render_csv
+from billing.reports.pdf_report import render_pdf
+from billing.reports.xlsx_report import render_xlsx
+from billing.reports.xrechnung import XRechnungError, render_xrechnung
+from tenants.models import Town
+
+FORMATS = ("pdf", "xlsx", "csv", "xrechnung", "umlage")
+CONTENT_TYPES = {"pdf": "application/pdf", "umlage": "application/pdf", "csv": "text/csv; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "xrechnung": "application/xml"}
+EXTENSIONS = {"pdf": "pdf", "umlage": "pdf", "csv": "csv", "xlsx": "xlsx", "xrechnung": "xml"}
+
+
+def render_report(month: dt.date, fmt: str, town: Town | None = None) -> tuple[bytes, str]:
+    """``(content, file name)``; ``town=None`` is the county overview (all towns)."""
+    if fmt not in FORMATS:
+        raise BillingError(f"Unbekanntes Format „{fmt}“; möglich: {', '.join(FORMATS)}. / Unknown format.")
+    statements = [from_json(s.data) for s in latest_statements(month, town)]
+    if not statements:
+        raise BillingError(f"Für {month:%m/%Y} gibt es keine Abrechnung{' für ' + town.name if town else ''}; "
+                           f"zuerst einen Abrechnungslauf starten. / No statements for this period: run billing first.")
+    stem = f"kiverbund-{month:%Y-%m}-{town.ags if town else 'kreis'}"
+    if fmt == "xrechnung":
+        if town is None:
+            raise BillingError("XRechnungen gibt es je Gemeinde (--town). / XRechnung is per town.")
+        try:
+            return render_xrechnung(statements[0]), f"{stem}-xrechnung.xml"
+        except XRechnungError as exc:
+            raise BillingError(str(exc)) from exc
+    if fmt == "csv":
+        return render_csv(statements), f"{stem}.csv"
+    if fmt == "xlsx":
+        return render_xlsx(statements), f"{stem}.xlsx"
+    title = "Umlagebescheid" if fmt == "umlage" else "Kostenaufteilung"
+    return render_pdf(statements, title=f"{title} {month:%m/%Y}", umlage=fmt == "umlage"), f"{stem}.pdf"
