@@ -37,6 +37,29 @@ def has_active_subscription(town, service_key: str) -> bool:
     ).exists()
 
 
+def may_use(user, town, service_key: str) -> bool:
+    """The roles a service declares (``ServiceDescriptor.permissions``); none declared: every member."""
+    from catalog.registry import get_service
+    from tenants.access import has_town_role
+
+    meta = get_service(service_key)
+    if meta is None or not meta.permissions:
+        return True
+    return has_town_role(user, town, *meta.permissions)
+
+
+def refusal(request, service_key: str) -> str | None:
+    """Why this request may not use the service, or None."""
+    town = getattr(request, "tenant", None)
+    if not has_active_subscription(town, service_key):
+        return not_subscribed_message(service_key)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and not may_use(user, town, service_key):
+        return _("Your role in this town does not include the service “%(service)s”. "
+                 "Please ask your town administrator.") % {"service": service_key}
+    return None
+
+
 def not_subscribed_message(service_key: str) -> str:
     return _("Your town has no active subscription to the service “%(service)s”. A town administrator can "
              "subscribe in the service catalogue (/catalogue/%(service)s/) after completing the compliance "
@@ -50,9 +73,10 @@ class ServiceRequirement:
 
         class _Permission(permissions.BasePermission):
             def has_permission(self, request, view):
-                if has_active_subscription(getattr(request, "tenant", None), requirement.key):
+                message = refusal(request, requirement.key)
+                if message is None:
                     return True
-                self.message = not_subscribed_message(requirement.key)
+                self.message = message
                 return False
 
         _Permission.__name__ = f"RequireService_{service_key}"
@@ -71,10 +95,10 @@ class ServiceRequirement:
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             request = args[1] if bound else args[0]
-            if not has_active_subscription(getattr(request, "tenant", None), self.key):
+            message = refusal(request, self.key)
+            if message is not None:
                 return TemplateResponse(request, "catalog/not_subscribed.html",
-                                        {"message": not_subscribed_message(self.key), "service_key": self.key},
-                                        status=403)
+                                        {"message": message, "service_key": self.key}, status=403)
             return func(*args, **kwargs)
 
         return wrapper
@@ -105,8 +129,8 @@ class ServiceRequiredMixin:
     required_service: str = ""
 
     def dispatch(self, request, *args, **kwargs):
-        if not has_active_subscription(getattr(request, "tenant", None), self.required_service):
+        message = refusal(request, self.required_service)
+        if message is not None:
             return TemplateResponse(request, "catalog/not_subscribed.html",
-                                    {"message": not_subscribed_message(self.required_service),
-                                     "service_key": self.required_service}, status=403)
+                                    {"message": message, "service_key": self.required_service}, status=403)
         return super().dispatch(request, *args, **kwargs)

@@ -34,7 +34,8 @@ def missing_checklist_items(subscription: Subscription) -> list[str]:
 def request_subscription(town, offering: Offering, *, actor: Any) -> Subscription:
     if not offering.available or not offering.service.registered:
         raise CatalogError(_("This service is not available for subscription."))
-    if Subscription.objects.filter(town=town, offering=offering, status__in=OPEN_STATUSES).exists():
+    # One open subscription per service, whichever offering it came through.
+    if Subscription.objects.filter(town=town, offering__service=offering.service, status__in=OPEN_STATUSES).exists():
         raise CatalogError(_("Your town has already requested or subscribed to this service."))
     subscription = Subscription.objects.create(town=town, offering=offering, requested_by=actor_name(actor))
     create_register_entry(subscription, actor=actor)

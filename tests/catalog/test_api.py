@@ -61,3 +61,26 @@ def test_console_api_offerings_and_approval(town_a, echo_service, operator, cons
     assert approved.json()["status"] == SubscriptionStatus.ACTIVE
     assert len(api.get("/api/v1/county/register/").json()["entries"]) == 1
     assert host_client(console_host).get("/api/v1/offerings/").status_code == 401
+
+
+
+def _queries(client, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+
+def test_list_endpoints_do_not_grow_with_rows(town_a, make_town, offering, subscribe, operator, console_host):
+    subscribe(town_a, offering)
+    client = host_client(console_host, operator)
+    paths = ["/api/v1/county/subscriptions/", "/api/v1/county/register/", "/ki-register/"]
+    for path in paths:
+        _queries(client, path)  # warm the session
+    one = {path: _queries(client, path) for path in paths}
+    for _ in range(3):
+        subscribe(make_town(), offering)
+    assert {path: _queries(client, path) for path in paths} == one

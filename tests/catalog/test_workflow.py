@@ -36,7 +36,7 @@ def test_registry_finds_the_test_service_and_the_catalogue_syncs(echo_service):
     assert not AuditEntry.objects.filter(action__startswith="catalog.service.").exists()  # migrate: not audited
 
 
-def test_workflow_with_audit_trail(town_a, offering, member_factory):
+def test_workflow_with_audit_trail(town_a, offering, make_offering, member_factory):
     admin = member_factory(town_a, Role.TOWN_ADMIN)
     dpo = member_factory(town_a, Role.DPO)
     subscription = request_subscription(town_a, offering, actor=admin)
@@ -66,6 +66,8 @@ def test_workflow_with_audit_trail(town_a, offering, member_factory):
     assert len([a for a, _ in actions if a == "catalog.checklist.confirmed"]) == 6
     with pytest.raises(CatalogError):
         request_subscription(town_a, offering, actor=admin)
+    with pytest.raises(CatalogError):  # not through another offering of the same service either
+        request_subscription(town_a, make_offering(price_model="base_fee"), actor=admin)
 
 
 def test_county_approval(town_a, make_offering, operator):
@@ -130,3 +132,26 @@ def test_sync_marks_removed_services_and_audits(echo_service, settings):
     echo_service.refresh_from_db()
     assert not echo_service.registered
     assert AuditEntry.objects.get(action="catalog.service.unregistered").actor == "kreis-it"
+
+
+def test_service_roles_and_mixin(rf, town_a, offering, subscribe, member_factory):
+    from django.http import HttpResponse
+    from django.views import View
+
+    from catalog.entitlement import ServiceRequiredMixin
+
+    class EchoView(ServiceRequiredMixin, View):
+        required_service = "echo"
+
+        def get(self, request):
+            return HttpResponse("ok")
+
+    subscribe(town_a, offering)
+    for role, expected in ((Role.TOWN_STAFF, 200), (Role.FINANCE, 403)):
+        request = rf.get("/")
+        request.tenant, request.user = town_a, member_factory(town_a, role)
+        response = EchoView.as_view()(request)
+        assert response.status_code == expected
+    finance = member_factory(town_a, Role.FINANCE, username="kaemmerer")
+    page = host_client(town_a.host, finance).get("/services/echo/")
+    assert page.status_code == 403 and ("Rolle" in page.content.decode() or "role" in page.content.decode())
