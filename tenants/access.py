@@ -52,3 +52,12 @@ def access_town_by_ags(user, ags: str) -> Town:
         return Town.objects.get(ags=ags)
     except Town.DoesNotExist:
         raise Http404("No such town") from None
+
+
+def is_county_finance(user) -> bool:
+    return bool(user.is_authenticated and user.groups.filter(name=COUNTY_FINANCE_GROUP).exists())
+
+
+def can_manage_billing(user) -> bool:
+    """County IT and county finance enter costs, choose keys and run periods; they see every town."""
+    return is_platform_admin(user) or is_county_finance(user)

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 
+from billing.views import county as billing_county
 from catalog.views import console as catalog_console
 from kiverbund.portal.views import auth, console
 from kiverbund.sso import views as sso_views
@@ -26,8 +27,17 @@ console_patterns = [
     path("ki-register/", catalog_console.county_register, name="register"),
 ]
 
+finance_patterns = [
+    path("", billing_county.dashboard, name="dashboard"),
+    path("pools/", billing_county.add_pool, name="pool"),
+    path("rules/<slug:service>/", billing_county.rule, name="rule"),
+    path("period/", billing_county.period_action, name="period"),
+    path("download/<str:fmt>/", billing_county.download, name="download"),
+]
+
 urlpatterns = [
     path("", include((console_patterns, "console"))),
+    path("finance/", include((finance_patterns, "finance"))),
     path("accounts/", include(([
         path("login/", auth.login, name="login"),
         path("logout/", auth.logout, name="logout"),

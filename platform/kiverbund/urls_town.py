@@ -3,6 +3,7 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from billing.views import town as billing_town
 from catalog.urls_town import service_patterns
 from catalog.urls_town import urlpatterns as catalog_patterns
 from kiverbund.portal.views import auth, members, town
@@ -30,6 +31,10 @@ urlpatterns = [
         path("logout/", sso_views.logout, name="oidc_logout"),
     ])),
     path("i18n/setlang/", town_public(set_language), name="set_language"),
+    path("finance/", include(([
+        path("", billing_town.finance, name="finance"),
+        path("download/<str:fmt>/", billing_town.download, name="download"),
+    ], "town-finance"))),
     *catalog_patterns,
     *service_patterns(),
     path("api/v1/", include(town_api_patterns)),

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from tenants.access import has_town_role, is_platform_admin
+from tenants.access import can_manage_billing, has_town_role, is_platform_admin
 from tenants.models import Role
 
 
@@ -10,5 +10,8 @@ def platform(request):
         "town": town,
         "platform_domain": settings.PLATFORM_DOMAIN,
         "is_platform_admin": is_platform_admin(request.user) if hasattr(request, "user") else False,
+        "can_read_finance": bool(town and hasattr(request, "user")
+                                 and has_town_role(request.user, town, Role.FINANCE, Role.TOWN_ADMIN)),
+        "can_manage_billing": hasattr(request, "user") and can_manage_billing(request.user),
         "can_manage_members": bool(town and hasattr(request, "user") and has_town_role(request.user, town, Role.TOWN_ADMIN)),
     }

@@ -1,0 +1,193 @@
+"""Finance pages on the console host: county IT and county finance see and run every town's billing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import user_passes_test
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Sum
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing.actions import BillingError, compute, correct_period, latest_statements, run_period
+from billing.forms import AllocationRuleForm, CostPoolForm
+from billing.models import AllocationRule, BillingPeriod, CostPool
+from billing.periods import PeriodError, parse_month
+from billing.reports.render import CONTENT_TYPES, render_report
+from billing.settings_defaults import HOURLY_RATE_SOURCE, hourly_rate
+from billing.views.charts import bar_chart
+from kiverbund.audit.log import log_action
+from tenants.access import can_manage_billing
+from tenants.models import Town
+
+
+def _check(user) -> bool:
+    if user.is_authenticated and not can_manage_billing(user):
+        raise PermissionDenied(_("Billing is for the county's IT and finance staff."))
+    return can_manage_billing(user)
+
+
+finance_required = user_passes_test(_check, login_url="portal:login")
+
+
+def _month(request, default: dt.date | None = None) -> dt.date:
+    try:
+        return parse_month(request.GET.get("period") or request.POST.get("period") or "")
+    except PeriodError:
+        return default or timezone.localdate().replace(day=1)
+
+
+@finance_required
+def dashboard(request):
+    month = _month(request, (BillingPeriod.objects.values_list("month", flat=True).first()
+                             or timezone.localdate().replace(day=1)))
+    statements = latest_statements(month)
+    period = BillingPeriod.objects.filter(month=month).first()
+    rows = [{"statement": s, "net": s.value_of_time - s.total, "town": s.town} for s in statements]
+    return render(request, "billing/finance/county.html", {
+        "month": month, "period": period, "rows": rows,
+        "total": sum((s.total for s in statements), Decimal("0.00")),
+        "value": sum((s.value_of_time for s in statements), Decimal("0.00")),
+        "chart": bar_chart([(r["town"].name, r["statement"].total, r["statement"].value_of_time) for r in rows]),
+        "periods": BillingPeriod.objects.all()[:24],
+        "pools": CostPool.objects.filter(period=month),
+        "rules": AllocationRule.objects.all(), "hourly_rate": hourly_rate(), "rate_source": HOURLY_RATE_SOURCE,
+        "pool_form": CostPoolForm(initial={"month": f"{month:%Y-%m}"}),
+    })
+
+
+@finance_required
+@require_POST
+def add_pool(request):
+    form = CostPoolForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect(f"/finance/?period={request.POST.get('month', '')}")
+    data = form.cleaned_data
+    month = parse_month(data["month"])
+    period = BillingPeriod.objects.filter(month=month).first()
+    if period and period.status == "closed":
+        messages.error(request, _("The period is closed; a late cost goes in as a correction after entering it."))
+    with transaction.atomic():
+        pool = CostPool.objects.create(service=data["service"], period=month, category=data["category"],
+                                       amount=data["amount"], description=data["description"],
+                                       document=data["document"] or "", created_by=request.user.get_username())
+        log_action("billing.cost_pool.entered", actor=request.user, service=pool.service, month=f"{month:%Y-%m}",
+                   category=pool.category, amount=str(pool.amount))
+    messages.success(request, _("Cost entered."))
+    return redirect(f"/finance/?period={month:%Y-%m}")
+
+
+@finance_required
+def rule(request, service):
+    instance = AllocationRule.objects.filter(service=service).first()
+    form = AllocationRuleForm(request.POST or None, instance=instance)
+    month = _month(request)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        candidate = form.save(commit=False)
+        candidate.service = service
+        if "preview" in request.POST:
+            preview = _preview(candidate, month)
+        else:
+            candidate.updated_by = request.user.get_username()
+            candidate.save()
+            log_action("billing.allocation_rule.set", actor=request.user, service=service, kind=candidate.kind,
+                       unit=candidate.usage_unit, base_fraction=str(candidate.base_fraction))
+            messages.success(request, _("Allocation key saved."))
+            return redirect(f"/finance/?period={month:%Y-%m}")
+    return render(request, "billing/finance/rule.html", {"service": service, "form": form, "preview": preview,
+                                                         "month": month})
+
+
+def _preview(candidate: AllocationRule, month: dt.date) -> list[dict] | str:
+    """The split this key would give for ``month``, computed exactly like a run, nothing saved."""
+    saved = AllocationRule.objects.filter(service=candidate.service).first()
+    try:
+        with transaction.atomic():
+            AllocationRule.objects.update_or_create(service=candidate.service, defaults={
+                f.name: getattr(candidate, f.name) for f in AllocationRule._meta.fields if f.name not in {"id"}})
+            result = compute(month)
+            transaction.set_rollback(True)
+    except BillingError as exc:
+        return str(exc)
+    current = {s.town_id: s for s in latest_statements(month)}
+    rows = []
+    for town_id, data in sorted(result.items(), key=lambda item: item[1].town_name):
+        share = sum((line.share for line in data.lines if line.service_key == candidate.service), Decimal("0.00"))
+        before = current.get(town_id)
+        rows.append({"town": data.town_name, "share": share, "before": before.total if before else None})
+    del saved
+    return rows
+
+
+@finance_required
+@require_POST
+def period_action(request):
+    month = _month(request)
+    action = request.POST.get("action")
+    try:
+        if action == "run":
+            run_period(month, actor=request.user)
+        elif action == "close":
+            run_period(month, actor=request.user, close=True)
+        elif action == "correct":
+            made = correct_period(month, actor=request.user)
+            messages.info(request, _("%(count)s correction(s) issued.") % {"count": len(made)})
+        else:
+            raise BillingError(_("Unknown action."))
+    except BillingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Done."))
+    return redirect(f"/finance/?period={month:%Y-%m}")
+
+
+@finance_required
+def download(request, fmt):
+    month = _month(request)
+    town = Town.objects.filter(ags=request.GET.get("town", "")).first() if request.GET.get("town") else None
+    return _file(month, fmt, town)
+
+
+def _file(month, fmt, town):
+    try:
+        content, name = render_report(month, fmt, town)
+    except BillingError as exc:
+        return HttpResponse(str(exc), status=404 if "keine Abrechnung" in str(exc) else 400,
+                            content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def yearly_totals(town: Town | None = None) -> list[dict]:
+    """The multi-year view: shares and value of freed time per year (latest statements only)."""
+    from billing.models import Statement
+
+    latest = {}
+    statements = Statement.objects.select_related("period").order_by("created_at")
+    if town is not None:
+        statements = statements.filter(town=town)
+    for statement in statements:
+        latest[(statement.town_id, statement.period.month)] = statement
+    years: dict[int, dict] = {}
+    for (_town_id, month), statement in sorted(latest.items(), key=lambda item: item[0][1]):
+        year = years.setdefault(month.year, {"year": month.year, "total": Decimal("0.00"),
+                                             "value": Decimal("0.00")})
+        year["total"] += statement.total
+        year["value"] += statement.value_of_time
+    for year in years.values():
+        year["net"] = year["value"] - year["total"]
+    return list(years.values())
+
+
+def town_pool_sum(month):
+    return CostPool.objects.filter(period=month).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
