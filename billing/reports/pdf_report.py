@@ -20,6 +20,22 @@ def render_pdf(statements: list[StatementData], *, title: str, umlage: bool = Fa
     return HTML(string=html).write_pdf()
 
 
+def render_overview_pdf(statements: list[StatementData], *, title: str) -> bytes:
+    """The county's overview: one line per town (a statement per town is ``render_pdf``)."""
+    from decimal import Decimal
+
+    from weasyprint import HTML
+
+    total = sum((s.total for s in statements), Decimal("0.00"))
+    value = sum((s.value_of_time for s in statements), Decimal("0.00"))
+    with translation.override("de"):
+        html = render_to_string("billing/overview.html", {
+            "title": title, "rows": [_rows(s) for s in statements], "total": formats.euro(total),
+            "value": formats.euro(value), "net": formats.euro(value - total),
+        })
+    return HTML(string=html).write_pdf()
+
+
 def _rows(statement: StatementData) -> dict:
     return {
         "statement": statement,

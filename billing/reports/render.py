@@ -6,7 +6,7 @@ import datetime as dt
 
 from billing.actions import BillingError, from_json, latest_statements
 from billing.reports.csv_report import render_csv
-from billing.reports.pdf_report import render_pdf
+from billing.reports.pdf_report import render_overview_pdf, render_pdf
 from billing.reports.xlsx_report import render_xlsx
 from billing.reports.xrechnung import XRechnungError, render_xrechnung
 from tenants.models import Town
@@ -39,4 +39,6 @@ def render_report(month: dt.date, fmt: str, town: Town | None = None) -> tuple[b
     if fmt == "xlsx":
         return render_xlsx(statements), f"{stem}.xlsx"
     title = "Umlagebescheid" if fmt == "umlage" else "Kostenaufteilung"
+    if town is None and fmt == "pdf":
+        return render_overview_pdf(statements, title=f"{title} {month:%m/%Y}"), f"{stem}.pdf"
     return render_pdf(statements, title=f"{title} {month:%m/%Y}", umlage=fmt == "umlage"), f"{stem}.pdf"
