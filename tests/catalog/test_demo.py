@@ -16,3 +16,18 @@ def test_seed_lists_active_services_per_town(db, tmp_path):
     count = Subscription.objects.count()
     seed(tmp_path / "demo.json")  # idempotent
     assert Subscription.objects.count() == count
+
+
+def test_seed_leaves_usage_and_a_closed_period_for_the_finance_pages(db, tmp_path):
+    from billing.models import BillingPeriod, Statement, UsageEvent
+
+    state = seed(tmp_path / "demo.json")
+    billing = state["billing"]
+    closed = BillingPeriod.objects.get(month__startswith=billing["closed_period"])
+    assert closed.status == "closed" and closed.statements.filter(final=True).exists()
+    assert BillingPeriod.objects.get(month__startswith=billing["open_period"]).status == "open"
+    events = UsageEvent.objects.count()
+    statements = Statement.objects.count()
+    assert events > 0
+    seed(tmp_path / "demo.json")  # idempotent: no new usage, no new statements
+    assert UsageEvent.objects.count() == events and Statement.objects.count() == statements

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from kiverbund.demo.billing import ensure_demo_billing
 from kiverbund.demo.subscriptions import ensure_demo_subscriptions
 from tenants.importers import import_rows, read_csv
 from tenants.models import Town, TownStatus
@@ -45,6 +46,7 @@ def seed(state_path: Path, smtp_port: int | None = None) -> dict:
     ags_in_seed = {row.data.ags for row in rows}
     towns = Town.objects.filter(ags__in=ags_in_seed).exclude(status=TownStatus.OFFBOARDED).order_by("name")
     services = ensure_demo_subscriptions(towns)
+    billing = ensure_demo_billing(towns)
     state = {
         "created_at": previous.get("created_at") or timezone.now().isoformat(),
         "platform_domain": settings.PLATFORM_DOMAIN,
@@ -52,6 +54,7 @@ def seed(state_path: Path, smtp_port: int | None = None) -> dict:
         "admin": {"username": ADMIN_USERNAME, "password": password, "role": "platform_admin (break-glass superuser)"},
         "kreis": {"key": "09999", "name": "Landkreis Musterland"},
         **identity,
+        "billing": billing,
         "mail_folder": str(state_path.parent.parent / ".run" / "demo" / "mail"),
         "towns": [
             {"name": t.name, "ags": t.ags, "slug": t.slug, "host": t.host, "url": t.url, "status": t.status,
