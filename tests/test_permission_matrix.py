@@ -35,6 +35,9 @@ TOWN_ENDPOINTS = [
     ("get", "/ki-register.json", ROLES, 200, None),
     ("get", "/ki-register.csv", ROLES, 200, None),
     ("get", "/ki-register/{entry}/edit/", {"town_admin", "dpo", "platform_admin"}, 200, 403),
+    # cost reports: the town's finance department and its administrators
+    ("get", "/finance/", {"finance", "town_admin", "platform_admin"}, 200, 403),
+    ("get", "/api/v1/finance/statements/", {"finance", "town_admin", "platform_admin"}, 200, 403),
 ]
 CONSOLE_ENDPOINTS = [
     ("get", "/", {"platform_admin"}, 200, 403),
@@ -48,6 +51,10 @@ CONSOLE_ENDPOINTS = [
     ("get", "/api/v1/offerings/", {"platform_admin"}, 200, 403),
     ("get", "/api/v1/county/subscriptions/", {"platform_admin"}, 200, 403),
     ("get", "/api/v1/county/register/", {"platform_admin"}, 200, 403),
+    # cost sharing: county IT and county finance
+    ("get", "/finance/", {"platform_admin", "county_finance"}, 200, 403),
+    ("get", "/api/v1/billing/statements/", {"platform_admin", "county_finance"}, 200, 403),
+    ("get", "/api/v1/billing/pools/", {"platform_admin", "county_finance"}, 200, 403),
 ]
 
 
