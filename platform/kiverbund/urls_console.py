@@ -1,15 +1,13 @@
 """URLs of the operator console at PLATFORM_DOMAIN (public schema)."""
 
 from django.urls import include, path
-from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 
 from billing.views import county as billing_county
 from catalog.views import console as catalog_console
-from kiverbund.portal.views import auth, console
-from kiverbund.sso import views as sso_views
+from kiverbund.portal.views import console
 from kiverbund.urls_api import console_api_patterns
-from tenants.middleware import town_public
+from kiverbund.urls_common import account_patterns
 
 console_patterns = [
     path("", console.town_list, name="towns"),
@@ -38,16 +36,7 @@ finance_patterns = [
 urlpatterns = [
     path("", include((console_patterns, "console"))),
     path("finance/", include((finance_patterns, "finance"))),
-    path("accounts/", include(([
-        path("login/", auth.login, name="login"),
-        path("logout/", auth.logout, name="logout"),
-    ], "portal"))),
-    path("oidc/", include([
-        path("authenticate/", sso_views.authenticate, name="oidc_authentication_init"),
-        path("callback/", sso_views.callback, name="oidc_authentication_callback"),
-        path("logout/", sso_views.logout, name="oidc_logout"),
-    ])),
-    path("i18n/setlang/", town_public(set_language), name="set_language"),
+    *account_patterns,
     path("api/v1/", include(console_api_patterns)),
     # One schema for the console and the town APIs (committed as docs/openapi.yaml).
     path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="kiverbund.urls_api"), name="schema"),

@@ -1,3 +1,0 @@
-from kiverbund.sso.views import login, logout
-
-__all__ = ["login", "logout"]
