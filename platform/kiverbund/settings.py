@@ -242,7 +242,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.get_int("TOWN_STATS_INTERVAL_SECONDS", 3600),
         "args": ("tenants.collect_town_stats",),
     },
+    "chatbot-retention": {
+        "task": "kiverbund.tasks.dispatch_to_active_towns",
+        "schedule": env.get_int("CHATBOT_RETENTION_INTERVAL_SECONDS", 86400),
+        "args": ("chatbot.purge_expired_conversations",),
+    },
 }
+# Public chatbot endpoints: requests per minute from one client (by IP address) and for one town.
+CHATBOT_RATE_PER_CLIENT = env.get_int("CHATBOT_RATE_PER_CLIENT", 30)
+CHATBOT_RATE_PER_TOWN = env.get_int("CHATBOT_RATE_PER_TOWN", 1200)
 
 LOGGING = {
     "version": 1,

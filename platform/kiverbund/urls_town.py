@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 from kiverbund.portal.api_town import TownInfoView
 from kiverbund.portal.views import auth, members, town
 from kiverbund.sso import views as sso_views
+from services.chatbot.urls import api_urlpatterns as chatbot_api
 from tenants.middleware import town_public
 
 urlpatterns = [
@@ -29,4 +30,6 @@ urlpatterns = [
     ])),
     path("i18n/setlang/", town_public(set_language), name="set_language"),
     path("api/v1/town/", TownInfoView.as_view(), name="api-town"),
+    path("chatbot/", include("services.chatbot.urls")),
+    path("api/v1/chatbot/", include(chatbot_api)),
 ]

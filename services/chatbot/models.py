@@ -30,6 +30,9 @@ class ChatbotSettings(models.Model):
     class Meta:
         verbose_name = _("chatbot settings")
 
+    def __str__(self) -> str:
+        return "chatbot settings"
+
     @classmethod
     def current(cls) -> ChatbotSettings:
         return cls.objects.get_or_create(pk=1)[0]
@@ -103,6 +106,9 @@ class Phrasing(models.Model):
             GistIndex(OpClass("norm", name="gist_trgm_ops"), name="chatbot_phrasing_trgm"),
         ]
 
+    def __str__(self) -> str:
+        return self.text
+
 
 class Conversation(models.Model):
     """A citizen's chat; the token is the only key to it (no account, no cookie needed)."""
@@ -111,6 +117,9 @@ class Conversation(models.Model):
     language = models.CharField(max_length=8, default="de")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     last_activity = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self) -> str:
+        return str(self.token)
 
 
 class Message(models.Model):
@@ -133,6 +142,9 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text[:60]}"
 
 
 class Case(models.Model):
@@ -158,6 +170,9 @@ class Case(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return self.question[:60]
+
 
 class UsageRecord(models.Model):
     """Answered questions, once each; the billing sync reads these (see metering.py)."""
@@ -173,6 +188,9 @@ class UsageRecord(models.Model):
     class Meta:
         ordering = ["occurred_at"]
 
+    def __str__(self) -> str:
+        return self.idempotency_key
+
 
 class DailyStat(models.Model):
     """Counters per day; no personal data, so they outlive the conversation logs."""
@@ -187,6 +205,9 @@ class DailyStat(models.Model):
     class Meta:
         ordering = ["day"]
 
+    def __str__(self) -> str:
+        return str(self.day)
+
 
 class UnansweredQuestion(models.Model):
     """Questions the machine could not answer, scrubbed of e-mail addresses and numbers, counted."""
@@ -197,3 +218,6 @@ class UnansweredQuestion(models.Model):
 
     class Meta:
         ordering = ["-count", "-last_asked"]
+
+    def __str__(self) -> str:
+        return self.text
