@@ -39,3 +39,7 @@ def reindex(entry_ids: list[int]) -> None:
     Phrasing.objects.bulk_update(phrasings, ["embedding", "norm"], batch_size=500)
     with connection.cursor() as cursor:
         cursor.execute(SEARCH_VECTOR_SQL, [list(entry_ids)])
+        if len(entry_ids) >= 50:
+            # Fresh statistics after a bulk change, or the planner scans the wrong way round
+            # until autovacuum gets to these tables.
+            cursor.execute("ANALYZE chatbot_entry, chatbot_phrasing")
