@@ -251,6 +251,8 @@ CELERY_BEAT_SCHEDULE = {
 # Public chatbot endpoints: requests per minute from one client (by IP address) and for one town.
 CHATBOT_RATE_PER_CLIENT = env.get_int("CHATBOT_RATE_PER_CLIENT", 30)
 CHATBOT_RATE_PER_TOWN = env.get_int("CHATBOT_RATE_PER_TOWN", 1200)
+# CPU threads of the sentence-embedding model in each process (web worker or Celery worker).
+CHATBOT_EMBEDDING_THREADS = env.get_int("CHATBOT_EMBEDDING_THREADS", 1)
 
 LOGGING = {
     "version": 1,

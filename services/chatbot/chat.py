@@ -55,9 +55,9 @@ def _source(entry: Entry, score: float) -> dict:
             "source": entry.source, "score": round(score, 4)}
 
 
-def _open_case(conversation: Conversation, question: str, reason: str) -> Case:
+def _open_case(conversation: Conversation, question: str, reason: str, **counters: int) -> Case:
     case = Case.objects.create(conversation=conversation, question=question, reason=reason)
-    stats.count(escalations=1)
+    stats.count(escalations=1, **counters)
     _notify_inbox(case)
     return case
 
@@ -74,14 +74,17 @@ def _notify_inbox(case: Case) -> None:
 @transaction.atomic
 def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
     """Answer from the knowledge base, or say honestly that the machine does not know and offer a person."""
-    conversation = access_conversation(token) if token else Conversation.objects.create(language=language)
+    if token:
+        conversation = access_conversation(token)
+        Conversation.objects.filter(pk=conversation.pk).update(last_activity=timezone.now())
+    else:
+        conversation = Conversation.objects.create(language=language)
     asked = Message.objects.create(conversation=conversation, kind=Message.Kind.QUESTION, text=question)
-    Conversation.objects.filter(pk=conversation.pk).update(last_activity=timezone.now())
-    stats.count(questions=1)
 
     topic = matching_topic(question)
     result = search(question) if topic is None else None
-    entries = Entry.objects.in_bulk([h.entry_id for h in result.hits]) if result else {}
+    entries = (Entry.objects.only("pk", "external_id", "question", "answer", "link", "source", "sensitive")
+               .in_bulk([h.entry_id for h in result.hits]) if result else {})
     sources = [_source(entries[h.entry_id], h.score) for h in result.hits[:3]] if result else []
     confidence = result.confidence if result else 0.0
     best = entries.get(result.hits[0].entry_id) if result and result.hits else None
@@ -92,7 +95,7 @@ def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
                   "Your question has been passed on; you can leave your e-mail address so that we can reply."))
         reply = Message.objects.create(conversation=conversation, kind=Message.Kind.ESCALATED, text=text,
                                        in_reply_to=asked, confidence=confidence)
-        _open_case(conversation, question, "sensitive")
+        _open_case(conversation, question, "sensitive", questions=1)
         stats.note_unanswered(question)
         return Reply(conversation, reply, answered=False, escalated=True, confidence=confidence)
 
@@ -100,12 +103,13 @@ def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
         text = _("I am sorry, I cannot answer this question reliably. Would you like to talk to a person?")
         reply = Message.objects.create(conversation=conversation, kind=Message.Kind.DONT_KNOW, text=text,
                                        in_reply_to=asked, confidence=confidence, sources=sources)
+        stats.count(questions=1)
         stats.note_unanswered(question)
         return Reply(conversation, reply, answered=False, escalated=False, confidence=confidence, sources=sources)
 
     reply = Message.objects.create(conversation=conversation, kind=Message.Kind.ANSWER, text=best.answer,
                                    in_reply_to=asked, entry=best, confidence=confidence, sources=sources)
-    stats.count(answered=1)
+    stats.count(questions=1, answered=1)
     metering.report_answered(town, conversation.pk, reply.pk, reply.created_at)
     return Reply(conversation, reply, answered=True, escalated=False, confidence=confidence, sources=sources)
 

