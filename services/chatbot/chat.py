@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from services.chatbot import metering, stats
+from services.chatbot import embedding, metering, stats
 from services.chatbot.models import Case, ChatbotSettings, Conversation, Entry, Message
 from services.chatbot.retrieval import search
 from services.chatbot.sensitive import matching_topic
@@ -74,6 +74,7 @@ def _notify_inbox(case: Case) -> None:
 @transaction.atomic
 def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
     """Answer from the knowledge base, or say honestly that the machine does not know and offer a person."""
+    vector = embedding.embed_query_soon(question)
     if token:
         conversation = access_conversation(token)
         Conversation.objects.filter(pk=conversation.pk).update(last_activity=timezone.now())
@@ -82,7 +83,7 @@ def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
     asked = Message.objects.create(conversation=conversation, kind=Message.Kind.QUESTION, text=question)
 
     topic = matching_topic(question)
-    result = search(question) if topic is None else None
+    result = search(question, vector=vector.result()) if topic is None else None
     entries = (Entry.objects.only("pk", "external_id", "question", "answer", "link", "source", "sensitive")
                .in_bulk([h.entry_id for h in result.hits]) if result else {})
     sources = [_source(entries[h.entry_id], h.score) for h in result.hits[:3]] if result else []

@@ -14,7 +14,8 @@ from pgvector.django import VectorField
 EMBEDDING_DIM = 384
 # No HNSW index on the embeddings: django-tenants' clone_schema() drops the vector
 # dimension when it copies the template's tables, and pgvector cannot index a vector
-# column without one. An exact scan of a town's few thousand vectors takes milliseconds
+# column without one (an expression index on embedding::vector(384) does not survive
+# the clone either: it is rewritten without the cast). An exact scan of a town's few thousand vectors takes milliseconds
 # (see bench/chatbot.py) and is exact, so nothing is lost at the sizes a town has.
 
 
