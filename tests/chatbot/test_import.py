@@ -50,7 +50,7 @@ def test_import_is_atomic_and_reports_each_bad_row(town_a):
     assert not report.ok
     assert [(e.row, e.external_id) for e in report.errors] == [
         (3, ""), (4, "bad-link"), (5, "ok-1"), (6, "no-answer"), (7, "dates")]
-    assert "row 2" in report.errors[2].message
+    assert report.errors[2].message == "id wird auch in Zeile 2 verwendet"  # German first
     assert not AuditEntry.objects.filter(action="chatbot.kb.imported").exists()
 
 
@@ -60,7 +60,7 @@ def test_command_reports_errors_and_imports_nothing(town_a, tmp_path):
     err = io.StringIO()
     with pytest.raises(CommandError, match="nothing was imported"):
         call_command("chatbot_import", "--town", town_a.ags, str(path), stderr=err)
-    assert "row 3 (id 2): question is missing" in err.getvalue()
+    assert "row 3 (id 2): question (Frage) fehlt" in err.getvalue()
     with schema_context(town_a.schema_name):
         assert not Entry.objects.exists()
 
@@ -103,7 +103,7 @@ def test_staff_page_imports_and_reports_errors(town_a, member_factory):
     assert client.post("/chatbot/import/", {"file": good}).status_code == 302
     bad = SimpleUploadedFile("kb.csv", b"id,question,answer\n9,,x\n")
     response = client.post("/chatbot/import/", {"file": bad})
-    assert response.status_code == 400 and "question is missing" in response.content.decode()
+    assert response.status_code == 400 and "question (Frage) fehlt" in response.content.decode()
     page = client.get("/chatbot/?q=Hund")
     assert "Muss ich meinen Hund anmelden?" in page.content.decode()
     assert "Personalausweis" not in page.content.decode()
