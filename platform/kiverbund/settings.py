@@ -66,11 +66,13 @@ SHARED_APPS = [
     "kiverbund.portal",
     "billing",
     "catalog",
+    "django.contrib.postgres",
 ]
 # one schema per town: everything a town's services store
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "kiverbund.documents",
+    "services.chatbot",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -268,7 +270,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.end_expired_subscriptions",
         "schedule": env.get_int("SUBSCRIPTION_END_INTERVAL_SECONDS", 3600),
     },
+    "chatbot-retention": {
+        "task": "kiverbund.tasks.dispatch_to_active_towns",
+        "schedule": env.get_int("CHATBOT_RETENTION_INTERVAL_SECONDS", 86400),
+        "args": ("chatbot.purge_expired_conversations",),
+    },
 }
+# Public chatbot endpoints: requests per minute from one client (by IP address) and for one town.
+CHATBOT_RATE_PER_CLIENT = env.get_int("CHATBOT_RATE_PER_CLIENT", 30)
+CHATBOT_RATE_PER_TOWN = env.get_int("CHATBOT_RATE_PER_TOWN", 1200)
+# CPU threads of the sentence-embedding model in each process (web worker or Celery worker).
+CHATBOT_EMBEDDING_THREADS = env.get_int("CHATBOT_EMBEDDING_THREADS", 1)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ from catalog.api.urls import console_api_patterns as catalog_console_api
 from catalog.api.urls import town_api_patterns as catalog_town_api
 from catalog.urls_town import service_api_patterns
 from kiverbund.portal.api_town import TownInfoView
+from services.chatbot.urls import api_urlpatterns as chatbot_api
 from tenants.api import TownViewSet
 
 _router = SimpleRouter()
@@ -28,6 +29,7 @@ console_api_patterns = [*_router.urls, *catalog_console_api]
 town_api_patterns = [
     path("town/", TownInfoView.as_view(), name="api-town"),
     path("usage/", UsageReportView.as_view(), name="api-usage"),
+    path("chatbot/", include(chatbot_api)),
     *_town_router.urls,
     *catalog_town_api,
     path("services/", include(service_api_patterns())),

@@ -27,4 +27,5 @@ urlpatterns = [
     *catalog_patterns,
     *service_patterns(),
     path("api/v1/", include(town_api_patterns)),
+    path("chatbot/", include("services.chatbot.urls")),
 ]

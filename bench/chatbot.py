@@ -1,0 +1,185 @@
+"""Benchmark: accuracy and latency of the citizen chatbot, against a plain BM25 baseline.
+
+    .venv/bin/python bench/chatbot.py [--filler 5000] [--db kiverbund_bench_chatbot]
+
+1. Imports ../shared/data/chatbot/faq_de.tsv (399 entries) into a fresh town.
+2. Asks every question of questions_public.tsv through the real endpoint
+   (``POST /api/v1/chatbot/ask`` at the town host, Django test client, full
+   middleware stack) and prints top-1/top-3 accuracy (first source's
+   external_id == faq_id) and latency p50/p95; the same questions ranked by
+   Okapi BM25 (rank-bm25, question + answer, lower-cased word tokens) over the
+   same entries give the baseline.
+3. Adds generated filler entries up to ``--filler`` entries and repeats.
+
+Prints figures and the targets; asserts nothing about time. The questions are
+a sample for measuring only: nothing in the chatbot is fitted to them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from _common import Clock, bench_env, drop_database, manage, recreate_database, verdict
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "chatbot"
+TARGET_TOP1, TARGET_MARGIN, TARGET_P95_MS = 0.80, 0.10, 50.0
+
+# Filler: municipal questions that are not in the FAQ, so that retrieval has realistic distractors.
+SUBJECTS = ["den Personalausweis", "den Reisepass", "ein Führungszeugnis", "die Hundesteuer", "einen Bauantrag",
+            "die Gewerbeanmeldung", "einen Anwohnerparkausweis", "die Sperrmüllabholung", "einen Kitaplatz",
+            "die Grundsteuer", "eine Geburtsurkunde", "die Eheschließung", "das Wohngeld", "einen Fischereischein",
+            "die Biotonne", "eine Baumfällgenehmigung", "den Friedhofsplatz", "die Straßenreinigung",
+            "eine Sondernutzungserlaubnis", "die Meldebescheinigung", "den Schwerbehindertenausweis",
+            "die Zweitwohnungsteuer", "eine Veranstaltungsgenehmigung", "den Bibliotheksausweis",
+            "die Schulanmeldung", "den Wasseranschluss", "die Abwassergebühr", "ein Halteverbot für den Umzug",
+            "die Feuerwehrgebühr", "eine Lärmbeschwerde", "das Fundbüro", "die Wahlbenachrichtigung",
+            "die Briefwahl", "eine Kfz-Zulassung", "den Mietspiegel", "die Elternbeiträge", "die Ferienbetreuung",
+            "ein Straßenfest", "die Kompostanlage", "den Grünschnitt", "eine Hausnummer", "die Vereinsförderung",
+            "den Seniorenausweis", "die Gaststättenerlaubnis", "eine Plakatierungserlaubnis", "das Standesamt",
+            "die Einbürgerung", "die Namensänderung", "eine Lebensbescheinigung", "den Winterdienst"]
+TEMPLATES = [("Wie beantrage ich {s}?", "Sie beantragen {s} im Bürgerbüro oder online im Serviceportal der Stadt."),
+             ("Was kostet {s}?", "Die Gebühren für {s} richten sich nach der Gebührensatzung der Stadt."),
+             ("Welche Unterlagen brauche ich für {s}?", "Für {s} benötigen Sie einen gültigen Ausweis und das Formular."),
+             ("Wie lange dauert die Bearbeitung für {s}?", "Die Bearbeitung für {s} dauert in der Regel zwei Wochen."),
+             ("Wo finde ich Informationen über {s}?", "Informationen über {s} finden Sie auf der Website der Stadt."),
+             ("Wer ist zuständig für {s}?", "Für {s} ist das Fachamt im Rathaus zuständig."),
+             ("Kann ich {s} online erledigen?", "{s} können Sie teilweise online über das Serviceportal erledigen."),
+             ("Welche Fristen gelten für {s}?", "Für {s} gelten die Fristen der jeweiligen Satzung."),
+             ("Wie ändere ich {s}?", "Änderungen zu {s} teilen Sie dem Fachamt schriftlich mit."),
+             ("Wann ist das Amt für {s} geöffnet?", "Das Amt für {s} ist montags bis freitags von 8 bis 12 Uhr geöffnet.")]
+PLACES = ["", " im Ortsteil Nord", " im Ortsteil Süd", " für Senioren", " für Familien", " als Unternehmen",
+          " als Verein", " als Studierende", " mit Zweitwohnsitz", " nach einem Umzug"]
+
+
+def filler_rows(count: int) -> list[dict]:
+    rows = []
+    for place in PLACES:
+        for subject in SUBJECTS:
+            for question, answer in TEMPLATES:
+                q = question.format(s=subject).rstrip("?") + place + "?"
+                rows.append({"id": f"filler-{len(rows) + 1}", "question": q, "answer": answer.format(s=subject)})
+    random.Random(5).shuffle(rows)
+    return rows[:count]
+
+
+def tokens(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def evaluate(host: str, questions: list[tuple[str, str]], entries: list[dict]) -> dict:
+    from django.test import Client
+    from rank_bm25 import BM25Okapi
+
+    client = Client(HTTP_HOST=host)
+    client.post("/api/v1/chatbot/ask", {"question": "Aufwärmen"}, content_type="application/json")
+    top1 = top3 = answered = 0
+    latencies = []
+    for question, faq_id in questions:
+        started = time.perf_counter()
+        response = client.post("/api/v1/chatbot/ask", {"question": question}, content_type="application/json")
+        latencies.append((time.perf_counter() - started) * 1000)
+        body = response.json()
+        ids = [s["external_id"] for s in body["sources"]]
+        top1 += bool(ids[:1] == [faq_id])
+        top3 += faq_id in ids[:3]
+        answered += body["answered"]
+    bm25 = BM25Okapi([tokens(f"{e['question']} {e['answer']}") for e in entries])
+    ids = [str(e["id"]) for e in entries]
+    b1 = b3 = 0
+    for question, faq_id in questions:
+        scores = bm25.get_scores(tokens(question))
+        best = sorted(range(len(ids)), key=lambda i: -scores[i])[:3]
+        b1 += ids[best[0]] == faq_id
+        b3 += faq_id in [ids[i] for i in best]
+    n = len(questions)
+    return {"top1": top1 / n, "top3": top3 / n, "answered": answered / n, "bm25_top1": b1 / n, "bm25_top3": b3 / n,
+            "p50": statistics.median(latencies), "p95": percentile(latencies, 95), "n": n}
+
+
+def report(label: str, size: int, r: dict) -> None:
+    print(f"\n== {label}: {size} entries, {r['n']} questions through POST /api/v1/chatbot/ask ==")
+    print(f"chatbot  top-1 {r['top1']:.3f}   top-3 {r['top3']:.3f}   answered (confidence ≥ threshold) "
+          f"{r['answered']:.3f}")
+    print(f"BM25     top-1 {r['bm25_top1']:.3f}   top-3 {r['bm25_top3']:.3f}")
+    print(f"latency  p50 {r['p50']:.1f} ms   p95 {r['p95']:.1f} ms")
+    print(f"targets: top-1 ≥ {TARGET_TOP1:.2f}: {verdict(r['top1'] >= TARGET_TOP1)}; "
+          f"≥ BM25 + {TARGET_MARGIN:.2f}: {verdict(r['top1'] >= r['bm25_top1'] + TARGET_MARGIN)}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="kiverbund_bench_chatbot")
+    parser.add_argument("--filler", type=int, default=5000, help="total entries of the second run")
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args(argv)
+    faq_path, questions_path = DATA / "faq_de.tsv", DATA / "questions_public.tsv"
+    if not faq_path.exists() or not questions_path.exists():
+        print(f"shared data not found at {DATA}: nothing to measure")
+        return 0
+    env = bench_env(args.db)
+    env["CHATBOT_RATE_PER_CLIENT"] = env["CHATBOT_RATE_PER_TOWN"] = "1000000"
+    os.environ.update({k: env[k] for k in ("KIVERBUND_PROFILE", "DATABASE_URL", "DJANGO_SETTINGS_MODULE",
+                                           "KEYCLOAK_PROVISIONING", "CHATBOT_RATE_PER_CLIENT",
+                                           "CHATBOT_RATE_PER_TOWN")})
+    clock = Clock()
+    print(f"KI-Verbund chatbot benchmark: database {args.db}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.2f} at start", flush=True)
+    recreate_database(args.db)
+    seconds, _ = manage("migrate", "-v", "0", env=env)
+    print(f"{clock} database migrated in {seconds:.1f} s", flush=True)
+
+    import django
+
+    django.setup()
+    from django_tenants.utils import schema_context
+
+    from services.chatbot.formats import read_rows
+    from services.chatbot.knowledge import import_entries
+    from tenants.actions import TownData, onboard_town
+
+    town, _ = onboard_town(TownData(ags="09999001", name="Benchstadt", population=12000), actor="bench",
+                           activate=True)
+    faq = read_rows(faq_path.read_bytes(), faq_path.name)
+    questions = [(r["question"], str(r["faq_id"])) for r in read_rows(questions_path.read_bytes(), "q.tsv")]
+    started = time.perf_counter()
+    with schema_context(town.schema_name):
+        result = import_entries(faq, actor="bench", town=town)
+    assert result.ok, result.errors
+    print(f"{clock} imported {result.created} entries (embeddings included) in {time.perf_counter() - started:.1f} s",
+          flush=True)
+    first = evaluate(town.host, questions, faq)
+    report("FAQ", len(faq), first)
+
+    filler = filler_rows(max(0, args.filler - len(faq)))
+    started = time.perf_counter()
+    with schema_context(town.schema_name):
+        result = import_entries(faq + filler, actor="bench", town=town)
+    print(f"\n{clock} added {result.created} filler entries in {time.perf_counter() - started:.1f} s", flush=True)
+    second = evaluate(town.host, questions, faq + filler)
+    report("FAQ + filler", len(faq) + len(filler), second)
+    print(f"target p95 ≤ {TARGET_P95_MS:.0f} ms at {len(faq) + len(filler)} entries: "
+          f"{verdict(second['p95'] <= TARGET_P95_MS)}")
+
+    from django.db import connections
+
+    connections.close_all()
+    if not args.keep_db:
+        drop_database(args.db)
+    print(f"{clock} done")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Public chatbot API at the town host: anonymous, rate-limited, CORS-bound to the town's websites."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from services.chatbot import chat, cors, ratelimit
+from services.chatbot.models import Message
+
+LANGUAGES = ("de", "en")
+
+
+class ChatbotThrottle(BaseThrottle):
+    """Per client and per town, counted in Redis; preflight requests are free."""
+
+    def allow_request(self, request, view):
+        if request.method == "OPTIONS":
+            return True
+        allowed, self.retry_after = ratelimit.allow(request)
+        return allowed
+
+    def wait(self):
+        return self.retry_after
+
+
+class PublicView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ChatbotThrottle]
+    town_public = True  # MembershipMiddleware: citizens need no account
+
+    def options(self, request, *args, **kwargs):
+        if not cors.origin_allowed(request):
+            return Response({"detail": _("This website may not use the chatbot.")}, status=status.HTTP_403_FORBIDDEN)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        return cors.add_headers(request, response)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        language = (request.data.get("language") if request.method == "POST" and hasattr(request.data, "get")
+                    else request.query_params.get("language")) or translation.get_language() or "de"
+        language = language[:2] if language[:2] in LANGUAGES else "de"
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
+def escalation_offer(case_opened: bool = False) -> dict:
+    return {"offered": True, "url": reverse("chatbot-api:escalate"), "label": chat.human_label(),
+            "case_opened": case_opened}
+
+
+def ai_notice() -> str:
+    return _("This answer was generated automatically by an AI system from the town's knowledge base.")
+
+
+class AskSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=1000, trim_whitespace=True)
+    conversation = serializers.UUIDField(required=False)
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False)
+
+
+class SourceSerializer(serializers.Serializer):
+    external_id = serializers.CharField()
+    question = serializers.CharField()
+    link = serializers.CharField(allow_blank=True)
+    source = serializers.CharField(allow_blank=True)
+    score = serializers.FloatField()
+
+
+class AskView(PublicView):
+    """``POST /api/v1/chatbot/ask``: an answer from the knowledge base, or an honest "don't know"."""
+
+    @extend_schema(request=AskSerializer, operation_id="chatbot_ask")
+    def post(self, request):
+        data = AskSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reply = chat.ask(data.validated_data["question"], town=request.tenant,
+                         token=data.validated_data.get("conversation"), language=request.LANGUAGE_CODE)
+        return Response({
+            "conversation": str(reply.conversation.token),
+            "message": reply.message.pk,
+            "answered": reply.answered,
+            "answer": reply.message.text,
+            "sources": reply.sources,
+            "confidence": round(reply.confidence, 4),
+            "ai_generated": True,
+            "ai_notice": ai_notice(),
+            "escalation": escalation_offer(case_opened=reply.escalated),
+        })
+
+
+class RateSerializer(serializers.Serializer):
+    conversation = serializers.UUIDField()
+    message = serializers.IntegerField()
+    helpful = serializers.BooleanField()
+
+
+class RateView(PublicView):
+    """``POST /api/v1/chatbot/rate``: was the answer helpful?"""
+
+    @extend_schema(request=RateSerializer, operation_id="chatbot_rate")
+    def post(self, request):
+        data = RateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = chat.rate_answer(data.validated_data["conversation"], data.validated_data["message"],
+                                   data.validated_data["helpful"])
+        return Response({"message": message.pk, "rating": message.rating})
+
+
+class EscalateSerializer(serializers.Serializer):
+    conversation = serializers.UUIDField()
+    message = serializers.IntegerField(required=False)
+    question = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    consent = serializers.BooleanField(default=False)
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False)
+
+    def validate(self, attrs):
+        if attrs.get("email") and not attrs.get("consent"):
+            raise serializers.ValidationError(
+                {"consent": _("Please agree that we may use your e-mail address to reply, or leave it out.")})
+        return attrs
+
+
+class EscalateView(PublicView):
+    """``POST /api/v1/chatbot/escalate``: hand the question to a person in the town's inbox."""
+
+    @extend_schema(request=EscalateSerializer, operation_id="chatbot_escalate")
+    def post(self, request):
+        data = EscalateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        try:
+            case = chat.escalate(v["conversation"], message_id=v.get("message"), question=v.get("question", ""),
+                                 contact_email=v.get("email", ""), consent=v["consent"])
+        except ValueError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        text = (_("Thank you. A member of staff will reply to you by e-mail.") if case.contact_consent else
+                _("Thank you. A member of staff will answer; come back to this conversation to read the reply."))
+        return Response({"case": case.pk, "status": case.status, "text": text}, status=status.HTTP_201_CREATED)
+
+
+class ConversationView(PublicView):
+    """``GET /api/v1/chatbot/conversations/<token>``: the conversation, with staff replies."""
+
+    @extend_schema(operation_id="chatbot_conversation")
+    def get(self, request, token):
+        conversation = chat.access_conversation(token)
+        messages = [{"id": m.pk, "kind": m.kind, "text": m.text, "sources": m.sources,
+                     "ai_generated": m.kind in (Message.Kind.ANSWER, Message.Kind.DONT_KNOW),
+                     "created_at": m.created_at.isoformat()} for m in conversation.messages.all()]
+        return Response({"conversation": str(conversation.token), "messages": messages})

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChatbotConfig(AppConfig):
+    """Citizen chatbot: FAQ answers from the town's own knowledge base (lives in each town's schema)."""
+
+    name = "services.chatbot"
+    label = "chatbot"
+    verbose_name = _("Citizen chatbot")

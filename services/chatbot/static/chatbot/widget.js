@@ -1,0 +1,168 @@
+/* KI-Verbund citizen chatbot widget. Plain JS, no build step.
+ * <script src="https://<town>.<platform>/static/chatbot/widget.js" data-town="https://<town>.<platform>"
+ *         data-lang="de" [data-target="element-id"] defer></script>
+ * Every machine answer is labelled as AI-generated and offers a person (EU AI Act Art. 50).
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var base = (script && script.getAttribute("data-town")) || "";
+  var lang = (script && script.getAttribute("data-lang")) || (document.documentElement.lang || "de").slice(0, 2);
+  if (lang !== "en") lang = "de";
+  var T = {
+    de: {title: "Fragen Sie uns", label: "Ihre Frage", send: "Senden", ai: "KI-generierte Antwort",
+      aiNote: "Diese Antwort wurde automatisch von einem KI-System aus der Wissensdatenbank der Gemeinde erstellt.",
+      human: "Mit einem Menschen sprechen", sources: "Quelle", helpful: "Hilfreich", notHelpful: "Nicht hilfreich",
+      thanks: "Danke für Ihre Bewertung.", email: "E-Mail-Adresse (freiwillig)",
+      consent: "Ich bin einverstanden, dass meine E-Mail-Adresse zur Beantwortung meiner Frage gespeichert wird.",
+      pass: "Frage weitergeben", you: "Sie", bot: "Chatbot", staff: "Antwort der Verwaltung", error: "Das hat leider nicht geklappt. Bitte versuchen Sie es später noch einmal.",
+      busy: "Zu viele Anfragen. Bitte warten Sie einen Moment.", intro: "Ich beantworte Fragen aus der Wissensdatenbank der Gemeinde. Ich bin ein KI-System."},
+    en: {title: "Ask us", label: "Your question", send: "Send", ai: "AI-generated answer",
+      aiNote: "This answer was generated automatically by an AI system from the town's knowledge base.",
+      human: "Talk to a person", sources: "Source", helpful: "Helpful", notHelpful: "Not helpful",
+      thanks: "Thank you for your rating.", email: "E-mail address (optional)",
+      consent: "I agree that my e-mail address is stored to answer my question.",
+      pass: "Pass on question", you: "You", bot: "Chatbot", staff: "Reply from the administration", error: "Sorry, that did not work. Please try again later.",
+      busy: "Too many requests. Please wait a moment.", intro: "I answer questions from the town's knowledge base. I am an AI system."}
+  }[lang];
+  var storeKey = "kiverbund-chatbot:" + (base || location.host);
+  var token = null;
+  try { token = localStorage.getItem(storeKey); } catch (e) { token = null; }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+  function api(path, options) {
+    options = options || {};
+    options.headers = {"Content-Type": "application/json", "Accept-Language": lang};
+    return fetch(base + "/api/v1/chatbot/" + path, options).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) { body._status = r.status; return body; });
+    });
+  }
+  function post(path, body) { body.language = lang; return api(path, {method: "POST", body: JSON.stringify(body)}); }
+
+  var root = el("section", {"class": "kvb-chat", "aria-label": T.title, lang: lang});
+  var heading = el("h2", {"class": "kvb-title"}, T.title);
+  var log = el("ol", {"class": "kvb-log", role: "log", "aria-live": "polite", "aria-relevant": "additions"});
+  var form = el("form", {"class": "kvb-form"});
+  var inputId = "kvb-q-" + Math.random().toString(36).slice(2, 8);
+  var label = el("label", {"for": inputId}, T.label);
+  var input = el("input", {id: inputId, name: "question", type: "text", maxlength: "1000", autocomplete: "off", required: ""});
+  var send = el("button", {type: "submit"}, T.send);
+  form.appendChild(label); form.appendChild(input); form.appendChild(send);
+  root.appendChild(heading); root.appendChild(el("p", {"class": "kvb-intro"}, T.intro));
+  root.appendChild(log); root.appendChild(form);
+
+  function add(kind, who) {
+    var item = el("li", {"class": "kvb-msg kvb-" + kind});
+    item.appendChild(el("span", {"class": "kvb-who"}, who + ": "));
+    log.appendChild(item);
+    return item;
+  }
+  function humanButton(item, messageId, question) {
+    var button = el("button", {type: "button", "class": "kvb-human"}, T.human);
+    button.addEventListener("click", function () { showEscalation(item, messageId, question); button.disabled = true; });
+    item.appendChild(button);
+  }
+  function showEscalation(item, messageId, question) {
+    var box = el("form", {"class": "kvb-escalate"});
+    var emailId = inputId + "-mail", consentId = inputId + "-consent";
+    box.appendChild(el("label", {"for": emailId}, T.email));
+    var email = el("input", {id: emailId, type: "email", autocomplete: "email"});
+    box.appendChild(email);
+    var consentWrap = el("div");
+    var consent = el("input", {id: consentId, type: "checkbox"});
+    consentWrap.appendChild(consent); consentWrap.appendChild(el("label", {"for": consentId}, T.consent));
+    box.appendChild(consentWrap);
+    box.appendChild(el("button", {type: "submit"}, T.pass));
+    box.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = {conversation: token, message: messageId, question: question, consent: consent.checked};
+      if (email.value && consent.checked) body.email = email.value;
+      post("escalate", body).then(function (data) {
+        box.remove();
+        var done = add("bot", T.bot);
+        done.appendChild(el("span", {"class": "kvb-text"}, data.text || data.detail || T.error));
+      }).catch(function () { box.appendChild(el("p", {role: "alert"}, T.error)); });
+    });
+    item.appendChild(box);
+    email.focus();
+  }
+  function rating(item, messageId) {
+    var wrap = el("div", {"class": "kvb-rate"});
+    [[true, T.helpful], [false, T.notHelpful]].forEach(function (pair) {
+      var b = el("button", {type: "button"}, pair[1]);
+      b.addEventListener("click", function () {
+        post("rate", {conversation: token, message: messageId, helpful: pair[0]}).then(function () {
+          wrap.textContent = T.thanks;
+        });
+      });
+      wrap.appendChild(b);
+    });
+    item.appendChild(wrap);
+  }
+  function showReply(data, question) {
+    var item = add("bot", T.bot);
+    item.appendChild(el("strong", {"class": "kvb-ai-label"}, T.ai));
+    var text = el("div", {"class": "kvb-text"});
+    // Answers are sanitised on the server (nh3) when they are saved; other texts are plain.
+    if (data.answered) text.innerHTML = data.answer; else text.textContent = data.answer;
+    item.appendChild(text);
+    if (data.answered && data.sources && data.sources.length) {
+      var src = data.sources[0];
+      var p = el("p", {"class": "kvb-source"}, T.sources + ": ");
+      if (src.link) p.appendChild(el("a", {href: src.link, target: "_blank", rel: "noopener"}, src.question));
+      else p.appendChild(el("span", {}, src.question));
+      item.appendChild(p);
+    }
+    item.appendChild(el("p", {"class": "kvb-note"}, data.ai_notice || T.aiNote));
+    if (data.answered) rating(item, data.message);
+    if (!(data.escalation && data.escalation.case_opened)) humanButton(item, data.message, question);
+    else showEscalation(item, data.message, question);
+  }
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var question = input.value.trim();
+    if (!question) return;
+    add("you", T.you).appendChild(el("span", {"class": "kvb-text"}, question));
+    input.value = ""; send.disabled = true;
+    var body = {question: question};
+    if (token) body.conversation = token;
+    post("ask", body).then(function (data) {
+      send.disabled = false;
+      if (data._status === 429) { add("bot", T.bot).appendChild(el("span", {role: "alert"}, T.busy)); return; }
+      if (data._status !== 200) { add("bot", T.bot).appendChild(el("span", {role: "alert"}, T.error)); return; }
+      token = data.conversation;
+      try { localStorage.setItem(storeKey, token); } catch (e) { /* private mode */ }
+      showReply(data, question);
+    }).catch(function () { send.disabled = false; add("bot", T.bot).appendChild(el("span", {role: "alert"}, T.error)); });
+  });
+  function restore() {
+    if (!token) return;
+    api("conversations/" + encodeURIComponent(token)).then(function (data) {
+      if (data._status !== 200) { token = null; return; }
+      (data.messages || []).forEach(function (m) {
+        if (m.kind === "staff") add("staff", T.staff).appendChild(el("span", {"class": "kvb-text"}, m.text));
+      });
+    }).catch(function () {});
+  }
+  var style = el("style");
+  style.textContent = ".kvb-chat{border:1px solid #d6dbe1;border-radius:6px;padding:1rem;max-width:36rem;font:16px/1.5 system-ui,sans-serif}" +
+    ".kvb-log{list-style:none;padding:0;margin:0 0 1rem}.kvb-msg{margin:.5rem 0;padding:.5rem;border-radius:4px}" +
+    ".kvb-you{background:#eef4fb}.kvb-bot{background:#f6f7f8}.kvb-staff{background:#dff3e4}" +
+    ".kvb-ai-label{display:inline-block;font-size:.8rem;background:#fde8c8;padding:0 .4rem;border-radius:1rem;margin-right:.3rem}" +
+    ".kvb-note{font-size:.8rem;color:#5a6270}.kvb-chat button{font:inherit;margin:.25rem .25rem 0 0}" +
+    ".kvb-chat input[type=text],.kvb-chat input[type=email]{font:inherit;width:100%;padding:.35rem}" +
+    ".kvb-chat :focus{outline:3px solid #f0b400;outline-offset:2px}";
+  function mount() {
+    var targetId = script && script.getAttribute("data-target");
+    var target = targetId && document.getElementById(targetId);
+    document.head.appendChild(style);
+    (target || document.body).appendChild(root);
+    restore();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount); else mount();
+})();

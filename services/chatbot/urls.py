@@ -1,0 +1,29 @@
+from django.urls import path
+
+from services.chatbot import api, views, views_inbox
+
+app_name = "chatbot"
+
+urlpatterns = [
+    path("", views.entry_list, name="entries"),
+    path("entries/new/", views.entry_edit, name="entry-new"),
+    path("entries/<int:entry_id>/", views.entry_edit, name="entry"),
+    path("entries/<int:entry_id>/delete/", views.entry_delete, name="entry-delete"),
+    path("import/", views.entry_import, name="import"),
+    path("export.<str:fmt>", views.entry_export, name="export"),
+    path("settings/", views.chatbot_settings, name="settings"),
+    path("settings/topics/<int:topic_id>/delete/", views.topic_delete, name="topic-delete"),
+    path("inbox/", views_inbox.case_list, name="inbox"),
+    path("inbox/<int:case_id>/", views_inbox.case_detail, name="case"),
+    path("inbox/<int:case_id>/entry/", views_inbox.case_to_entry, name="case-entry"),
+    path("inbox/<int:case_id>/close/", views_inbox.case_close, name="case-close"),
+    path("analytics/", views_inbox.analytics, name="analytics"),
+    path("demo/", views_inbox.demo, name="demo"),
+]
+
+api_urlpatterns = ([
+    path("ask", api.AskView.as_view(), name="ask"),
+    path("rate", api.RateView.as_view(), name="rate"),
+    path("escalate", api.EscalateView.as_view(), name="escalate"),
+    path("conversations/<str:token>", api.ConversationView.as_view(), name="conversation"),
+], "chatbot-api")

@@ -1,0 +1,132 @@
+"""Staff pages for the knowledge base, import/export and settings (town host, members only)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from services.chatbot import configure, formats, knowledge
+from services.chatbot.forms import EntryForm, ImportForm, SensitiveTopicForm, SettingsForm
+from services.chatbot.models import ChatbotSettings, Entry, SensitiveTopic
+from tenants.access import has_town_role
+from tenants.models import Role
+
+
+def require_editor(request) -> None:
+    """Reading is for every member; changing the chatbot is for town staff and town admins."""
+    if not has_town_role(request.user, request.tenant, Role.TOWN_ADMIN, Role.TOWN_STAFF):
+        raise PermissionDenied(_("Only town staff may change the chatbot."))
+
+
+def access_entry(entry_id) -> Entry:
+    try:
+        return Entry.objects.prefetch_related("phrasings").get(pk=int(entry_id))
+    except (ValueError, Entry.DoesNotExist):
+        raise Http404("No such entry") from None
+
+
+def entry_list(request):
+    query = request.GET.get("q", "").strip()
+    entries = Entry.objects.all()
+    if query:
+        entries = entries.filter(Q(question__icontains=query) | Q(answer_text__icontains=query)
+                                 | Q(external_id=query) | Q(phrasings__text__icontains=query)).distinct()
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "chatbot/entries.html", {"page": page, "query": query, "total": Entry.objects.count(),
+                                                    "import_form": ImportForm(), "formats": list(formats.FORMATS)})
+
+
+def entry_edit(request, entry_id=None):
+    entry = access_entry(entry_id) if entry_id is not None else None
+    form = EntryForm.for_entry(entry, request.POST or None)
+    if request.method == "POST":
+        require_editor(request)
+        if form.is_valid():
+            clash = Entry.objects.filter(external_id=form.cleaned_data["external_id"]).exclude(
+                pk=entry.pk if entry else None)
+            if clash.exists():
+                form.add_error("external_id", _("Another entry has this ID."))
+            else:
+                saved = knowledge.save_entry(form.entry_data(), actor=request.user, town=request.tenant, entry=entry)
+                messages.success(request, _("Entry %(id)s saved.") % {"id": saved.external_id})
+                return redirect("chatbot:entries")
+    return render(request, "chatbot/entry_form.html", {"form": form, "entry": entry})
+
+
+@require_POST
+def entry_delete(request, entry_id):
+    require_editor(request)
+    entry = access_entry(entry_id)
+    knowledge.delete_entry(entry, actor=request.user, town=request.tenant)
+    messages.success(request, _("Entry %(id)s deleted.") % {"id": entry.external_id})
+    return redirect("chatbot:entries")
+
+
+@require_POST
+def entry_import(request):
+    require_editor(request)
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Please choose a file."))
+        return redirect("chatbot:entries")
+    upload = form.cleaned_data["file"]
+    try:
+        rows = formats.read_rows(upload.read(), upload.name)
+    except formats.FileFormatError as error:
+        messages.error(request, str(error))
+        return redirect("chatbot:entries")
+    report = knowledge.import_entries(rows, actor=request.user, town=request.tenant)
+    if not report.ok:
+        return render(request, "chatbot/import_report.html", {"report": report, "filename": upload.name}, status=400)
+    messages.success(request, _("Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.")
+                     % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged})
+    return redirect("chatbot:entries")
+
+
+def entry_export(request, fmt):
+    if fmt not in formats.FORMATS:
+        raise Http404("Unknown format")
+    entries = Entry.objects.prefetch_related("phrasings").order_by("external_id")
+    response = HttpResponse(formats.write_rows(entries, fmt), content_type=formats.FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="wissensbasis-{request.tenant.slug}.{fmt}"'
+    return response
+
+
+def chatbot_settings(request):
+    current = ChatbotSettings.current()
+    form = SettingsForm(request.POST or None, instance=current, prefix="settings")
+    topic_form = SensitiveTopicForm(prefix="topic")
+    if request.method == "POST":
+        require_editor(request)
+        if "topic-name" in request.POST:
+            topic_form = SensitiveTopicForm(request.POST, prefix="topic")
+            form = SettingsForm(instance=current, prefix="settings")
+            if topic_form.is_valid():
+                configure.add_sensitive_topic(**topic_form.cleaned_data, actor=request.user, town=request.tenant)
+                messages.success(request, _("Sensitive topic added."))
+                return redirect("chatbot:settings")
+        elif form.is_valid():
+            configure.update_settings(origins=form.cleaned_data["origins"],
+                                      retention_days=form.cleaned_data["retention_days"],
+                                      inbox_email=form.cleaned_data["inbox_email"],
+                                      actor=request.user, town=request.tenant)
+            messages.success(request, _("Settings saved."))
+            return redirect("chatbot:settings")
+    return render(request, "chatbot/settings.html", {"form": form, "topic_form": topic_form,
+                                                     "topics": SensitiveTopic.objects.all()})
+
+
+@require_POST
+def topic_delete(request, topic_id):
+    require_editor(request)
+    topic = SensitiveTopic.objects.filter(pk=topic_id).first()
+    if topic is None:
+        raise Http404("No such topic")
+    configure.remove_sensitive_topic(topic, actor=request.user, town=request.tenant)
+    return redirect("chatbot:settings")

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django_tenants.utils import schema_context
+
+from services.chatbot.formats import read_rows
+from services.chatbot.knowledge import import_entries
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "chatbot"
+
+# A small municipal knowledge base written for these tests (not from any benchmark file).
+TOWN_FAQ = [
+    {"id": "perso", "question": "Wie beantrage ich einen neuen Personalausweis?",
+     "answer": "<p>Den Personalausweis beantragen Sie persönlich im <strong>Bürgerbüro</strong>. Bringen Sie ein "
+               "biometrisches Passfoto und Ihren alten Ausweis mit. Die Gebühr beträgt 37 Euro.</p>",
+     "link": "https://www.amtsdorf.de/buergerbuero", "department": "Bürgerbüro",
+     "variants": "Personalausweis verloren | Ausweis abgelaufen"},
+    {"id": "hund", "question": "Muss ich meinen Hund anmelden?",
+     "answer": "Ja, jeder Hund muss innerhalb von zwei Wochen bei der Steuerstelle zur Hundesteuer angemeldet werden.",
+     "link": "https://www.amtsdorf.de/hundesteuer", "department": "Steueramt", "tags": "Steuern, Hund"},
+    {"id": "muell", "question": "Wann wird der Sperrmüll abgeholt?",
+     "answer": "Sperrmüll wird auf Anmeldung abgeholt; melden Sie den Termin online oder telefonisch beim "
+               "Abfallwirtschaftsbetrieb an.", "link": "https://www.amtsdorf.de/abfall", "department": "Abfall"},
+    {"id": "kita", "question": "Wie bekomme ich einen Kitaplatz für mein Kind?",
+     "answer": "Melden Sie Ihr Kind über das Kita-Portal der Stadt an. Der Rechtsanspruch gilt ab dem ersten "
+               "Geburtstag.", "link": "https://www.amtsdorf.de/kita", "department": "Jugendamt"},
+    {"id": "umzug", "question": "Ich bin umgezogen. Wo melde ich meinen neuen Wohnsitz an?",
+     "answer": "Melden Sie sich innerhalb von zwei Wochen nach dem Einzug im Bürgerbüro an. Mitzubringen sind "
+               "Ausweis und Wohnungsgeberbestätigung.", "link": "https://www.amtsdorf.de/ummelden",
+     "department": "Bürgerbüro"},
+    {"id": "baum", "question": "Darf ich einen Baum auf meinem Grundstück fällen?",
+     "answer": "Für Bäume ab 80 cm Stammumfang brauchen Sie nach der Baumschutzsatzung eine Genehmigung.",
+     "link": "https://www.amtsdorf.de/baumschutz", "department": "Umweltamt"},
+]
+
+
+@pytest.fixture
+def town_faq(town_a):
+    with schema_context(town_a.schema_name):
+        report = import_entries(TOWN_FAQ, actor="pytest", town=town_a)
+    assert report.ok, report.errors
+    return town_a
+
+
+@pytest.fixture
+def faq_file() -> Path:
+    path = DATA / "faq_de.tsv"
+    if not path.exists():
+        pytest.skip(f"shared data not available: {path} is absent (needs the project's shared/ folder)")
+    return path
+
+
+def load_faq(path: Path) -> list[dict]:
+    return read_rows(path.read_bytes(), path.name)
