@@ -78,10 +78,29 @@ class SourceSerializer(serializers.Serializer):
     score = serializers.FloatField()
 
 
+class EscalationOfferSerializer(serializers.Serializer):
+    offered = serializers.BooleanField()
+    url = serializers.CharField()
+    label = serializers.CharField()
+    case_opened = serializers.BooleanField()
+
+
+class AnswerSerializer(serializers.Serializer):
+    conversation = serializers.UUIDField()
+    message = serializers.IntegerField()
+    answered = serializers.BooleanField(help_text="False when the chatbot does not know and offers a person.")
+    answer = serializers.CharField()
+    sources = SourceSerializer(many=True, help_text="Best first.")
+    confidence = serializers.FloatField()
+    ai_generated = serializers.BooleanField()
+    ai_notice = serializers.CharField()
+    escalation = EscalationOfferSerializer()
+
+
 class AskView(PublicView):
     """``POST /api/v1/chatbot/ask``: an answer from the knowledge base, or an honest "don't know"."""
 
-    @extend_schema(request=AskSerializer, operation_id="chatbot_ask")
+    @extend_schema(request=AskSerializer, responses=AnswerSerializer, operation_id="chatbot_ask")
     def post(self, request):
         data = AskSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -106,10 +125,15 @@ class RateSerializer(serializers.Serializer):
     helpful = serializers.BooleanField()
 
 
+class RatingSerializer(serializers.Serializer):
+    message = serializers.IntegerField()
+    rating = serializers.IntegerField(allow_null=True)
+
+
 class RateView(PublicView):
     """``POST /api/v1/chatbot/rate``: was the answer helpful?"""
 
-    @extend_schema(request=RateSerializer, operation_id="chatbot_rate")
+    @extend_schema(request=RateSerializer, responses=RatingSerializer, operation_id="chatbot_rate")
     def post(self, request):
         data = RateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -133,10 +157,16 @@ class EscalateSerializer(serializers.Serializer):
         return attrs
 
 
+class CaseSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    status = serializers.CharField()
+    text = serializers.CharField()
+
+
 class EscalateView(PublicView):
     """``POST /api/v1/chatbot/escalate``: hand the question to a person in the town's inbox."""
 
-    @extend_schema(request=EscalateSerializer, operation_id="chatbot_escalate")
+    @extend_schema(request=EscalateSerializer, responses={201: CaseSerializer}, operation_id="chatbot_escalate")
     def post(self, request):
         data = EscalateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -151,10 +181,24 @@ class EscalateView(PublicView):
         return Response({"case": case.pk, "status": case.status, "text": text}, status=status.HTTP_201_CREATED)
 
 
+class ConversationMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    text = serializers.CharField()
+    sources = SourceSerializer(many=True)
+    ai_generated = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class ConversationSerializer(serializers.Serializer):
+    conversation = serializers.UUIDField()
+    messages = ConversationMessageSerializer(many=True)
+
+
 class ConversationView(PublicView):
     """``GET /api/v1/chatbot/conversations/<token>``: the conversation, with staff replies."""
 
-    @extend_schema(operation_id="chatbot_conversation")
+    @extend_schema(responses=ConversationSerializer, operation_id="chatbot_conversation")
     def get(self, request, token):
         conversation = chat.access_conversation(token)
         messages = [{"id": m.pk, "kind": m.kind, "text": m.text, "sources": m.sources,

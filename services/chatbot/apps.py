@@ -8,3 +8,10 @@ class ChatbotConfig(AppConfig):
     name = "services.chatbot"
     label = "chatbot"
     verbose_name = _("Citizen chatbot")
+
+    @property
+    def service(self):
+        # The registry reads this attribute (catalog.registry.get_all_services).
+        from services.chatbot.service import DESCRIPTOR
+
+        return DESCRIPTOR

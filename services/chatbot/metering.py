@@ -1,20 +1,16 @@
 """Usage of the chatbot: one record per answered question, exactly once.
 
-Seam for billing (issue #6): once ``billing.record_usage`` exists, ``report_answered``
-also calls
-
-    billing.record_usage(town, "chatbot", "answered_question", 1, idempotency_key, occurred_at)
-
-with the same idempotency key (inside ``transaction.on_commit``), or a periodic
-sync reads the ``UsageRecord`` rows with ``synced_at IS NULL`` and stamps them.
-The local rows are the service's own evidence of what it billed: the key makes
-both sides exactly-once, so retrying either is safe.
+Each answered question is reported to billing (``billing.metering.record_usage``)
+and kept as a local ``UsageRecord`` in the town's schema, both under the same
+idempotency key, so retrying either is safe and the town's own data shows what
+it was billed for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from billing.metering import record_usage
 from services.chatbot.models import UsageRecord
 from services.chatbot.service import ANSWERED_QUESTION, DESCRIPTOR
 
@@ -30,4 +26,6 @@ def report_answered(town, conversation_id: int, message_id: int, occurred_at: dt
         [UsageRecord(idempotency_key=idempotency_key(town, conversation_id, message_id), service=DESCRIPTOR.key,
                      unit=ANSWERED_QUESTION, quantity=1, occurred_at=occurred_at)],
         ignore_conflicts=True)
+    record_usage(town, DESCRIPTOR.key, ANSWERED_QUESTION, 1, idempotency_key(town, conversation_id, message_id),
+                 occurred_at, source="chatbot")
     return created[0].pk is not None

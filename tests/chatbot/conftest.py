@@ -36,6 +36,47 @@ TOWN_FAQ = [
 ]
 
 
+def subscribe_to_chatbot(town) -> None:
+    """An active chatbot subscription through the real workflow (the service answers only then)."""
+    from decimal import Decimal
+
+    from catalog.actions import save_offering, sync_catalogue
+    from catalog.models import Offering, Service
+
+    from ..catalog.conftest import subscribe_through_workflow
+
+    sync_catalogue(actor="pytest")
+    offering = Offering.objects.filter(service__key="chatbot").first() or save_offering(
+        {"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1.0",
+         "price_model": "cost_pool", "amount": Decimal("24000.00"), "description": "Chatbot"},
+        actor="pytest", service=Service.objects.get(key="chatbot"))
+    subscribe_through_workflow(town, offering)
+
+
+@pytest.fixture
+def make_town(make_town):
+    """Towns in the chatbot tests subscribe to the chatbot unless ``subscribed=False``."""
+
+    def make(*args, subscribed: bool = True, **kwargs):
+        town = make_town(*args, **kwargs)
+        if subscribed:
+            subscribe_to_chatbot(town)
+        return town
+
+    return make
+
+
+@pytest.fixture
+def committed_town(committed_town):
+    def make(*args, subscribed: bool = True, **kwargs):
+        town = committed_town(*args, **kwargs)
+        if subscribed:
+            subscribe_to_chatbot(town)
+        return town
+
+    return make
+
+
 @pytest.fixture
 def town_faq(town_a):
     with schema_context(town_a.schema_name):

@@ -186,3 +186,33 @@ def test_escalation_requires_consent_for_contact_data(town_faq):
         case = Case.objects.get()
         assert case.question == "Wann hat das Freibad geöffnet?"
         assert case.contact_email == "" and not case.contact_consent
+
+
+def test_towns_without_a_chatbot_subscription_get_a_403_that_says_how_to_subscribe(make_town):
+    import json as _json
+
+    from django.test import Client
+
+    from billing.models import UsageEvent
+
+    town = make_town("Ohnebot", subscribed=False)
+    response = Client(HTTP_HOST=town.host).post("/api/v1/chatbot/ask", _json.dumps({"question": "Hundesteuer?"}),
+                                                content_type="application/json", HTTP_ACCEPT_LANGUAGE="de")
+    assert response.status_code == 403
+    assert "/catalogue/chatbot/" in response.json()["detail"]
+    assert not UsageEvent.objects.exists()
+
+
+def test_every_answered_question_is_billed_exactly_once(town_faq):
+    import json as _json
+
+    from django.test import Client
+
+    from billing.models import UsageEvent
+
+    client = Client(HTTP_HOST=town_faq.host)
+    answer = client.post("/api/v1/chatbot/ask", _json.dumps({"question": "Muss ich meinen Hund anmelden?"}),
+                         content_type="application/json").json()
+    assert answer["answer"] and answer["ai_generated"] is True
+    events = UsageEvent.objects.filter(town=town_faq, service="chatbot", unit="answered_question")
+    assert events.count() == 1 and events.get().quantity == 1
