@@ -90,6 +90,17 @@ def ensure_template_schema() -> None:
             cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(TEMPLATE_SCHEMA)}")
     if pending_by_schema([TEMPLATE_SCHEMA])[TEMPLATE_SCHEMA]:
         migrate_schema_in_process(TEMPLATE_SCHEMA)
+    install_clone_function()
+
+
+def install_clone_function() -> None:
+    """Install the clone function unless this version is already there (see ``_Cloner``).
+
+    Called with the template, outside any onboarding transaction: a function created
+    inside a transaction that rolls back (as every test does) is compiled anew by the
+    next clone, and a long-lived connection piles up those compiled copies.
+    """
+    _Cloner()._create_clone_schema_function()
 
 
 # django-tenants' clone function finds the template's views, its sequences' owners and its
