@@ -7,11 +7,18 @@ from kiverbund.demo.seed import seed
 
 
 def test_seed_lists_active_services_per_town(db, tmp_path):
-    # The test settings install the echo service; the demo itself has none until a real service lands.
+    # The test settings add the test-only echo service to the real ones.
     state = seed(tmp_path / "demo.json")
     services = {town["name"]: town["services"] for town in state["towns"]}
-    assert any(keys == ["echo"] for keys in services.values())
+    assert any(keys == ["chatbot", "echo"] for keys in services.values())
     assert any(keys == [] for keys in services.values())
+    # Chatbot towns get the demo FAQ and a link to the widget's demo page; the others get neither.
+    for town in state["towns"]:
+        if "chatbot" in town["services"]:
+            assert town["chatbot"]["entries"] == 15
+            assert town["chatbot"]["demo_page"] == f"{town['url']}chatbot/demo/"
+        else:
+            assert "chatbot" not in town
     assert json.loads((tmp_path / "demo.json").read_text())["towns"] == state["towns"]
     count = Subscription.objects.count()
     seed(tmp_path / "demo.json")  # idempotent
