@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from catalog.actions.errors import CatalogError
@@ -23,6 +25,13 @@ def sync_catalogue(*, actor: Any = "system", audit: bool = True) -> list[str]:
     ``migrate`` syncs with ``audit=False``: like the migrations themselves, it mirrors the deployed code
     and is no one's decision; a sync run by a person (``manage.py sync_catalogue``) is audited.
     """
+    # The stored name and snapshot are in the platform's default language, whichever language the
+    # caller (a German request, an English management command) has active.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _sync(actor, audit)
+
+
+def _sync(actor: Any, audit: bool) -> list[str]:
     changed = []
     log = log_action if audit else (lambda *args, **kwargs: None)
     registry = get_all_services()

