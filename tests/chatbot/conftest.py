@@ -53,28 +53,26 @@ def subscribe_to_chatbot(town) -> None:
     subscribe_through_workflow(town, offering)
 
 
-@pytest.fixture
-def make_town(make_town):
-    """Towns in the chatbot tests subscribe to the chatbot unless ``subscribed=False``."""
+def _subscribing(factory):
+    """Wrap a town factory: its towns subscribe to the chatbot unless ``subscribed=False``."""
 
     def make(*args, subscribed: bool = True, **kwargs):
-        town = make_town(*args, **kwargs)
+        town = factory(*args, **kwargs)
         if subscribed:
             subscribe_to_chatbot(town)
         return town
 
     return make
+
+
+@pytest.fixture
+def make_town(make_town):
+    return _subscribing(make_town)
 
 
 @pytest.fixture
 def committed_town(committed_town):
-    def make(*args, subscribed: bool = True, **kwargs):
-        town = committed_town(*args, **kwargs)
-        if subscribed:
-            subscribe_to_chatbot(town)
-        return town
-
-    return make
+    return _subscribing(committed_town)
 
 
 @pytest.fixture
