@@ -283,6 +283,10 @@ CHATBOT_RATE_PER_TOWN = env.get_int("CHATBOT_RATE_PER_TOWN", 1200)
 CHATBOT_EMBEDDING_THREADS = env.get_int("CHATBOT_EMBEDDING_THREADS", 1)
 # Threads for batch embedding (imports, re-indexing); 0 means one per CPU core.
 CHATBOT_BATCH_EMBEDDING_THREADS = env.get_int("CHATBOT_BATCH_EMBEDDING_THREADS", 0)
+# Generative mode (off unless a town turns it on): seconds to wait for the town's language model
+# before showing the knowledge-base entry's own text, and the longest answer it may write.
+CHATBOT_GENERATIVE_TIMEOUT = env.get_float("CHATBOT_GENERATIVE_TIMEOUT", 8.0)
+CHATBOT_GENERATIVE_MAX_TOKENS = env.get_int("CHATBOT_GENERATIVE_MAX_TOKENS", 400)
 
 LOGGING = {
     "version": 1,

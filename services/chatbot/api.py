@@ -60,7 +60,10 @@ def escalation_offer(case_opened: bool = False) -> dict:
             "case_opened": case_opened}
 
 
-def ai_notice() -> str:
+def ai_notice(generated: bool = False) -> str:
+    if generated:
+        return _("This answer was worded by an AI language model from the town's knowledge base; the numbers "
+                 "in square brackets refer to the sources.")
     return _("This answer was generated automatically by an AI system from the town's knowledge base.")
 
 
@@ -76,6 +79,8 @@ class SourceSerializer(serializers.Serializer):
     link = serializers.CharField(allow_blank=True)
     source = serializers.CharField(allow_blank=True)
     score = serializers.FloatField()
+    cited = serializers.BooleanField(required=False,
+                                     help_text="Generative answers only: whether the answer cites this source.")
 
 
 class EscalationOfferSerializer(serializers.Serializer):
@@ -93,6 +98,9 @@ class AnswerSerializer(serializers.Serializer):
     sources = SourceSerializer(many=True, help_text="Best first.")
     confidence = serializers.FloatField()
     ai_generated = serializers.BooleanField()
+    generated = serializers.BooleanField(
+        help_text="True when the town's language model worded the answer from the sources (generative mode); "
+                  "false when the answer is a knowledge-base entry's own text.")
     ai_notice = serializers.CharField()
     escalation = EscalationOfferSerializer()
 
@@ -114,7 +122,8 @@ class AskView(PublicView):
             "sources": reply.sources,
             "confidence": round(reply.confidence, 4),
             "ai_generated": True,
-            "ai_notice": ai_notice(),
+            "generated": reply.message.generated,
+            "ai_notice": ai_notice(reply.message.generated),
             "escalation": escalation_offer(case_opened=reply.escalated),
         })
 
@@ -187,6 +196,7 @@ class ConversationMessageSerializer(serializers.Serializer):
     text = serializers.CharField()
     sources = SourceSerializer(many=True)
     ai_generated = serializers.BooleanField()
+    generated = serializers.BooleanField()
     created_at = serializers.DateTimeField()
 
 
@@ -203,5 +213,6 @@ class ConversationView(PublicView):
         conversation = chat.access_conversation(token)
         messages = [{"id": m.pk, "kind": m.kind, "text": m.text, "sources": m.sources,
                      "ai_generated": m.kind in (Message.Kind.ANSWER, Message.Kind.DONT_KNOW),
+                     "generated": m.generated,
                      "created_at": m.created_at.isoformat()} for m in conversation.messages.all()]
         return Response({"conversation": str(conversation.token), "messages": messages})

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from services.chatbot import embedding, metering, stats
+from services.chatbot import embedding, generative, metering, stats
 from services.chatbot.models import Case, ChatbotSettings, Conversation, Entry, Message
 from services.chatbot.retrieval import search
 from services.chatbot.sensitive import matching_topic
@@ -71,26 +71,44 @@ def _notify_inbox(case: Case) -> None:
             settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True))
 
 
-@transaction.atomic
 def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
-    """Answer from the knowledge base, or say honestly that the machine does not know and offer a person."""
-    vector = embedding.embed_query_soon(question)
-    if token:
-        conversation = access_conversation(token)
-        Conversation.objects.filter(pk=conversation.pk).update(last_activity=timezone.now())
-    else:
-        conversation = Conversation.objects.create(language=language)
-    asked = Message.objects.create(conversation=conversation, kind=Message.Kind.QUESTION, text=question)
+    """Answer from the knowledge base, or say honestly that the machine does not know and offer a person.
 
+    Everything is read (and, in generative mode, worded by the town's language model)
+    before anything is written, so no transaction waits on a model; the writes then
+    happen in one transaction.
+    """
+    vector = embedding.embed_query_soon(question)
+    conversation = access_conversation(token) if token else None
     topic = matching_topic(question)
     result = search(question, vector=vector.result()) if topic is None else None
-    entries = (Entry.objects.only("pk", "external_id", "question", "answer", "link", "source", "sensitive")
-               .in_bulk([h.entry_id for h in result.hits]) if result else {})
-    sources = [_source(entries[h.entry_id], h.score) for h in result.hits[:3]] if result else []
+    entries = (Entry.objects.only("pk", "external_id", "question", "answer", "answer_text", "link", "source",
+                                  "sensitive").in_bulk([h.entry_id for h in result.hits]) if result else {})
+    top = [(entries[h.entry_id], h.score) for h in result.hits[:3]] if result else []
+    sources = [_source(entry, score) for entry, score in top]
     confidence = result.confidence if result else 0.0
-    best = entries.get(result.hits[0].entry_id) if result and result.hits else None
+    best = top[0][0] if top else None
+    sensitive = topic is not None or (best is not None and best.sensitive and confidence >= ANSWER_THRESHOLD)
+    wording = None
+    if not sensitive and best is not None and confidence >= ANSWER_THRESHOLD:
+        config = ChatbotSettings.objects.filter(pk=1, generative_enabled=True).first()
+        if config is not None:
+            numbered = [(number, entry) for number, (entry, _score) in enumerate(top, start=1) if not entry.sensitive]
+            wording = generative.rephrase(question, numbered, config=config, town_name=town.name, language=language)
+    with transaction.atomic():
+        return _record(question, town=town, conversation=conversation, language=language, topic=topic,
+                       sensitive=sensitive, best=best, confidence=confidence, sources=sources, wording=wording)
 
-    if topic is not None or (best is not None and best.sensitive and confidence >= ANSWER_THRESHOLD):
+
+def _record(question: str, *, town, conversation, language, topic, sensitive, best, confidence, sources,
+            wording) -> Reply:
+    if conversation is None:
+        conversation = Conversation.objects.create(language=language)
+    else:
+        Conversation.objects.filter(pk=conversation.pk).update(last_activity=timezone.now())
+    asked = Message.objects.create(conversation=conversation, kind=Message.Kind.QUESTION, text=question)
+
+    if sensitive:
         text = (topic.message if topic and topic.message else
                 _("This is a topic on which a person from the town administration should advise you. "
                   "Your question has been passed on; you can leave your e-mail address so that we can reply."))
@@ -108,7 +126,10 @@ def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
         stats.note_unanswered(question)
         return Reply(conversation, reply, answered=False, escalated=False, confidence=confidence, sources=sources)
 
-    reply = Message.objects.create(conversation=conversation, kind=Message.Kind.ANSWER, text=best.answer,
+    if wording is not None:
+        sources = [{**source, "cited": number in wording.cited} for number, source in enumerate(sources, start=1)]
+    reply = Message.objects.create(conversation=conversation, kind=Message.Kind.ANSWER,
+                                   text=wording.html if wording else best.answer, generated=wording is not None,
                                    in_reply_to=asked, entry=best, confidence=confidence, sources=sources)
     stats.count(questions=1, answered=1)
     metering.report_answered(town, conversation.pk, reply.pk, reply.created_at)

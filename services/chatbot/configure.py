@@ -20,6 +20,21 @@ def update_settings(*, origins: list[str], retention_days: int, inbox_email: str
 
 
 @transaction.atomic
+def configure_generative_mode(*, enabled: bool, base_url: str, model: str, api_key: str | None, actor,
+                              town) -> ChatbotSettings:
+    """Turn the optional generative mode on or off; ``api_key=None`` keeps the stored key, "" deletes it."""
+    current = ChatbotSettings.current()
+    current.generative_enabled, current.generative_base_url, current.generative_model = enabled, base_url, model
+    if api_key is not None:
+        current.generative_api_key = api_key
+    current.save()
+    # The key itself never goes into the audit log.
+    log_action("chatbot.generative_mode.enabled" if enabled else "chatbot.generative_mode.disabled",
+               actor=actor, town=town, base_url=base_url, model=model, api_key_set=bool(current.generative_api_key))
+    return current
+
+
+@transaction.atomic
 def add_sensitive_topic(*, name: str, keywords: list[str], message: str, actor, town) -> SensitiveTopic:
     topic = SensitiveTopic.objects.create(name=name, keywords=keywords, message=message)
     log_action("chatbot.sensitive_topic.added", actor=actor, town=town, name=name, keywords=keywords)

@@ -71,6 +71,26 @@ class SettingsForm(forms.ModelForm):
         return origins
 
 
+class GenerativeForm(forms.ModelForm):
+    """The town's language model for the optional generative mode; the API key is never shown again."""
+
+    api_key = forms.CharField(label=_("API key"), required=False, widget=forms.PasswordInput(render_value=False),
+                              help_text=_("Leave empty to keep the stored key."))
+    forget_key = forms.BooleanField(label=_("Delete the stored API key"), required=False)
+
+    class Meta:
+        model = ChatbotSettings
+        fields = ["generative_enabled", "generative_base_url", "generative_model"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("generative_enabled"):
+            for field in ("generative_base_url", "generative_model"):
+                if not data.get(field):
+                    self.add_error(field, _("Required when the generative mode is on."))
+        return data
+
+
 class SensitiveTopicForm(forms.Form):
     name = forms.CharField(label=_("Topic"), max_length=120)
     keywords = forms.CharField(label=_("Keywords (comma-separated)"))

@@ -27,6 +27,14 @@ class ChatbotSettings(models.Model):
                                  help_text=_("One origin per line, e.g. https://www.musterstadt.de"))
     retention_days = models.PositiveIntegerField(_("keep conversations for (days)"), default=90)
     inbox_email = models.EmailField(_("notify this address of new cases"), blank=True)
+    # Optional generative mode: a language model behind an OpenAI-compatible API (e.g. one the
+    # county hosts) rephrases the retrieved entries. Off unless the town admin turns it on.
+    generative_enabled = models.BooleanField(_("rephrase answers with a language model"), default=False)
+    generative_base_url = models.URLField(
+        _("base URL of the OpenAI-compatible API"), max_length=300, blank=True,
+        help_text=_("For example https://ki.landkreis-musterland.de/v1"))
+    generative_model = models.CharField(_("model name"), max_length=200, blank=True)
+    generative_api_key = models.CharField(_("API key"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("chatbot settings")
@@ -139,6 +147,8 @@ class Message(models.Model):
     sources = models.JSONField(default=list, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     rating = models.SmallIntegerField(null=True, blank=True)  # +1 helpful, -1 not helpful
+    # Worded by the town's language model from the sources (generative mode), not an entry's text.
+    generated = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

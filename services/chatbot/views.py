@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from services.chatbot import configure, formats, knowledge
-from services.chatbot.forms import EntryForm, ImportForm, SensitiveTopicForm, SettingsForm
+from services.chatbot.forms import EntryForm, GenerativeForm, ImportForm, SensitiveTopicForm, SettingsForm
 from services.chatbot.models import ChatbotSettings, Entry, SensitiveTopic
 from tenants.access import has_town_role
 from tenants.models import Role
@@ -102,9 +102,24 @@ def chatbot_settings(request):
     current = ChatbotSettings.current()
     form = SettingsForm(request.POST or None, instance=current, prefix="settings")
     topic_form = SensitiveTopicForm(prefix="topic")
+    generative_form = GenerativeForm(instance=current, prefix="generative")
     if request.method == "POST":
         require_editor(request)
-        if "topic-name" in request.POST:
+        if "generative-generative_model" in request.POST:
+            # Which language model sees citizens' questions is the town admin's decision.
+            if not has_town_role(request.user, request.tenant, Role.TOWN_ADMIN):
+                raise PermissionDenied(_("Only the town admin may change the generative mode."))
+            generative_form = GenerativeForm(request.POST, instance=ChatbotSettings.current(), prefix="generative")
+            form = SettingsForm(instance=current, prefix="settings")
+            if generative_form.is_valid():
+                d = generative_form.cleaned_data
+                configure.configure_generative_mode(
+                    enabled=d["generative_enabled"], base_url=d["generative_base_url"], model=d["generative_model"],
+                    api_key="" if d["forget_key"] else (d["api_key"] or None), actor=request.user,
+                    town=request.tenant)
+                messages.success(request, _("Generative mode saved."))
+                return redirect("chatbot:settings")
+        elif "topic-name" in request.POST:
             topic_form = SensitiveTopicForm(request.POST, prefix="topic")
             form = SettingsForm(instance=current, prefix="settings")
             if topic_form.is_valid():
@@ -119,6 +134,7 @@ def chatbot_settings(request):
             messages.success(request, _("Settings saved."))
             return redirect("chatbot:settings")
     return render(request, "chatbot/settings.html", {"form": form, "topic_form": topic_form,
+                                                     "generative_form": generative_form, "settings": current,
                                                      "topics": SensitiveTopic.objects.all()})
 
 

@@ -9,6 +9,7 @@ from ..conftest import host_client
 
 MEMBERS = {Role.TOWN_ADMIN, Role.TOWN_STAFF, Role.FINANCE, Role.DPO}
 EDITORS = {Role.TOWN_ADMIN, Role.TOWN_STAFF}
+ADMINS = {Role.TOWN_ADMIN}
 PUBLIC = "public"
 
 # (method, path, data, who may, status when allowed, status for a member who may not)
@@ -23,6 +24,9 @@ PAGES = [
     ("get", "/chatbot/settings/", None, MEMBERS, 200, 403),
     ("post", "/chatbot/settings/", {"settings-origins": "https://www.amtsdorf.de", "settings-retention_days": "90",
                                     "settings-inbox_email": ""}, EDITORS, 302, 403),
+    ("post", "/chatbot/settings/", {"generative-generative_enabled": "on",
+                                    "generative-generative_base_url": "http://127.0.0.1:9/v1",
+                                    "generative-generative_model": "kreis-llm"}, ADMINS, 302, 403),
     ("get", "/chatbot/demo/", None, PUBLIC, 200, 200),
 ]
 

@@ -112,11 +112,16 @@
     if (data.answered) text.innerHTML = data.answer; else text.textContent = data.answer;
     item.appendChild(text);
     if (data.answered && data.sources && data.sources.length) {
-      var src = data.sources[0];
-      var p = el("p", {"class": "kvb-source"}, T.sources + ": ");
-      if (src.link) p.appendChild(el("a", {href: src.link, target: "_blank", rel: "noopener"}, src.question));
-      else p.appendChild(el("span", {}, src.question));
-      item.appendChild(p);
+      // A worded (generative) answer cites its sources as [n]: list those under their numbers.
+      var cited = data.generated ? data.sources.map(function (s, i) { return [i + 1, s]; })
+        .filter(function (pair) { return pair[1].cited; }) : [[0, data.sources[0]]];
+      cited.forEach(function (pair) {
+        var src = pair[1];
+        var p = el("p", {"class": "kvb-source"}, T.sources + (pair[0] ? " [" + pair[0] + "]" : "") + ": ");
+        if (src.link) p.appendChild(el("a", {href: src.link, target: "_blank", rel: "noopener"}, src.question));
+        else p.appendChild(el("span", {}, src.question));
+        item.appendChild(p);
+      });
     }
     item.appendChild(el("p", {"class": "kvb-note"}, data.ai_notice || T.aiNote));
     if (data.answered) rating(item, data.message);
