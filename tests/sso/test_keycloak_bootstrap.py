@@ -173,6 +173,14 @@ def test_bootstrap_creates_the_realm_and_a_second_run_changes_nothing(realm: Rea
             "client kiverbund-api", "default scope kiverbund-portal/organization"} <= set(realm.first_run["created"])
     assert realm.second_run == {"created": [], "updated": []}
 
+
+def test_a_rerun_keeps_the_town_addresses_onboarding_added(keycloak_server: Keycloak, mailbox, admin) -> None:
+    town = "http://zweitstadt.kiverbund.localhost:8000"
+    assert ensure_portal_redirect_uris(admin, [f"{town}/*"], [town]) is True
+    assert _bootstrap(keycloak_server, mailbox[1]) == {"created": [], "updated": []}
+    portal = admin.get_client(admin.get_client_id(PORTAL_CLIENT))
+    assert f"{town}/*" in portal["redirectUris"] and town in portal["webOrigins"]
+
     settings = admin.get_realm(REALM)
     assert settings["organizationsEnabled"] is True
     portal = admin.get_client(admin.get_client_id(PORTAL_CLIENT))

@@ -94,9 +94,17 @@ def main() -> None:
     keycloak.start()
     mail, smtp_port = start_mail_sink(profile.run_dir / "mail")
     env = demo_environment()
-    manage(env, "migrate", "-v", "0")
-    manage(env, "collectstatic", "--noinput", "-v", "0")
-    manage(env, "demo_seed", "--state", str(STATE), "--smtp-port", str(smtp_port))
+    try:
+        manage(env, "migrate", "-v", "0")
+        manage(env, "collectstatic", "--noinput", "-v", "0")
+        manage(env, "demo_seed", "--state", str(STATE), "--smtp-port", str(smtp_port))
+    except subprocess.CalledProcessError as failed:
+        # Leave nothing running behind a failed start (the next `make demo` starts afresh).
+        mail.stop()
+        if not os.environ.get("DEMO_KEEP_SERVERS"):
+            keycloak.stop()
+            down("demo")
+        raise SystemExit(f"make demo: `manage.py {failed.cmd[2]}` failed (exit {failed.returncode}); see above.")
     logs = profile.run_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     commands = {

@@ -43,7 +43,8 @@ def ensure_demo_billing(towns) -> dict:
         for unit in descriptor.units if descriptor else ():
             for month in (last_month, this_month):
                 start, end = month_span(month)
-                when = min(start + dt.timedelta(days=14), timezone.now() - dt.timedelta(minutes=1))
+                # Fixed per month (never "now"), so that seeding again finds the same usage under its key.
+                when = start + dt.timedelta(days=14) if month == last_month else start
                 quantity = 40 + (subscription.town.population // 100) % 400
                 record_usage(subscription.town, subscription.offering.service.key, unit.key, quantity,
                              f"demo-{month:%Y-%m}-{unit.key}", when, source=ACTOR)

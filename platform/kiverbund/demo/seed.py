@@ -22,6 +22,12 @@ ADMIN_USERNAME = "kreis-admin"
 
 def seed(state_path: Path, smtp_port: int | None = None) -> dict:
     previous = json.loads(state_path.read_text()) if state_path.exists() else {}
+    console_url = f"{settings.PUBLIC_SCHEME}://{settings.PLATFORM_DOMAIN}{_port()}/"
+    if smtp_port is not None:
+        from kiverbund.demo.identities import bootstrap_demo_realm
+
+        # The realm first: onboarding a town creates its Organization there and invites its contact.
+        bootstrap_demo_realm(console_url, smtp_port)
     rows, errors = read_csv(TOWNS_CSV)
     result = import_rows(rows, errors, actor="demo", activate=True)
     if not result.ok:
@@ -35,11 +41,9 @@ def seed(state_path: Path, smtp_port: int | None = None) -> dict:
     admin.save()
 
     identity = {}
-    console_url = f"{settings.PUBLIC_SCHEME}://{settings.PLATFORM_DOMAIN}{_port()}/"
     if smtp_port is not None:
-        from kiverbund.demo.identities import bootstrap_demo_realm, ensure_demo_identities
+        from kiverbund.demo.identities import ensure_demo_identities
 
-        bootstrap_demo_realm(console_url, smtp_port)
         live = list(Town.objects.exclude(status=TownStatus.OFFBOARDED))
         identity = ensure_demo_identities(live, previous)
 

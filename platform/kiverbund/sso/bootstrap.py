@@ -129,6 +129,10 @@ def bootstrap_realm(
         "serviceAccountsEnabled": False,
     }, changes)
     scope_id = _ensure_client_scope(admin, API_SCOPE, [_AUDIENCE_MAPPER, _ROLES_MAPPER], changes)
+    # Towns add their own addresses to the portal client when they are onboarded
+    # (ensure_portal_redirect_uris); running the bootstrap again keeps them.
+    existing_portal = admin.get_client_id(PORTAL_CLIENT)
+    current = admin.get_client(existing_portal) if existing_portal else {}
     portal_id = _ensure_client(admin, {
         "clientId": PORTAL_CLIENT,
         "name": "KI-Verbund Portal",
@@ -139,8 +143,8 @@ def bootstrap_realm(
         "implicitFlowEnabled": False,
         "directAccessGrantsEnabled": False,
         "serviceAccountsEnabled": False,
-        "redirectUris": list(portal_redirect_uris or []),
-        "webOrigins": list(web_origins or []),
+        "redirectUris": sorted(set(portal_redirect_uris or []) | set(current.get("redirectUris", []))),
+        "webOrigins": sorted(set(web_origins or []) | set(current.get("webOrigins", []))),
         "attributes": {
             "pkce.code.challenge.method": "S256",
             "post.logout.redirect.uris": "##".join(post_logout_redirect_uris or ["+"]),

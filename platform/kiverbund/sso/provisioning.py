@@ -113,12 +113,20 @@ def members(town: Town) -> list[dict]:
 
 
 @_guarded("change role")
-def set_role(town: Town, user_id: str, role: str) -> None:
-    """Give a member exactly one town role (realm roles: it holds in every town the person belongs to)."""
+def set_role(town: Town, user_id: str, role: str) -> str:
+    """Give a member exactly one town role (realm roles: it holds in every town the person belongs to).
+
+    Returns the member's user name as Keycloak knows it.
+    """
     if role not in TOWN_ROLE_NAMES:
         raise ValueError(role)
     client = admin()
-    _require_member(client, town, user_id)
+    _organization, member = _require_member(client, town, user_id)
+    _set_realm_town_role(client, user_id, role)
+    return member.get("username", "")
+
+
+def _set_realm_town_role(client, user_id: str, role: str) -> None:
     current = {r["name"] for r in client.get_realm_roles_of_user(user_id)} & set(TOWN_ROLE_NAMES)
     if current - {role}:
         client.delete_realm_roles_of_user(user_id, [client.get_realm_role(name) for name in sorted(current - {role})])
@@ -126,15 +134,33 @@ def set_role(town: Town, user_id: str, role: str) -> None:
         client.assign_realm_roles(user_id, [client.get_realm_role(role)])
 
 
-@_guarded("remove member")
-def remove_member(town: Town, user_id: str) -> None:
+@_guarded("accept invitation")
+def grant_invited_role(town: Town, user_id: str, role: str) -> None:
+    """Write the role an invitation was sent with to Keycloak, so that later logins bring it along."""
+    if role not in TOWN_ROLE_NAMES or not settings.KEYCLOAK_PROVISIONING:
+        return
     client = admin()
-    organization_id = _require_member(client, town, user_id)
+    _require_member(client, town, user_id)
+    _set_realm_town_role(client, user_id, role)
+
+
+@_guarded("find member")
+def member_username(town: Town, user_id: str) -> str:
+    """The user name of a member of the town's organization (Keycloak's word, not the browser's)."""
+    return _require_member(admin(), town, user_id)[1].get("username", "")
+
+
+@_guarded("remove member")
+def remove_member(town: Town, user_id: str) -> str:
+    client = admin()
+    organization_id, member = _require_member(client, town, user_id)
     client.organization_user_remove(user_id, organization_id)
+    return member.get("username", "")
 
 
-def _require_member(client, town: Town, user_id: str) -> str:
+def _require_member(client, town: Town, user_id: str) -> tuple[str, dict]:
     organization_id = _organization_id(client, town)
-    if not any(m["id"] == user_id for m in client.get_organization_members(organization_id)):
+    member = next((m for m in client.get_organization_members(organization_id) if m["id"] == user_id), None)
+    if member is None:
         raise KeycloakUnavailable("Diese Person gehört nicht zu Ihrer Gemeinde. / Not a member of this town.")
-    return organization_id
+    return organization_id, member

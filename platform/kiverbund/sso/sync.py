@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from tenants.access import COUNTY_FINANCE_GROUP
 from tenants.models import Invitation, Membership, Role, Town, TownStatus
+
+logger = logging.getLogger(__name__)
 
 TOWN_ROLES = {Role.TOWN_ADMIN.value, Role.TOWN_STAFF.value, Role.FINANCE.value, Role.DPO.value}
 
@@ -34,6 +40,11 @@ def sync_user_from_claims(claims: dict):
     User = get_user_model()
     username = claims["preferred_username"]
     user, created = User.objects.get_or_create(username=username)
+    if not created and user.is_superuser:
+        # A break-glass account is local by design; a Keycloak person who picked the same user
+        # name must not sign in as it (Django's authenticate() turns this into a failed login).
+        logger.warning("refused single sign-on as break-glass account %s", username)
+        raise PermissionDenied("break-glass accounts cannot sign in through Keycloak")
     if created:
         user.set_unusable_password()  # people sign in through Keycloak only
     user.email = claims.get("email", "") or ""
@@ -57,6 +68,9 @@ def sync_user_from_claims(claims: dict):
         invitations = Invitation.objects.filter(town=town, email__iexact=user.email, accepted_at__isnull=True)
         for invitation in invitations:
             town_roles.add(invitation.role)
+            if claims.get("sub") and invitation.role not in roles:
+                # Keycloak learns the invited role too, or the next login would bring only its own.
+                transaction.on_commit(functools.partial(_grant, town, claims["sub"], invitation.role))
         invitations.update(accepted_at=timezone.now(), accepted_by=user)
         for role in town_roles or {Role.TOWN_STAFF.value}:
             desired.add((town.pk, role))
@@ -70,3 +84,13 @@ def sync_user_from_claims(claims: dict):
     if hasattr(user, "_town_roles_cache"):
         del user._town_roles_cache
     return user
+
+
+def _grant(town: Town, user_id: str, role: str) -> None:
+    from kiverbund.sso.provisioning import KeycloakUnavailable, grant_invited_role
+
+    try:
+        grant_invited_role(town, user_id, role)
+    except KeycloakUnavailable:
+        # The login itself stands; the town admin can set the role on the members page.
+        logger.warning("could not write the invited role %s of %s to Keycloak", role, user_id)

@@ -71,11 +71,11 @@ def member_role(request, member_id):
         messages.error(request, _("Unknown role."))
         return redirect("town:members")
     try:
-        provisioning.set_role(request.tenant, member_id, role)
+        # The member is named by Keycloak's id; their user name comes from Keycloak, never from the form.
+        username = provisioning.set_role(request.tenant, member_id, role)
     except KeycloakUnavailable as exc:
         messages.error(request, str(exc))
         return redirect("town:members")
-    username = request.POST.get("username", "")
     # Applied here at once; the person's next login brings the same from Keycloak.
     Membership.objects.filter(town=request.tenant, user__username=username).delete()
     from django.contrib.auth import get_user_model
@@ -91,11 +91,11 @@ def member_role(request, member_id):
 @require_POST
 def member_remove(request, member_id):
     _require_town_admin(request)
-    username = request.POST.get("username", "")
-    if username == request.user.get_username():
-        messages.error(request, _("You cannot remove yourself."))
-        return redirect("town:members")
     try:
+        username = provisioning.member_username(request.tenant, member_id)
+        if username == request.user.get_username():
+            messages.error(request, _("You cannot remove yourself."))
+            return redirect("town:members")
         provisioning.remove_member(request.tenant, member_id)
     except KeycloakUnavailable as exc:
         messages.error(request, str(exc))
