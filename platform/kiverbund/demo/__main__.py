@@ -104,7 +104,7 @@ def main() -> None:
         if not os.environ.get("DEMO_KEEP_SERVERS"):
             keycloak.stop()
             down("demo")
-        raise SystemExit(f"make demo: `manage.py {failed.cmd[2]}` failed (exit {failed.returncode}); see above.")
+        raise SystemExit(f"make demo: `manage.py {failed.cmd[2]}` failed (exit {failed.returncode}); see above.") from None
     logs = profile.run_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     commands = {
