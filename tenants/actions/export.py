@@ -1,4 +1,12 @@
-"""Export all of a town's data: one JSON file per model, its files, and a manifest."""
+"""Export all of a town's data: one JSON file per model, its files, and a manifest.
+
+A town's data is its own schema (every tenant model) plus its rows in the
+public schema: every shared model from which a chain of foreign keys leads to
+the town (subscriptions, checklist, register entries and their versions, usage,
+statements, invitations, audit entries …). The public models are found by
+walking the foreign keys, not listed by hand, so that a model added later is
+exported without anyone remembering to add it here.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +21,19 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
+from django.db.models import Model, Q
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from kiverbund.audit.log import actor_name, log_action
-from kiverbund.audit.models import AuditEntry
 from tenants.actions.errors import TownError
-from tenants.models import Domain, Membership, Town, TownExport, TownStatus
+from tenants.models import Town, TownExport, TownStatus
 
 FORMAT = "kiverbund-town-export"
-FORMAT_VERSION = 1
+# 2: every public model with a path to the town; foreign keys to users and content types by natural key.
+FORMAT_VERSION = 2
+# Longest chain of foreign keys followed from a public model to the town.
+MAX_PATH_DEPTH = 4
 
 
 def town_media_dir(town: Town) -> Path:
@@ -36,16 +47,62 @@ def tenant_models() -> list:
     return [model for app in labels for model in apps.get_app_config(app.rsplit(".", 1)[-1]).get_models()]
 
 
-def _public_querysets(town: Town) -> list[tuple[str, Any]]:
-    return [
-        ("public/tenants.town.json", Town.objects.filter(pk=town.pk)),
-        ("public/tenants.domain.json", Domain.objects.filter(tenant=town)),
-        ("public/tenants.membership.json", Membership.objects.filter(town=town).select_related("user")),
-        ("public/audit.auditentry.json", AuditEntry.objects.filter(town=town).order_by("id")),
-    ]
+def _forward_relations(model: type[Model]) -> list:
+    """Foreign keys, one-to-one and many-to-many fields declared on ``model`` (not reverse relations)."""
+    return [f for f in model._meta.get_fields()
+            if f.is_relation and f.concrete and f.related_model is not None
+            and (f.many_to_one or f.one_to_one or f.many_to_many)]
 
 
-def _write_json(archive: zipfile.ZipFile, name: str, queryset, files: list[dict]) -> None:
+def town_paths(model: type[Model], *, depth: int = MAX_PATH_DEPTH) -> list[str]:
+    """Every ORM lookup from ``model`` along foreign keys to ``Town`` (``town``, ``subscription__town`` …)."""
+    if model is Town:
+        return ["pk"]
+    paths: list[str] = []
+
+    def walk(current: type[Model], prefix: str, seen: frozenset) -> None:
+        if len(seen) > depth:
+            return
+        for field in _forward_relations(current):
+            target = field.related_model
+            if target is Town:
+                paths.append(prefix + field.name)
+            elif target not in seen:
+                walk(target, f"{prefix}{field.name}__", seen | {target})
+
+    walk(model, "", frozenset({model}))
+    return sorted(set(paths))
+
+
+def shared_models() -> list[type[Model]]:
+    """Concrete models of the apps in the public schema (SHARED_APPS), join tables included."""
+    shared = set(settings.SHARED_APPS)
+    return [model for config in apps.get_app_configs() if config.name in shared
+            for model in config.get_models(include_auto_created=True)
+            if model._meta.managed and not model._meta.proxy]
+
+
+def public_town_models() -> list[tuple[type[Model], list[str]]]:
+    """Public models holding rows of a town, with the lookups that tie a row to it; the town first."""
+    found = [(model, town_paths(model)) for model in shared_models()]
+    found = [(model, paths) for model, paths in found if paths]
+    return sorted(found, key=lambda item: (item[0] is not Town, item[0]._meta.label_lower))
+
+
+def _public_querysets(town: Town) -> list[tuple[str, list[str], Any]]:
+    rows = []
+    for model, paths in public_town_models():
+        manager = model._base_manager
+        condition = Q()
+        for path in paths:
+            condition |= Q(**{path: town.pk})
+        # Several paths (or a many-to-many) would repeat a row in a join; select the keys first.
+        queryset = manager.filter(pk__in=manager.filter(condition).values("pk")).order_by("pk")
+        rows.append((f"public/{model._meta.label_lower}.json", paths, queryset))
+    return rows
+
+
+def _write_json(archive: zipfile.ZipFile, name: str, queryset, files: list[dict], **extra: Any) -> None:
     """Stream ``queryset`` as a Django JSON fixture into the archive, counting and hashing it."""
     rows = 0
     digest = hashlib.sha256()
@@ -56,7 +113,8 @@ def _write_json(archive: zipfile.ZipFile, name: str, queryset, files: list[dict]
 
         emit(b"[\n")
         for obj in queryset.iterator(chunk_size=2000):
-            record = serializers.serialize("json", [obj])[1:-1].strip()
+            # Natural keys make references to users and content types readable outside this platform.
+            record = serializers.serialize("json", [obj], use_natural_foreign_keys=True)[1:-1].strip()
             emit((b",\n" if rows else b"") + record.encode())
             rows += 1
         emit(b"\n]\n")
@@ -64,7 +122,7 @@ def _write_json(archive: zipfile.ZipFile, name: str, queryset, files: list[dict]
         with archive.open(name, "w") as member:
             for chunk in iter(lambda: buffer.read(1 << 16), b""):
                 member.write(chunk)
-    files.append({"path": name, "rows": rows, "sha256": digest.hexdigest(), "kind": "model"})
+    files.append({"path": name, "rows": rows, "sha256": digest.hexdigest(), "kind": "model", **extra})
 
 
 def export_town(town: Town, out: str | Path | None = None, *, actor: Any = None) -> TownExport:
@@ -81,12 +139,13 @@ def export_town(town: Town, out: str | Path | None = None, *, actor: Any = None)
     os.close(handle)
     try:
         with zipfile.ZipFile(tmp_name, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, queryset in _public_querysets(town):
-                _write_json(archive, name, queryset, files)
+            for name, paths, queryset in _public_querysets(town):
+                _write_json(archive, name, queryset, files, schema="public", via=paths)
             with schema_context(town.schema_name):
                 for model in tenant_models():
                     label = model._meta.label_lower
-                    _write_json(archive, f"town/{label}.json", model.objects.order_by("pk"), files)
+                    _write_json(archive, f"town/{label}.json", model._base_manager.order_by("pk"), files,
+                                schema=town.schema_name)
             media = town_media_dir(town)
             if media.is_dir():
                 for path in sorted(p for p in media.rglob("*") if p.is_file()):
