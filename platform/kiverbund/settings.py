@@ -80,6 +80,9 @@ TENANT_MODEL = "tenants.Town"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 # New town schemas are cloned from this empty, fully migrated schema.
 TENANT_BASE_SCHEMA = "_town_template"
+# New towns replay the template's DDL (read with pg_dump once per template version); off: always
+# use django-tenants' clone function.
+TOWN_SCHEMA_FROM_DUMP = env.get_bool("TOWN_SCHEMA_FROM_DUMP", True)
 PUBLIC_SCHEMA_URLCONF = "kiverbund.urls_console"
 ROOT_URLCONF = "kiverbund.urls_town"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
