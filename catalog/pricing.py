@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from catalog.models import OPEN_STATUSES, Offering, PriceModel, Subscription
+from catalog.models import Offering, PriceModel, Service, Subscription, SubscriptionStatus
 
 CENT = Decimal("0.01")
 
@@ -49,22 +49,30 @@ class CostPreview:
     together: Decimal | None
     rate: Decimal
     unit: str = ""
+    # Towns using the service now (this town too, if it does).
     participants: list = field(default_factory=list)
+    # Towns sharing the cost if this town takes part: the participants plus this town.
+    towns: int = 1
     steps: list[Step] = field(default_factory=list)
 
 
-def subscribers(offering: Offering):
-    from tenants.models import Town
+def subscribers(service: Service):
+    """Towns using ``service`` now, through whichever offering.
 
-    ids = Subscription.objects.filter(offering=offering, status__in=OPEN_STATUSES).values("town_id")
-    return Town.objects.filter(pk__in=ids).order_by("name")
+    A request or a subscription awaiting the county's approval is not use: such a town pays nothing
+    yet and may still withdraw, so it neither lowers anyone's share nor is shown as using the service.
+    """
+    from tenants.models import Town, TownStatus
+
+    ids = Subscription.objects.filter(offering__service=service, status=SubscriptionStatus.ACTIVE).values("town_id")
+    return Town.objects.filter(pk__in=ids).exclude(status=TownStatus.OFFBOARDED).order_by("name")
 
 
 def cost_preview(offering: Offering, town, *, max_steps: int = 5) -> CostPreview:
     rate = offering.amount
-    current = list(subscribers(offering))
+    current = list(subscribers(offering.service))
     preview = CostPreview(model=offering.price_model, alone=None, together=None, rate=rate, unit=offering.unit,
-                          participants=current)
+                          participants=current, towns=len({t.pk for t in current} | {town.pk}))
     if offering.price_model == PriceModel.BASE_FEE:
         preview.alone = preview.together = cents(rate)
     elif offering.price_model == PriceModel.PER_INHABITANT:

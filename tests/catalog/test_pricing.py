@@ -38,3 +38,68 @@ def test_preview_per_price_model(make_town, make_offering, subscribe):
     per_unit = make_offering(price_model=PriceModel.PER_UNIT, amount=Decimal("0.05"))
     preview = cost_preview(per_unit, small)
     assert preview.together is None and preview.unit == "echo"
+
+
+def test_only_active_subscribers_of_the_service_share_the_pool(make_town, make_offering, subscribe, member_factory):
+    """Requests and subscriptions awaiting approval pay nothing yet; other offerings of the service do count."""
+    import re
+
+    from django.utils import timezone
+
+    from catalog.actions import (
+        activate_subscription,
+        approve_subscription,
+        cancel_subscription,
+        end_expired_subscriptions,
+        request_subscription,
+        withdraw_subscription,
+    )
+    from catalog.models import SubscriptionStatus
+    from tenants.models import Role
+
+    from ..conftest import host_client
+    from .conftest import complete_checklist
+
+    me = make_town("Kleinstadt", population=10_000)
+    active = make_town("Aktivdorf", population=10_000)
+    requested = make_town("Anfragedorf", population=10_000)
+    waiting = make_town("Wartedorf", population=10_000)
+    withdrawn = make_town("Rückzugdorf", population=10_000)
+    ended = make_town("Altdorf", population=10_000)
+    pool = make_offering(price_model=PriceModel.COST_POOL, amount=Decimal("12000.00"))
+    # The same service offered a second way: its subscribers share the same service.
+    approved = make_offering(price_model=PriceModel.COST_POOL, amount=Decimal("12000.00"),
+                             requires_county_approval=True)
+
+    approve_subscription(subscribe(active, approved), actor="kreis-it")
+    request_subscription(requested, pool, actor="pytest")
+    awaiting = request_subscription(waiting, approved, actor="pytest")
+    complete_checklist(awaiting, "pytest")
+    assert activate_subscription(awaiting, actor="pytest").status == SubscriptionStatus.AWAITING_APPROVAL
+    withdraw_subscription(request_subscription(withdrawn, pool, actor="pytest"), actor="pytest")
+    old = subscribe(ended, pool)
+    today = timezone.localdate()
+    cancel_subscription(old, ends_on=today, actor="pytest")
+    assert end_expired_subscriptions(today=today) == [old.pk]
+
+    preview = cost_preview(pool, me)
+    assert [t.name for t in preview.participants] == ["Aktivdorf"]
+    assert preview.towns == 2 and preview.together == Decimal("6000.00")
+    assert preview.steps and "Aktivdorf" not in [s.joined for s in preview.steps]
+
+    # Once this town is active itself, it is one of the participants, counted once.
+    subscribe(me, pool)
+    preview = cost_preview(pool, me)
+    assert [t.name for t in preview.participants] == ["Aktivdorf", "Kleinstadt"]
+    assert preview.towns == 2 and preview.together == Decimal("6000.00")
+
+    # The service page says the same: who uses it, and among how many towns the pool is split.
+    viewer = make_town("Schaudorf", population=10_000)
+    page = host_client(viewer.host, member_factory(viewer, Role.TOWN_STAFF)).get("/catalogue/echo/")
+    text = page.content.decode()
+    users = set(re.findall(r"Gemeinden, die ihn bereits nutzen: ([^<]*)</p>", text))
+    assert users == {"Aktivdorf, Kleinstadt"}  # once per offering, the same for both
+    assert "4.000,00" in text and "auf 3 Gemeinden" in text
+    api = host_client(viewer.host, member_factory(viewer, Role.TOWN_ADMIN)).get("/api/v1/catalogue/").json()
+    (echo,) = [row for row in api if row["service"]["key"] == "echo"]
+    assert {tuple(o["cost_preview"]["participants"]) for o in echo["offerings"]} == {("Aktivdorf", "Kleinstadt")}
