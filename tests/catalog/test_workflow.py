@@ -1,6 +1,8 @@
 """Registry, subscription workflow, entitlement of views, API and tasks, and the end date."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,6 +19,7 @@ from catalog.actions import (
     request_subscription,
     sign_off_checklist,
     sync_catalogue,
+    withdraw_subscription,
 )
 from catalog.entitlement import ServiceNotSubscribed, has_active_subscription
 from catalog.models import ChecklistItem, SubscriptionStatus
@@ -155,3 +158,123 @@ def test_service_roles_and_mixin(rf, town_a, offering, subscribe, member_factory
     finance = member_factory(town_a, Role.FINANCE, username="kaemmerer")
     page = host_client(town_a.host, finance).get("/services/echo/")
     assert page.status_code == 403 and ("Rolle" in page.content.decode() or "role" in page.content.decode())
+
+
+def _audit(town, action):
+    return list(AuditEntry.objects.filter(town=town, action=action).order_by("id"))
+
+
+def _register(town):
+    import jsonschema
+
+    from catalog.register import schema
+
+    data = host_client(town.host).get("/ki-register.json").json()
+    jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker()).validate(data)
+    return data["entries"]
+
+
+def test_cancellation_is_audited_and_the_register_entry_retires_at_the_end_date(town_a, offering, subscribe,
+                                                                                member_factory):
+    admin = member_factory(town_a, Role.TOWN_ADMIN)
+    subscription = subscribe(town_a, offering, actor=admin)
+    client = host_client(town_a.host, admin)
+    today = timezone.localdate()
+    ends_on = today + datetime.timedelta(days=30)
+    assert client.post(f"/subscriptions/{subscription.pk}/cancel/", {"ends_on": "2000-01-01"}).status_code == 302
+    assert _audit(town_a, "catalog.subscription.cancelled") == []  # refused: nothing recorded
+    assert client.post(f"/subscriptions/{subscription.pk}/cancel/",
+                       {"ends_on": ends_on.isoformat()}).status_code == 302
+    (cancelled,) = _audit(town_a, "catalog.subscription.cancelled")
+    assert cancelled.actor == admin.username
+    assert cancelled.details == {"subscription_id": subscription.pk, "service": "echo",
+                                 "ends_on": ends_on.isoformat()}
+    subscription.refresh_from_db()
+    assert (subscription.cancelled_by, subscription.ends_on) == (admin.username, ends_on)
+    # Cancelled but still running: in use, with its announced end date.
+    (entry,) = _register(town_a)
+    assert (entry["status"], entry["start_date"], entry["end_date"]) == (
+        "in_use", today.isoformat(), ends_on.isoformat())
+
+    assert end_expired_subscriptions(today=ends_on) == [subscription.pk]
+    (ended,) = _audit(town_a, "catalog.subscription.ended")
+    assert ended.actor == "system" and ended.details == {"subscription_id": subscription.pk, "service": "echo",
+                                                         "ends_on": ends_on.isoformat()}
+    # The register keeps the system, retired, with the day it stopped.
+    (entry,) = _register(town_a)
+    assert (entry["status"], entry["start_date"], entry["end_date"]) == (
+        "retired", today.isoformat(), ends_on.isoformat())
+    page = host_client(town_a.host).get("/ki-register/").content.decode()
+    assert "Außer Betrieb" in page and "Echo test service" in page
+    rows = list(csv.reader(io.StringIO(host_client(town_a.host).get("/ki-register.csv").content.decode("utf-8-sig")),
+                           delimiter=";"))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert (record["status"], record["end_date"]) == ("retired", ends_on.isoformat())
+
+    with pytest.raises(CatalogError):  # an ended subscription cannot be cancelled again
+        cancel_subscription(subscription, ends_on=ends_on, actor=admin)
+    assert len(_audit(town_a, "catalog.subscription.cancelled")) == 1
+
+
+def test_an_end_date_of_today_stops_the_service_and_the_register_before_the_task_runs(town_a, offering, subscribe):
+    subscription = subscribe(town_a, offering)
+    today = timezone.localdate()
+    cancel_subscription(subscription, ends_on=today, actor="a")
+    assert not has_active_subscription(town_a, "echo")
+    (entry,) = _register(town_a)
+    assert (entry["status"], entry["end_date"]) == ("retired", today.isoformat())
+
+
+def test_county_approval_is_audited(town_a, make_offering, member_factory, operator, console_host):
+    offering = make_offering(requires_county_approval=True)
+    admin = member_factory(town_a, Role.TOWN_ADMIN)
+    subscription = request_subscription(town_a, offering, actor=admin)
+    complete_checklist(subscription, admin)
+    assert host_client(town_a.host, admin).post(f"/subscriptions/{subscription.pk}/activate/").status_code == 302
+    (asked,) = _audit(town_a, "catalog.subscription.approval_requested")
+    assert asked.actor == admin.username
+    assert asked.details == {"subscription_id": subscription.pk, "service": "echo"}
+    assert _audit(town_a, "catalog.subscription.activated") == []
+    assert _register(town_a) == []  # not in use before the county approves
+
+    console = host_client(console_host, operator)
+    assert console.post(f"/catalogue/subscriptions/{subscription.pk}/approve/").status_code == 302
+    (approved,) = _audit(town_a, "catalog.subscription.approved")
+    assert approved.actor == operator.username
+    assert approved.details == {"subscription_id": subscription.pk, "service": "echo"}
+    (activated,) = _audit(town_a, "catalog.subscription.activated")
+    assert activated.actor == operator.username and activated.details["contract_version"] == "2026-01"
+    assert approved.pk < activated.pk
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.ACTIVE and subscription.approved_by == operator.username
+    # Approving again changes nothing and records nothing.
+    console.post(f"/catalogue/subscriptions/{subscription.pk}/approve/")
+    assert len(_audit(town_a, "catalog.subscription.approved")) == 1
+    assert [e["status"] for e in _register(town_a)] == ["in_use"]
+
+
+def test_withdrawal_is_audited(town_a, make_offering, member_factory):
+    admin = member_factory(town_a, Role.TOWN_ADMIN)
+    client = host_client(town_a.host, admin)
+    requested = request_subscription(town_a, make_offering(), actor=admin)
+    assert client.post(f"/subscriptions/{requested.pk}/withdraw/").status_code == 302
+    (withdrawn,) = _audit(town_a, "catalog.subscription.withdrawn")
+    assert withdrawn.actor == admin.username
+    assert withdrawn.details == {"subscription_id": requested.pk, "service": "echo"}
+    requested.refresh_from_db()
+    assert requested.status == SubscriptionStatus.WITHDRAWN
+    with pytest.raises(CatalogError):
+        withdraw_subscription(requested, actor=admin)
+    assert len(_audit(town_a, "catalog.subscription.withdrawn")) == 1
+
+    # A request waiting for the county can be withdrawn too; the town may then ask again.
+    waiting = request_subscription(town_a, make_offering(requires_county_approval=True), actor=admin)
+    complete_checklist(waiting, admin)
+    assert activate_subscription(waiting, actor=admin).status == SubscriptionStatus.AWAITING_APPROVAL
+    assert client.post(f"/subscriptions/{waiting.pk}/withdraw/").status_code == 302
+    assert [e.details["subscription_id"] for e in _audit(town_a, "catalog.subscription.withdrawn")] == [
+        requested.pk, waiting.pk]
+    with pytest.raises(CatalogError):
+        approve_subscription(waiting, actor="kreis-it")
+    assert _audit(town_a, "catalog.subscription.approved") == []
+    assert _register(town_a) == []  # never in use, never published
