@@ -160,6 +160,11 @@ def import_rows(rows: list[ImportRow], errors: list[tuple[int, str]], *, actor: 
             if result.errors:
                 raise _Rollback
     except _Rollback:
+        from tenants.actions.onboarding import undo_identity
+
+        # The database took every row back; the Organizations made for the good rows go too.
+        for town in result.created:
+            undo_identity(town)
         result.created.clear()
         result.existing.clear()
     if result.created:

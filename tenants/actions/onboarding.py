@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,8 @@ from tenants.actions.errors import TownError
 from tenants.ags import slugify_town, validate_ags, validate_leitweg_id
 from tenants.models import Domain, Invitation, Role, Town, TownStatus
 from tenants.schemas import clone_template, ensure_template_schema
+
+logger = logging.getLogger(__name__)
 
 
 def default_population_date(today: dt.date | None = None) -> dt.date:
@@ -122,14 +125,31 @@ def _provision_identity(town: Town, actor: Any) -> None:
 
     try:
         organization_id = provision_town(town)
-        if organization_id and town.contact_email:
-            Invitation.objects.create(town=town, email=town.contact_email, role=Role.TOWN_ADMIN,
-                                      invited_by=actor_name(actor))
-            invite(town, town.contact_email)
-            log_action("tenants.member.invited", actor=actor, town=town, email=town.contact_email,
-                       role=Role.TOWN_ADMIN.value)
     except KeycloakUnavailable as exc:
         raise TownError(str(exc)) from exc
+    if not (organization_id and town.contact_email):
+        return
+    try:
+        Invitation.objects.create(town=town, email=town.contact_email, role=Role.TOWN_ADMIN,
+                                  invited_by=actor_name(actor))
+        invite(town, town.contact_email)
+        log_action("tenants.member.invited", actor=actor, town=town, email=town.contact_email,
+                   role=Role.TOWN_ADMIN.value)
+    except KeycloakUnavailable as exc:
+        # The database takes the town back; Keycloak must not keep its Organization either.
+        undo_identity(town)
+        raise TownError(str(exc)) from exc
+
+
+def undo_identity(town: Town) -> None:
+    """Remove the Organization of a town whose onboarding was rolled back (best effort, logged)."""
+    from kiverbund.sso.provisioning import KeycloakUnavailable, deprovision_town
+
+    try:
+        deprovision_town(town)
+    except KeycloakUnavailable:
+        logger.warning("Organization %s stays in Keycloak after a rolled-back onboarding; onboarding the "
+                       "town again reuses it", town.slug)
 
 
 def _existing(town: Town, clean: TownData) -> Town:

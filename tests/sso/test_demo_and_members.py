@@ -121,3 +121,38 @@ def test_a_keycloak_person_cannot_take_over_a_break_glass_account(db, django_use
                                "roles": ["platform_admin"], "organization": []})
     account = django_user_model.objects.get(username="kreis-admin")
     assert account.is_superuser and account.email == "" and account.has_usable_password()
+
+
+def test_a_failed_import_leaves_no_organization_in_keycloak(sso, make_town, tmp_path):
+    from tenants.importers import import_rows, read_csv
+    from tenants.models import Town
+
+    make_town("Amtsdorf", ags="09998150")
+    listing = tmp_path / "towns.csv"
+    # Row 3 wants Amtsdorf's host name under another AGS: found only while onboarding, after row 2's Organization.
+    listing.write_text("ags,name,population\n09998151,Neuhausen,4000\n09998152,Amtsdorf,3000\n", encoding="utf-8")
+    rows, errors = read_csv(listing)
+    result = import_rows(rows, errors, actor="pytest")
+    assert not result.ok and "amtsdorf" in result.errors[0][1]
+    assert not Town.objects.filter(ags="09998151").exists()
+    assert bootstrap.find_organization(sso, "neuhausen") is None
+    assert bootstrap.find_organization(sso, "amtsdorf") is not None
+
+
+def test_a_failed_invitation_takes_the_organization_back(sso, keycloak, make_town, settings):
+    from tenants.actions import TownData, onboard_town
+    from tenants.actions.errors import TownError
+    from tenants.models import Town
+
+    realm = sso.get_realm(settings.KEYCLOAK_REALM)
+    smtp = realm.get("smtpServer", {})
+    # Keycloak cannot send the invitation: nothing listens on port 9.
+    sso.update_realm(settings.KEYCLOAK_REALM, {"smtpServer": {**smtp, "port": "9"}})
+    try:
+        with pytest.raises(TownError, match="Keycloak"):
+            onboard_town(TownData(ags="09998160", name="Postlos", population=2000,
+                                  contact_email="rathaus@postlos.example"), actor="pytest")
+    finally:
+        sso.update_realm(settings.KEYCLOAK_REALM, {"smtpServer": smtp})
+    assert not Town.objects.filter(ags="09998160").exists()
+    assert bootstrap.find_organization(sso, "postlos") is None

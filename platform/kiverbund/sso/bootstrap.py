@@ -439,4 +439,5 @@ def invite_to_organization(
         timeout=timeout,
     )
     if response.status_code != 204:
-        raise RuntimeError(f"invitation of {email} failed: HTTP {response.status_code} {response.text[:500]}")
+        raise requests.HTTPError(f"invitation of {email} failed: HTTP {response.status_code} {response.text[:500]}",
+                                 response=response)
