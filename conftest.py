@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 
 def pytest_configure(config):
-    if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):
-        return
-    from kiverbund.stack.__main__ import up
+    from kiverbund.stack.__main__ import up_unless_external
 
-    up("test")
+    up_unless_external("test")
 
 
 @pytest.fixture(scope="session")

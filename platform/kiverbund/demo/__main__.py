@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from kiverbund.stack import REPO_ROOT, get_profile
-from kiverbund.stack.__main__ import down, up
+from kiverbund.stack.__main__ import down, up_unless_external
 from kiverbund.stack.keycloak import Keycloak
 from kiverbund.stack.processes import port_open, wait_until
 
@@ -88,7 +88,7 @@ def main() -> None:
     if port_open(PORT):
         raise SystemExit(f"Port {PORT} is in use: is the demo already running? Set PUBLIC_PORT to use another port.")
     print("Starting PostgreSQL, Redis and Keycloak …", flush=True)
-    up("demo")
+    up_unless_external("demo")  # an external server is used where DATABASE_URL / REDIS_URL are set
     profile = get_profile("demo")
     keycloak = Keycloak(profile.run_dir, profile.keycloak_port)
     keycloak.start()

@@ -21,12 +21,22 @@ def servers(profile_name: str) -> tuple[Postgres, Redis]:
     )
 
 
-def up(profile_name: str) -> None:
+def up(profile_name: str, *, postgres: bool = True, redis: bool = True) -> None:
+    """Start the profile's embedded servers; ``postgres=False``/``redis=False`` where an external one is used."""
     profile = get_profile(profile_name)
-    postgres, redis = servers(profile_name)
-    postgres.start()
-    postgres.ensure_database(profile.database)
-    redis.start()
+    postgres_server, redis_server = servers(profile_name)
+    if postgres:
+        postgres_server.start()
+        postgres_server.ensure_database(profile.database)
+    if redis:
+        redis_server.start()
+
+
+def up_unless_external(profile_name: str) -> None:
+    """Embedded PostgreSQL unless DATABASE_URL is set, embedded Redis unless REDIS_URL is set."""
+    import os
+
+    up(profile_name, postgres=not os.environ.get("DATABASE_URL"), redis=not os.environ.get("REDIS_URL"))
 
 
 def down(profile_name: str) -> None:
