@@ -97,3 +97,103 @@ def test_failed_clone_leaves_nothing(db, monkeypatch):
     assert not Town.objects.filter(ags="09999205").exists()
     assert not Domain.objects.exists()
     assert not schema_exists("town_09999205")
+
+
+# The lifecycle as the platform issue states it (onboarding → active → suspended → offboarded): a
+# suspended town may come back, offboarding is final, and nothing returns a town to onboarding.
+STATUSES = ["onboarding", "active", "suspended", "offboarded"]
+LEGAL = {("onboarding", "active"), ("onboarding", "offboarded"), ("active", "suspended"),
+         ("active", "offboarded"), ("suspended", "active"), ("suspended", "offboarded")}
+CHANGES = [(current, target) for current in STATUSES for target in STATUSES if current != target]
+AUDIT_ACTION = {"active": "tenants.town.activated", "suspended": "tenants.town.suspended",
+                "offboarded": "tenants.town.offboarded"}
+
+
+def _town_in(make_town, status, tmp_path):
+    from tenants.actions import export_town, offboard_town, suspend_town
+
+    town = make_town(activate=status != "onboarding")
+    if status == "suspended":
+        suspend_town(town, actor="pytest")
+    if status == "offboarded":
+        export_town(town, tmp_path / "before.zip")
+        offboard_town(town, confirm=True, actor="pytest")
+    town = Town.objects.get(pk=town.pk)
+    assert town.status == status
+    return town
+
+
+def _audit_trail(town):
+    return list(AuditEntry.objects.filter(town=town).order_by("id").values_list("action", flat=True))
+
+
+def test_the_transition_table_is_the_documented_lifecycle():
+    from tenants.models import STATUS_TRANSITIONS
+
+    assert {(a.value, b.value) for a, targets in STATUS_TRANSITIONS.items() for b in targets} == LEGAL
+
+
+def _by_action(town, target, tmp_path):
+    from tenants.actions import activate_town, export_town, offboard_town, suspend_town
+
+    if target == "active":
+        activate_town(town, actor="pytest")
+    elif target == "suspended":
+        suspend_town(town, actor="pytest", reason="Test")
+    else:
+        export_town(town, tmp_path / "last.zip")
+        offboard_town(town, confirm=True, actor="pytest")
+
+
+@pytest.mark.parametrize(("current", "target"), [c for c in CHANGES if c[1] != "onboarding"])
+def test_status_changes_through_the_actions(make_town, tmp_path, current, target):
+    """No action returns a town to onboarding; the others refuse every change the lifecycle forbids."""
+    town = _town_in(make_town, current, tmp_path)
+    trail = _audit_trail(town)
+    if (current, target) in LEGAL:
+        _by_action(town, target, tmp_path)
+        assert Town.objects.get(pk=town.pk).status == target
+        assert _audit_trail(town)[-1] == AUDIT_ACTION[target]
+    else:
+        with pytest.raises(TownError):
+            _by_action(town, target, tmp_path)
+        assert Town.objects.get(pk=town.pk).status == current
+        assert _audit_trail(town) == trail
+
+
+@pytest.mark.parametrize(("current", "target"), CHANGES)
+def test_status_changes_through_the_console(make_town, operator, console_host, tmp_path, current, target):
+    from .conftest import host_client
+
+    town = _town_in(make_town, current, tmp_path)
+    trail = _audit_trail(town)
+    console = host_client(console_host, operator)
+    if target == "offboarded":
+        console.post(f"/towns/{town.ags}/export/")
+        response = console.post(f"/towns/{town.ags}/offboard/", {"confirm_ags": town.ags}, follow=True)
+    else:
+        response = console.post(f"/towns/{town.ags}/status/", {"status": target}, follow=True)
+    assert response.status_code == 200
+    levels = [message.level_tag for message in response.context["messages"]]
+    if (current, target) in LEGAL:
+        assert Town.objects.get(pk=town.pk).status == target and levels[-1] == "success"
+        assert _audit_trail(town)[-1] == AUDIT_ACTION[target]
+    else:
+        assert Town.objects.get(pk=town.pk).status == current and levels == ["error"]
+        assert _audit_trail(town) == trail
+
+
+@pytest.mark.parametrize("current", STATUSES)
+def test_the_towns_api_does_not_change_a_status(make_town, operator, console_host, tmp_path, current):
+    """The API reads towns and onboards new ones; onboarding an existing AGS again leaves its status alone."""
+    from .conftest import host_client
+
+    town = _town_in(make_town, current, tmp_path)
+    api = host_client(console_host, operator)
+    for method in (api.patch, api.put):
+        response = method(f"/api/v1/towns/{town.ags}/", {"status": "active"}, content_type="application/json")
+        assert response.status_code == 405
+    again = api.post("/api/v1/towns/", {"ags": town.ags, "name": town.name, "population": 1, "activate": True,
+                                        "status": "active"}, content_type="application/json")
+    assert again.status_code == (400 if current == "offboarded" else 200)
+    assert Town.objects.get(pk=town.pk).status == current
