@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from billing import charges
 from billing.allocation import AllocationKey, KeyKind, Participant, split
 from billing.metering import usage_totals
 from billing.models import (
@@ -67,36 +68,89 @@ def key_reason(rule: AllocationRule) -> str:
     return USAGE_KEY_REASON
 
 
-def subscribers(service: str, month: dt.date) -> list[Town]:
-    """Towns whose subscription to ``service`` was active on any day of the month."""
+def _active_in(month: dt.date, **offering_filter):
     from catalog.models import Subscription, SubscriptionStatus
 
     start, end = month_span(month)
-    towns = Subscription.objects.filter(
-        offering__service__key=service, activated_at__lt=end,
-        status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDED],
-    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gte=start)).values_list("town_id", flat=True)
+    return Subscription.objects.filter(
+        activated_at__lt=end, status__in=[SubscriptionStatus.ACTIVE, SubscriptionStatus.ENDED],
+        **offering_filter,
+    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gte=start))
+
+
+def subscribers(service: str, month: dt.date) -> list[Town]:
+    """Towns subscribed to a cost-pool offering of ``service`` on any day of the month: the pool's sharers.
+
+    Towns that took a fixed-price offering of the service pay that price instead (``charges``), never both.
+    """
+    towns = _active_in(month, offering__service__key=service, offering__price_model=charges.COST_POOL) \
+        .values_list("town_id", flat=True)
     return list(Town.objects.filter(pk__in=set(towns)).order_by("ags"))
 
 
+def price_plan_subscribers(month: dt.date) -> list[tuple[Any, Town]]:
+    """``(offering, town)`` for every fixed-price subscription active on any day of the month."""
+    seen, result = set(), []
+    rows = _active_in(month, offering__price_model__in=charges.PRICE_PLANS).select_related(
+        "offering__service", "town").order_by("town__ags", "offering__service__key", "offering_id")
+    for subscription in rows:
+        # Two subscriptions of one offering in a month (ended, then taken again) are charged once.
+        if (subscription.offering_id, subscription.town_id) not in seen:
+            seen.add((subscription.offering_id, subscription.town_id))
+            result.append((subscription.offering, subscription.town))
+    return result
+
+
+class _Units:
+    """Metering units per service (key → name, minutes saved), from the registry or the synced catalogue."""
+
+    def __init__(self):
+        self._cache: dict[str, dict[str, tuple[str, Decimal]]] = {}
+
+    def __call__(self, service: str) -> dict[str, tuple[str, Decimal]]:
+        if service not in self._cache:
+            self._cache[service] = _descriptor_units(service)
+        return self._cache[service]
+
+
 def _descriptor_units(service: str) -> dict[str, tuple[str, Decimal]]:
+    from catalog.models import Service
     from catalog.registry import get_service
 
     descriptor = get_service(service)
-    if descriptor is None:
-        return {}
-    return {u.key: (str(u.name), Decimal(u.minutes_saved)) for u in descriptor.units}
+    if descriptor is not None:
+        return {u.key: (str(u.name), Decimal(u.minutes_saved)) for u in descriptor.units}
+    # An app no longer installed (or a benchmark's services): the descriptor as last synced.
+    stored = Service.objects.filter(key=service).values_list("descriptor", flat=True).first() or {}
+    return {u["key"]: (u.get("name", u["key"]), Decimal(u.get("minutes_saved", 0))) for u in stored.get("units", [])}
 
 
 def _service_name(service: str) -> str:
+    from catalog.models import Service
     from catalog.registry import get_service
 
     descriptor = get_service(service)
-    return str(descriptor.name) if descriptor else service
+    if descriptor is not None:
+        return str(descriptor.name)
+    return Service.objects.filter(key=service).values_list("name", flat=True).first() or service
+
+
+def _offering_unit(offering, units: dict[str, tuple[str, Decimal]]) -> str:
+    """The metering unit a per-unit price is charged on: the offering's unit key (or name), else the first."""
+    wanted = (offering.unit or "").strip()
+    if not wanted:
+        return next(iter(units), "")
+    if wanted in units:
+        return wanted
+    for key, (name, _minutes) in units.items():
+        if name.casefold() == wanted.casefold():
+            return key
+    raise BillingError(f"Das Angebot für {offering.service.key} rechnet je „{wanted}“ ab; diese Einheit misst der "
+                       f"Dienst nicht. / The offering's unit is not one of the service's metering units.")
 
 
 def compute(month: dt.date) -> dict[int, StatementData]:
-    """Every town's statement for ``month``, computed from pools, rules, subscriptions and usage."""
+    """Every town's statement for ``month``: pool shares and price-plan charges, with the time they saved."""
     pools = dict(CostPool.objects.filter(period=month).values_list("service").annotate(total=Sum("amount")))
     rules = {rule.service: rule for rule in AllocationRule.objects.filter(service__in=pools)}
     missing = sorted(set(pools) - set(rules))
@@ -107,30 +161,65 @@ def compute(month: dt.date) -> dict[int, StatementData]:
     usage = usage_totals(start, end)
     overrides = {(o.town_id, o.service, o.unit): o.minutes_saved for o in EfficiencyOverride.objects.all()}
     rate = hourly_rate()
+    units_of = _Units()
+    names: dict[str, str] = {}
     lines: dict[int, list[Line]] = defaultdict(list)
     alone: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
     towns: dict[int, Town] = {}
+    valued: set[tuple[int, str]] = set()
+
+    def time_saved(town: Town, service: str) -> tuple[Decimal, Decimal]:
+        # A service's freed time is counted once per town, on its first line, whatever the number of lines.
+        if (town.pk, service) in valued:
+            return Decimal(0), Decimal("0.00")
+        valued.add((town.pk, service))
+        minutes = sum((usage.get((town.pk, service, key), Decimal(0))
+                       * overrides.get((town.pk, service, key), per_unit)
+                       for key, (_name, per_unit) in units_of(service).items()), Decimal(0))
+        return minutes, (minutes / 60 * rate).quantize(CENT)
+
+    def name_of(service: str) -> str:
+        if service not in names:
+            names[service] = _service_name(service)
+        return names[service]
+
     for service, pool in sorted(pools.items()):
         participants = subscribers(service, month)
         if not participants:
             continue
         rule = rules[service]
-        units = _descriptor_units(service)
+        units = units_of(service)
         unit = rule.usage_unit or next(iter(units), "")
         shares = split(pool, [Participant(t.ags, t.population, usage.get((t.pk, service, unit), Decimal(0)))
                               for t in participants], allocation_key(rule))
+        label, reason = key_label(rule), key_reason(rule)
         for town in participants:
             towns[town.pk] = town
-            minutes = sum((usage.get((town.pk, service, key), Decimal(0))
-                           * overrides.get((town.pk, service, key), per_unit)
-                           for key, (_name, per_unit) in units.items()), Decimal(0))
+            minutes, value = time_saved(town, service)
             lines[town.pk].append(Line(
-                service_key=service, service_name=_service_name(service), key_label=key_label(rule),
-                key_reason=key_reason(rule), pool=pool, share=shares[town.ags],
+                service_key=service, service_name=name_of(service), key_label=label,
+                key_reason=reason, pool=pool, share=shares[town.ags],
                 usage=usage.get((town.pk, service, unit), Decimal(0)), unit=units.get(unit, (unit, 0))[0],
-                minutes_saved=minutes, value_of_time=(minutes / 60 * rate).quantize(CENT),
+                minutes_saved=minutes, value_of_time=value,
             ))
             alone[town.pk] += pool
+    for offering, town in price_plan_subscribers(month):
+        service = offering.service.key
+        units = units_of(service)
+        unit = _offering_unit(offering, units) if offering.price_model == charges.PER_UNIT else ""
+        used = usage.get((town.pk, service, unit), Decimal(0)) if unit else Decimal(0)
+        unit_name = units.get(unit, (unit, 0))[0]
+        price = charges.charge(offering.price_model, offering.amount, month, population=town.population,
+                               usage=used, unit_name=unit_name)
+        towns[town.pk] = town
+        minutes, value = time_saved(town, service)
+        lines[town.pk].append(Line(
+            service_key=service, service_name=name_of(service), key_label=price.label, key_reason=price.reason,
+            pool=Decimal("0.00"), share=price.amount, usage=used, unit=unit_name, minutes_saved=minutes,
+            value_of_time=value, charge=offering.price_model, rate=Decimal(offering.amount),
+        ))
+        # A fixed price is the same alone as inside the Verbund.
+        alone[town.pk] += price.amount
     seller = provider()
     return {
         town_id: StatementData(
@@ -140,13 +229,20 @@ def compute(month: dt.date) -> dict[int, StatementData]:
             buyer=Party(name=towns[town_id].name, city=towns[town_id].name, email=towns[town_id].contact_email),
             hourly_rate=rate, lines=tuple(town_lines), alone_total=alone[town_id],
         )
-        for town_id, town_lines in lines.items()
+        for town_id, town_lines in sorted(lines.items(), key=lambda item: towns[item[0]].ags)
     }
 
 
 def _store(period: BillingPeriod, town_id: int, data: StatementData, *, final: bool,
            corrects: Statement | None = None, number: str | None = None) -> Statement:
-    return Statement.objects.create(
+    statement = _statement(period, town_id, data, final=final, corrects=corrects, number=number)
+    statement.save()
+    return statement
+
+
+def _statement(period: BillingPeriod, town_id: int, data: StatementData, *, final: bool,
+               corrects: Statement | None = None, number: str | None = None) -> Statement:
+    return Statement(
         period=period, town_id=town_id, number=number or data.number, final=final, corrects=corrects,
         total=data.total, value_of_time=data.value_of_time, alone_total=data.alone_total,
         data=to_json(data),
@@ -165,9 +261,10 @@ def run_period(month: dt.date, *, actor: Any = None, close: bool = False) -> Bil
                                f"/ The period is closed; use a correction run.")
         computed = compute(month)
         period.statements.filter(final=False).delete()
-        for town_id, data in computed.items():
-            _store(period, town_id, data, final=close)
+        Statement.objects.bulk_create([_statement(period, town_id, data, final=close)
+                                       for town_id, data in computed.items()], batch_size=500)
         period.last_run_at = timezone.now()
+        period.last_error = ""
         if close:
             period.status, period.closed_at, period.closed_by = PeriodStatus.CLOSED, timezone.now(), _name(actor)
         period.save()
@@ -177,6 +274,39 @@ def run_period(month: dt.date, *, actor: Any = None, close: bool = False) -> Bil
         if close:
             log_action("billing.period.closed", actor=actor, month=f"{month:%Y-%m}")
     return period
+
+
+def request_run(month: dt.date, *, actor: Any = None, close: bool = False) -> BillingPeriod:
+    """Queue a billing run (the Celery task ``billing.run_period``) once this transaction commits.
+
+    What can be checked at once is checked here, so that the caller hears it now
+    rather than from a failed task: a closed period, a pool without a key.
+    """
+    from billing.tasks import run_period_task
+
+    with transaction.atomic():
+        period, _ = BillingPeriod.objects.select_for_update().get_or_create(month=month)
+        if period.status == PeriodStatus.CLOSED:
+            raise BillingError(f"Der Zeitraum {month:%m/%Y} ist abgeschlossen; Änderungen nur als Korrektur. "
+                               f"/ The period is closed; use a correction run.")
+        services = CostPool.objects.filter(period=month).values_list("service", flat=True).distinct()
+        missing = sorted(set(services) - set(AllocationRule.objects.values_list("service", flat=True)))
+        if missing:
+            raise BillingError(f"Für {', '.join(missing)} ist kein Verteilschlüssel festgelegt. "
+                               f"/ No allocation key for {', '.join(missing)}.")
+        period.run_requested_at = timezone.now()
+        period.save(update_fields=["run_requested_at"])
+        log_action("billing.period.run_requested", actor=actor, month=f"{month:%Y-%m}", close=close)
+        arguments = {"month": f"{month:%Y-%m}", "close": close, "actor": _name(actor)}
+        transaction.on_commit(lambda: run_period_task.apply_async(kwargs=arguments))
+    return period
+
+
+def record_run_failure(month: dt.date, error: str, *, actor: Any = None) -> None:
+    """A queued run failed: keep the reason on the period, where the finance page shows it."""
+    with transaction.atomic():
+        BillingPeriod.objects.filter(month=month).update(last_error=error[:2000])
+        log_action("billing.period.run_failed", actor=actor, month=f"{month:%Y-%m}", error=error[:500])
 
 
 def correct_period(month: dt.date, *, actor: Any = None) -> list[Statement]:
@@ -201,7 +331,7 @@ def correct_period(month: dt.date, *, actor: Any = None) -> list[Statement]:
 
 
 def _amounts(raw: dict) -> list[tuple[str, str]]:
-    return sorted((line["service_key"], line["share"]) for line in raw["lines"])
+    return sorted((line["service_key"], line.get("charge", "pool"), line["share"]) for line in raw["lines"])
 
 
 def latest_statements(month: dt.date, town: Town | None = None) -> list[Statement]:
@@ -236,7 +366,8 @@ def _strings(value):
 
 
 def from_json(raw: dict) -> StatementData:
-    lines = tuple(Line(**{k: Decimal(v) if k in {"pool", "share", "usage", "minutes_saved", "value_of_time"} else v
+    lines = tuple(Line(**{k: Decimal(v) if k in {"pool", "share", "usage", "minutes_saved", "value_of_time", "rate"}
+                          else v
                           for k, v in line.items()}) for line in raw["lines"])
     values = {k: v for k, v in raw.items() if k not in {"lines", "provider", "buyer"}}
     for key in ("period_start", "period_end", "issued"):

@@ -7,11 +7,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from billing.actions import BillingError, correct_period, run_period
-from billing.models import AllocationRule, BillingPeriod, CostPool, Statement
+from billing.actions import BillingError, correct_period, request_run
+from billing.finance_actions import enter_cost_pool, remove_efficiency_override, set_efficiency_override
+from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride, Statement
 from billing.periods import PeriodError, parse_month
 from billing.reports.render import CONTENT_TYPES, FORMATS, render_report
 from kiverbund.audit.log import log_action
@@ -36,20 +38,27 @@ class IsTownFinance(permissions.BasePermission):
 
 class CostPoolSerializer(serializers.ModelSerializer):
     month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", write_only=True)
+    document = serializers.FileField(required=False, allow_empty_file=False, use_url=False,
+                                     help_text="The invoice or another document (multipart/form-data upload); "
+                                               "answered with its stored name.")
 
     class Meta:
         model = CostPool
-        fields = ["id", "service", "month", "period", "category", "amount", "description", "created_by", "created_at"]
+        fields = ["id", "service", "month", "period", "category", "amount", "description", "document",
+                  "created_by", "created_at"]
         read_only_fields = ["period", "created_by", "created_at"]
 
     def create(self, validated):
-        validated["period"] = parse_month(validated.pop("month"))
-        return super().create(validated)
+        return enter_cost_pool(month=parse_month(validated.pop("month")), actor=self.context["request"].user,
+                               **validated)
 
 
 class CostPoolViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Costs per service and month; JSON, or multipart/form-data with the ``document`` attached."""
+
     serializer_class = CostPoolSerializer
     permission_classes = [CanManageBilling]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
     queryset = CostPool.objects.all()
 
     def get_queryset(self):
@@ -61,10 +70,18 @@ class CostPoolViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
                 raise ValidationError({"period": str(exc)}) from None
         return self.queryset
 
-    def perform_create(self, serializer):
-        pool = serializer.save(created_by=self.request.user.get_username())
-        log_action("billing.cost_pool.entered", actor=self.request.user, service=pool.service,
-                   month=f"{pool.period:%Y-%m}", category=pool.category, amount=str(pool.amount))
+
+
+class EfficiencyOverrideSerializer(serializers.ModelSerializer):
+    town = serializers.CharField(source="town.ags", help_text="AGS of the town")
+    town_name = serializers.CharField(source="town.name", read_only=True)
+
+    class Meta:
+        model = EfficiencyOverride
+        fields = ["id", "town", "town_name", "service", "unit", "minutes_saved"]
+        read_only_fields = ["id"]
+        # One per town, service and unit: a POST for an existing one replaces its figure.
+        validators = []
 
 
 class AllocationRuleSerializer(serializers.ModelSerializer):
@@ -91,37 +108,89 @@ class AllocationRuleViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixi
     def _saved(self, rule):
         log_action("billing.allocation_rule.set", actor=self.request.user, service=rule.service, kind=rule.kind)
 
+    @extend_schema(methods=["get"], responses=EfficiencyOverrideSerializer(many=True),
+                   parameters=[OpenApiParameter("town", str, description="AGS"),
+                               OpenApiParameter("service", str)])
+    @extend_schema(methods=["post"], request=EfficiencyOverrideSerializer,
+                   responses={200: EfficiencyOverrideSerializer})
+    @action(detail=False, methods=["get", "post"], url_path="efficiency-overrides", pagination_class=None)
+    def efficiency_overrides(self, request):
+        """Per-town minutes saved per unit, replacing the service descriptor's (POST sets one; audited)."""
+        if request.method == "GET":
+            overrides = EfficiencyOverride.objects.select_related("town").order_by("town__ags", "service", "unit")
+            if request.query_params.get("town"):
+                overrides = overrides.filter(town__ags=request.query_params["town"])
+            if request.query_params.get("service"):
+                overrides = overrides.filter(service=request.query_params["service"])
+            return Response(EfficiencyOverrideSerializer(overrides, many=True).data)
+        incoming = EfficiencyOverrideSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        town = Town.objects.exclude(schema_name="public").filter(ags=data["town"]["ags"]).first()
+        if town is None:
+            raise ValidationError({"town": f"No town with AGS {data['town']['ags']}."})
+        try:
+            override = set_efficiency_override(town, data["service"], data["unit"], data["minutes_saved"],
+                                               actor=request.user)
+        except BillingError as exc:
+            raise ValidationError({"detail": str(exc)}) from None
+        return Response(EfficiencyOverrideSerializer(override).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=False, methods=["delete"], url_path=r"efficiency-overrides/(?P<override_id>\d+)")
+    def remove_efficiency_override(self, request, override_id=None):
+        """Back to the service descriptor's minutes for this town and unit (audited)."""
+        override = EfficiencyOverride.objects.select_related("town").filter(pk=override_id).first()
+        if override is None:
+            raise NotFound()
+        remove_efficiency_override(override, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class BillingPeriodSerializer(serializers.ModelSerializer):
     month = serializers.DateField(format="%Y-%m")
 
     class Meta:
         model = BillingPeriod
-        fields = ["month", "status", "last_run_at", "closed_at", "closed_by"]
+        fields = ["month", "status", "last_run_at", "run_requested_at", "last_error", "closed_at", "closed_by"]
 
 
-class BillingPeriodViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class BillingPeriodViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = BillingPeriodSerializer
     permission_classes = [CanManageBilling]
     queryset = BillingPeriod.objects.all()
     lookup_field = "month"
     lookup_value_regex = r"\d{4}-\d{2}"
 
-    def _do(self, month: str, **kwargs):
+    def get_object(self):
         try:
-            return run_period(parse_month(month), actor=self.request.user, **kwargs)
+            month = parse_month(self.kwargs["month"])
+        except PeriodError:
+            raise NotFound() from None
+        period = self.get_queryset().filter(month=month).first()
+        if period is None:
+            raise NotFound()
+        return period
+
+    def _queue(self, month: str, **kwargs) -> Response:
+        try:
+            period = request_run(parse_month(month), actor=self.request.user, **kwargs)
         except (BillingError, PeriodError) as exc:
             raise ValidationError({"detail": str(exc)}) from None
+        return Response(BillingPeriodSerializer(period).data, status=status.HTTP_202_ACCEPTED,
+                        headers={"Location": f"/api/v1/billing/periods/{period.month:%Y-%m}/"})
 
-    @extend_schema(request=None, responses=BillingPeriodSerializer)
+    @extend_schema(request=None, responses={202: BillingPeriodSerializer})
     @action(detail=True, methods=["post"])
     def run(self, request, month=None):
-        return Response(BillingPeriodSerializer(self._do(month)).data)
+        """Queue a billing run (Celery task ``billing.run_period``); poll the period for ``last_run_at``."""
+        return self._queue(month)
 
-    @extend_schema(request=None, responses=BillingPeriodSerializer)
+    @extend_schema(request=None, responses={202: BillingPeriodSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, month=None):
-        return Response(BillingPeriodSerializer(self._do(month, close=True)).data)
+        """Queue a final run that closes the period; poll the period for ``status``."""
+        return self._queue(month, close=True)
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])

@@ -39,3 +39,18 @@ class AllocationRuleForm(forms.ModelForm):
                 data.get(k) for k in ("weight_equal", "weight_population", "weight_usage")):
             raise forms.ValidationError(_("A weighted mix needs at least one weight above zero."))
         return data
+
+
+class EfficiencyOverrideForm(forms.Form):
+    town = forms.ChoiceField(label=_("Town"))
+    service = forms.ChoiceField(label=_("Service"))
+    unit = forms.SlugField(label=_("Metering unit"), max_length=50)
+    minutes_saved = forms.DecimalField(label=_("Staff minutes saved per unit"), min_value=Decimal(0),
+                                       max_digits=8, decimal_places=2)
+
+    def __init__(self, *args, **kwargs):
+        from tenants.models import Town
+
+        super().__init__(*args, **kwargs)
+        self.fields["town"].choices = [(t.ags, f"{t.name} ({t.ags})") for t in Town.objects.exclude(schema_name="public").order_by("name")]
+        self.fields["service"].choices = service_choices()

@@ -93,6 +93,9 @@ class BillingPeriod(models.Model):
     month = models.DateField(_("month"), unique=True)
     status = models.CharField(max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.OPEN)
     last_run_at = models.DateTimeField(null=True, blank=True)
+    # A run queued from the page or the API (billing.run_period task); its failure, if any, until the next run.
+    run_requested_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.CharField(max_length=150, blank=True)
 

@@ -18,6 +18,15 @@ USAGE_KEY_REASON = (
     "4 A 508/16). Nutzungsabhängige und gemischte Schlüssel bilden die Inanspruchnahme ab."
 )
 
+FIXED_PRICE_REASON = (
+    "Fester Preis laut Angebot: Er hängt nicht davon ab, wie viele Gemeinden teilnehmen, und ist allein wie "
+    "im Verbund gleich. Die zwölf Monatsbeträge eines Jahres ergeben zusammen genau den Jahresbetrag."
+)
+PER_UNIT_REASON = (
+    "Preis je Nutzungseinheit laut Angebot: Die Gemeinde zahlt genau ihre gemessene Inanspruchnahme. "
+    + USAGE_KEY_REASON
+)
+
 
 def hourly_rate() -> Decimal:
     return Decimal(str(getattr(settings, "BILLING_HOURLY_RATE", DEFAULT_HOURLY_RATE)))

@@ -1,11 +1,23 @@
 from celery import shared_task
 
-from billing.actions import run_period
+from billing.actions import BillingError, record_run_failure, run_period
+from billing.models import BillingPeriod, PeriodStatus
 from billing.periods import parse_month
 
 
 @shared_task(name="billing.run_period", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def run_period_task(month: str, close: bool = False, actor: str = "celery") -> dict:
-    """A billing run in the background; re-running it for an open period gives the same statements."""
-    period = run_period(parse_month(month), actor=actor, close=close)
+    """A billing run in the background; re-running it for an open period gives the same statements.
+
+    A run that cannot be done (the period was closed meanwhile, a key went missing) is not retried: the
+    reason is kept on the period for the finance page and the API.
+    """
+    try:
+        period = run_period(parse_month(month), actor=actor, close=close)
+    except BillingError as exc:
+        closed = BillingPeriod.objects.filter(month=parse_month(month), status=PeriodStatus.CLOSED).first()
+        if close and closed is not None:  # delivered twice: the first delivery closed it
+            return {"month": month, "status": closed.status, "statements": closed.statements.count()}
+        record_run_failure(parse_month(month), str(exc), actor=actor)
+        return {"month": month, "error": str(exc)}
     return {"month": month, "status": period.status, "statements": period.statements.count()}

@@ -35,6 +35,14 @@ class Line:
     unit: str = ""
     minutes_saved: Decimal = Decimal(0)  # staff minutes freed by the usage
     value_of_time: Decimal = Decimal(0)  # minutes × hourly rate, to the cent
+    # "pool" for a share of a cost pool; else the offering's price plan (base_fee, per_inhabitant, per_unit),
+    # charged at ``rate`` and not split: ``pool`` is then 0 and means nothing.
+    charge: str = "pool"
+    rate: Decimal = Decimal(0)
+
+    @property
+    def is_pool_share(self) -> bool:
+        return self.charge == "pool"
 
 
 @dataclass(frozen=True)

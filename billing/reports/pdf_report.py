@@ -39,9 +39,12 @@ def render_overview_pdf(statements: list[StatementData], *, title: str) -> bytes
 def _rows(statement: StatementData) -> dict:
     return {
         "statement": statement,
-        "lines": [{"line": line, "pool": formats.euro(line.pool), "share": formats.euro(line.share),
+        "lines": [{"line": line, "pool": formats.euro(line.pool) if line.is_pool_share else "–",
+                   "share": formats.euro(line.share),
                    "usage": formats.number(line.usage, 0 if line.usage == line.usage.to_integral() else 2),
                    "value": formats.euro(line.value_of_time)} for line in statement.lines],
+        # Each distinct reason once (a service with two lines, two services on one key).
+        "reasons": _reasons(statement),
         "total": formats.euro(statement.total),
         "value": formats.euro(statement.value_of_time),
         "net": formats.euro(statement.net_benefit),
@@ -53,3 +56,12 @@ def _rows(statement: StatementData) -> dict:
         "issued": formats.date(statement.issued),
         "population": formats.number(statement.population),
     }
+
+
+def _reasons(statement: StatementData) -> list[dict]:
+    seen, result = set(), []
+    for line in statement.lines:
+        if (line.service_name, line.key_reason) not in seen:
+            seen.add((line.service_name, line.key_reason))
+            result.append({"service": line.service_name, "label": line.key_label, "reason": line.key_reason})
+    return result

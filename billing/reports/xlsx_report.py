@@ -12,8 +12,10 @@ from openpyxl.utils import get_column_letter
 from billing.reports.data import StatementData
 
 EURO = '#,##0.00 "€"'
-HEADER = ["AGS", "Gemeinde", "Verteilschlüssel", "Kostenpool (€)", "Anteil (€)", "Nutzung", "Einheit",
-          "Eingesparte Minuten", "Wert der Arbeitszeit (€)"]
+HEADER = ["AGS", "Gemeinde", "Verteilschlüssel bzw. Preis", "Kostenpool (€)", "Anteil (€)", "Nutzung", "Einheit",
+          "Eingesparte Minuten", "Wert der Arbeitszeit (€)", "Abrechnungsart"]
+CHARGES = {"pool": "Anteil am Kostenpool", "base_fee": "Jahresgrundgebühr", "per_inhabitant": "Je Einwohner",
+           "per_unit": "Je Nutzungseinheit"}
 
 
 def render_xlsx(statements: list[StatementData]) -> bytes:
@@ -36,8 +38,9 @@ def render_xlsx(statements: list[StatementData]) -> bytes:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for statement, line in rows:
-            sheet.append([statement.ags, statement.town_name, line.key_label, line.pool, line.share, line.usage,
-                          line.unit, line.minutes_saved, line.value_of_time])
+            sheet.append([statement.ags, statement.town_name, line.key_label,
+                          line.pool if line.is_pool_share else None, line.share, line.usage, line.unit,
+                          line.minutes_saved, line.value_of_time, CHARGES.get(line.charge, line.charge)])
         last = sheet.max_row
         sheet.append(["Summe", None, None, None, f"=SUM(E2:E{last})", f"=SUM(F2:F{last})", None,
                       f"=SUM(H2:H{last})", f"=SUM(I2:I{last})"])

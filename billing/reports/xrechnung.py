@@ -65,7 +65,8 @@ def render_xrechnung(statement: StatementData, *, payment_days: int = 30) -> byt
     for number, line in enumerate(statement.lines, start=1):
         item = LineItem()
         item.document.line_id = str(number)
-        item.product.name = f"{line.service_name}: Anteil am Kostenpool ({line.key_label})"
+        item.product.name = (f"{line.service_name}: Anteil am Kostenpool ({line.key_label})" if line.is_pool_share
+                             else f"{line.service_name}: {line.key_label}")
         item.agreement.net.amount = line.share
         item.delivery.billed_quantity = (Decimal("1"), "C62")  # one share
         item.settlement.trade_tax.type_code = "VAT"

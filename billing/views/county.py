@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from billing.actions import BillingError, compute, correct_period, latest_statements, run_period
-from billing.forms import AllocationRuleForm, CostPoolForm
-from billing.models import AllocationRule, BillingPeriod, CostPool
+from billing.actions import BillingError, compute, correct_period, latest_statements, request_run
+from billing.finance_actions import enter_cost_pool, remove_efficiency_override, set_efficiency_override
+from billing.forms import AllocationRuleForm, CostPoolForm, EfficiencyOverrideForm
+from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride
 from billing.periods import PeriodError, parse_month
 from billing.reports.render import CONTENT_TYPES, render_report
 from billing.settings_defaults import HOURLY_RATE_SOURCE, hourly_rate
@@ -46,6 +47,8 @@ def _month(request, default: dt.date | None = None) -> dt.date:
 
 @finance_required
 def dashboard(request):
+    if request.method == "POST":
+        return _override(request)
     month = _month(request, (BillingPeriod.objects.values_list("month", flat=True).first()
                              or timezone.localdate().replace(day=1)))
     statements = latest_statements(month)
@@ -55,12 +58,42 @@ def dashboard(request):
         "month": month, "period": period, "rows": rows,
         "total": sum((s.total for s in statements), Decimal("0.00")),
         "value": sum((s.value_of_time for s in statements), Decimal("0.00")),
-        "chart": bar_chart([(r["town"].name, r["statement"].total, r["statement"].value_of_time) for r in rows]),
+        "chart": bar_chart([(r["town"].name, r["statement"].total, r["statement"].value_of_time) for r in rows],
+                           title=_("Share of costs and value of staff time saved, per town")),
         "periods": BillingPeriod.objects.all()[:24],
         "pools": CostPool.objects.filter(period=month),
         "rules": AllocationRule.objects.all(), "hourly_rate": hourly_rate(), "rate_source": HOURLY_RATE_SOURCE,
         "pool_form": CostPoolForm(initial={"month": f"{month:%Y-%m}"}),
+        "override_form": EfficiencyOverrideForm(),
+        "overrides": EfficiencyOverride.objects.select_related("town").order_by("town__name", "service", "unit"),
+        "run_pending": bool(period and period.run_requested_at
+                            and (not period.last_run_at or period.run_requested_at > period.last_run_at)
+                            and not period.last_error),
     })
+
+
+def _override(request):
+    """Set or remove a town's minutes saved per unit (the dashboard's override form posts here)."""
+    back = redirect(f"/finance/?period={request.POST.get('period', '')}#overrides")
+    if request.POST.get("remove"):
+        override = EfficiencyOverride.objects.filter(pk=request.POST["remove"]).select_related("town").first()
+        if override is not None:
+            remove_efficiency_override(override, actor=request.user)
+            messages.success(request, _("Override removed; the service's default applies again."))
+        return back
+    form = EfficiencyOverrideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return back
+    data = form.cleaned_data
+    try:
+        set_efficiency_override(Town.objects.get(ags=data["town"]), data["service"], data["unit"],
+                                data["minutes_saved"], actor=request.user)
+    except BillingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Minutes saved per unit set for this town. The next billing run uses them."))
+    return back
 
 
 @finance_required
@@ -75,12 +108,8 @@ def add_pool(request):
     period = BillingPeriod.objects.filter(month=month).first()
     if period and period.status == "closed":
         messages.error(request, _("The period is closed; a late cost goes in as a correction after entering it."))
-    with transaction.atomic():
-        pool = CostPool.objects.create(service=data["service"], period=month, category=data["category"],
-                                       amount=data["amount"], description=data["description"],
-                                       document=data["document"] or "", created_by=request.user.get_username())
-        log_action("billing.cost_pool.entered", actor=request.user, service=pool.service, month=f"{month:%Y-%m}",
-                   category=pool.category, amount=str(pool.amount))
+    enter_cost_pool(service=data["service"], month=month, category=data["category"], amount=data["amount"],
+                    description=data["description"], document=data["document"], actor=request.user)
     messages.success(request, _("Cost entered."))
     return redirect(f"/finance/?period={month:%Y-%m}")
 
@@ -121,7 +150,8 @@ def _preview(candidate: AllocationRule, month: dt.date) -> list[dict] | str:
     current = {s.town_id: s for s in latest_statements(month)}
     rows = []
     for town_id, data in sorted(result.items(), key=lambda item: item[1].town_name):
-        share = sum((line.share for line in data.lines if line.service_key == candidate.service), Decimal("0.00"))
+        share = sum((line.share for line in data.lines
+                     if line.service_key == candidate.service and line.is_pool_share), Decimal("0.00"))
         before = current.get(town_id)
         rows.append({"town": data.town_name, "share": share, "before": before.total if before else None})
     del saved
@@ -134,10 +164,11 @@ def period_action(request):
     month = _month(request)
     action = request.POST.get("action")
     try:
-        if action == "run":
-            run_period(month, actor=request.user)
-        elif action == "close":
-            run_period(month, actor=request.user, close=True)
+        if action in ("run", "close"):
+            request_run(month, actor=request.user, close=action == "close")
+            messages.success(request, _("The billing run for %(month)s has been started in the background. "
+                                        "Reload this page in a moment to see the statements.")
+                             % {"month": f"{month:%m/%Y}"})
         elif action == "correct":
             made = correct_period(month, actor=request.user)
             messages.info(request, _("%(count)s correction(s) issued.") % {"count": len(made)})
@@ -145,8 +176,6 @@ def period_action(request):
             raise BillingError(_("Unknown action."))
     except BillingError as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Done."))
     return redirect(f"/finance/?period={month:%Y-%m}")
 
 
