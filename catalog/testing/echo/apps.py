@@ -1,7 +1,9 @@
 """A test-only service that proves the registry, entitlement and register mechanism.
 
-It is installed by ``kiverbund.test_settings`` only: until the first real AI
-service lands, production and the demo have no services at all.
+It is installed by ``kiverbund.test_settings`` only, never in production or the
+demo, which offer the real services (the citizen chatbot, ``services.chatbot``).
+The catalogue tests use it because its behaviour is trivial and fixed: they test
+the mechanism, not a service.
 """
 
 from decimal import Decimal

@@ -1,9 +1,9 @@
 """Demo subscriptions: every installed service is offered, and every other demo town subscribes to it.
 
-At least one town always stays unsubscribed. With no service app installed
-(the state until the first real AI service lands) nothing is subscribed and
-every town lists ``services: []``; the test-only echo service is never installed
-outside the test settings.
+The services are whatever service apps are installed (the citizen chatbot,
+``services.chatbot``, and each service added later); ``.demo/demo.json`` lists
+each town's active ones. At least one town always stays unsubscribed. The
+test-only echo service is never installed outside the test settings.
 """
 
 from __future__ import annotations
