@@ -194,6 +194,48 @@ def test_offboarding_erases_data_and_keeps_the_audit_trail(town_a, town_b, membe
         call_command("export_town", ags=town_a.ags, out=tmp_path / "again.zip")
 
 
+def test_offboarding_ends_the_towns_subscriptions_and_removes_invitations(  # noqa: F811  (fixtures)
+        town_a, town_b, make_offering, subscribe, tmp_path):
+    """An offboarded town stops being a subscriber (cost preview, register), and its pending requests go."""
+    from catalog.actions import request_subscription, save_offering
+    from catalog.models import Service, Subscription, SubscriptionStatus
+    from catalog.pricing import cost_preview
+    from catalog.register import document
+    from tenants.models import Invitation, Role
+
+    pool = make_offering()
+    active = subscribe(town_a, pool)
+    subscribe(town_b, pool)
+    chatbot = save_offering({"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1",
+                             "price_model": "base_fee", "amount": Decimal("100")}, actor="pytest",
+                            service=Service.objects.get(key="chatbot"))
+    requested = request_subscription(town_a, chatbot, actor="pytest")  # still open: withdrawn on offboarding
+    Invitation.objects.create(town=town_a, email="kollegin@amtsdorf.example", role=Role.TOWN_STAFF)
+    Invitation.objects.create(town=town_b, email="kollege@burgheim.example", role=Role.TOWN_STAFF)
+    assert [t.name for t in cost_preview(pool, town_b).participants] == ["Amtsdorf", "Burgheim"]
+    call_command("export_town", ags=town_a.ags, out=tmp_path / "a.zip")
+    call_command("offboard_town", ags=town_a.ags, confirm=True)
+
+    active.refresh_from_db()
+    today = timezone.localdate()
+    assert (active.status, active.ends_on, timezone.localdate(active.ended_at)) == (
+        SubscriptionStatus.ENDED, today, today)
+    (ended,) = AuditEntry.objects.filter(town=town_a, action="catalog.subscription.ended")
+    assert ended.actor == "cli:offboard_town" and ended.details["reason"] == "town_offboarded"
+    offboarded = AuditEntry.objects.get(town=town_a, action="tenants.town.offboarded")
+    assert offboarded.details["subscriptions_ended"] == [active.pk] and offboarded.details["invitations_removed"] == 1
+    requested.refresh_from_db()
+    assert requested.status == SubscriptionStatus.WITHDRAWN
+    assert offboarded.details["subscriptions_withdrawn"] == [requested.pk]
+    assert AuditEntry.objects.get(town=town_a, action="catalog.subscription.withdrawn").details["reason"] == (
+        "town_offboarded")
+    assert not Invitation.objects.filter(town=town_a).exists() and Invitation.objects.filter(town=town_b).exists()
+    assert [t.name for t in cost_preview(pool, town_b).participants] == ["Burgheim"]
+    statuses = {e["organisation"]["name"]: e["status"] for e in document()["entries"]}
+    assert statuses == {"Amtsdorf": "retired", "Burgheim": "in_use"}
+    assert Subscription.objects.get(town=town_b).status == SubscriptionStatus.ACTIVE
+
+
 @pytest.mark.django_db(transaction=True)
 def test_offboarding_removes_uploaded_files_after_commit(tmp_path):
     from tenants.actions import TownData, offboard_town, onboard_town

@@ -8,6 +8,7 @@ from catalog.actions.subscriptions import (
     activate_subscription,
     approve_subscription,
     cancel_subscription,
+    close_town_subscriptions,
     end_expired_subscriptions,
     missing_checklist_items,
     request_subscription,
@@ -16,4 +17,5 @@ from catalog.actions.subscriptions import (
 
 __all__ = ["CatalogError", "sync_catalogue", "save_offering", "request_subscription", "confirm_checklist_item",
            "sign_off_checklist", "activate_subscription", "approve_subscription", "withdraw_subscription",
-           "cancel_subscription", "end_expired_subscriptions", "missing_checklist_items", "update_register_entry"]
+           "cancel_subscription", "close_town_subscriptions", "end_expired_subscriptions", "missing_checklist_items",
+           "update_register_entry"]

@@ -134,3 +134,32 @@ def end_expired_subscriptions(*, today: datetime.date | None = None) -> list[int
                        ends_on=subscription.ends_on.isoformat())
             ended.append(pk)
     return ended
+
+
+def close_town_subscriptions(town, *, actor: Any, reason: str) -> dict[str, list[int]]:
+    """End a town's active subscriptions today and withdraw its open requests (the town leaves the Verbund).
+
+    Runs inside the caller's transaction (offboarding). An ended subscription stops counting as a
+    subscriber for the cost preview and billing, and its KI-Register entry shows it retired.
+    """
+    today = timezone.localdate()
+    closed: dict[str, list[int]] = {"ended": [], "withdrawn": []}
+    open_ = Subscription.objects.select_for_update().select_related("offering__service").filter(
+        town=town, status__in=OPEN_STATUSES).order_by("pk")
+    for subscription in open_:
+        if subscription.status == SubscriptionStatus.ACTIVE:
+            subscription.status = SubscriptionStatus.ENDED
+            subscription.ended_at = timezone.now()
+            if subscription.ends_on is None or subscription.ends_on > today:
+                subscription.ends_on = today
+            subscription.save(update_fields=["status", "ended_at", "ends_on"])
+            action, bucket = "catalog.subscription.ended", "ended"
+        else:
+            subscription.status = SubscriptionStatus.WITHDRAWN
+            subscription.save(update_fields=["status"])
+            action, bucket = "catalog.subscription.withdrawn", "withdrawn"
+        log_action(action, actor=actor, town=town, subscription_id=subscription.pk,
+                   service=subscription.offering.service.key, reason=reason,
+                   **({"ends_on": subscription.ends_on.isoformat()} if bucket == "ended" else {}))
+        closed[bucket].append(subscription.pk)
+    return closed

@@ -7,19 +7,22 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from catalog.actions import close_town_subscriptions
 from kiverbund.audit.log import log_action
 from kiverbund.sso.provisioning import KeycloakUnavailable, deprovision_town
 from tenants.actions.errors import TownError
 from tenants.actions.export import _file_sha256, town_media_dir
-from tenants.models import Domain, Membership, Town, TownExport, TownStatus
+from tenants.models import Domain, Invitation, Membership, Town, TownExport, TownStatus
 from tenants.schemas import drop_schema
 
 
 def offboard_town(town: Town, *, confirm: bool, actor: Any = None) -> Town:
-    """Erase a town's data for good: drop its schema and files, remove its host and members.
+    """Erase a town's data for good: drop its schema and files, remove its host, members and invitations.
 
-    Refuses unless an export of the town exists and is intact; the town row
-    (status ``offboarded``) and its audit trail stay.
+    Refuses unless an export of the town exists and is intact. The town's
+    subscriptions end (open requests are withdrawn), so it stops counting as a
+    subscriber. The town row (status ``offboarded``), its audit trail, and the
+    records others rely on (statements, usage, the KI-Register history) stay.
     """
     if not confirm:
         raise TownError("Abmelden löscht alle Daten der Gemeinde; bitte ausdrücklich bestätigen. "
@@ -45,10 +48,15 @@ def offboard_town(town: Town, *, confirm: bool, actor: Any = None) -> Town:
         hosts = list(Domain.objects.filter(tenant=town).values_list("domain", flat=True))
         Domain.objects.filter(tenant=town).delete()
         members = Membership.objects.filter(town=town).delete()[0]
+        # Invitations name people by e-mail address: personal data with no use once the town is gone.
+        invitations = Invitation.objects.filter(town=town).delete()[0]
+        subscriptions = close_town_subscriptions(town, actor=actor, reason="town_offboarded")
         now = timezone.now()
         Town.objects.filter(pk=town.pk).update(status=TownStatus.OFFBOARDED, offboarded_at=now)
         town.status, town.offboarded_at = TownStatus.OFFBOARDED, now
         log_action("tenants.town.offboarded", actor=actor, town=town, export_sha256=export.sha256,
-                   export_path=export.path, hosts=hosts, memberships_removed=members)
+                   export_path=export.path, hosts=hosts, memberships_removed=members,
+                   invitations_removed=invitations, subscriptions_ended=subscriptions["ended"],
+                   subscriptions_withdrawn=subscriptions["withdrawn"])
         transaction.on_commit(lambda: shutil.rmtree(media, ignore_errors=True))
     return town
