@@ -105,6 +105,14 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         _run(actions.sign_off_checklist, self.get_object(), actor=request.user, note=request.data.get("note", ""))
         return Response(SubscriptionSerializer(self.get_object()).data)
 
+    @extend_schema(request=None, responses=SubscriptionSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw a request that is not active yet (also while it waits for the county's approval)."""
+        _need(request, *MANAGE_ROLES)
+        _run(actions.withdraw_subscription, self.get_object(), actor=request.user)
+        return Response(SubscriptionSerializer(self.get_object()).data)
+
     @extend_schema(request=CancelSerializer, responses=SubscriptionSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):

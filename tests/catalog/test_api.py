@@ -85,3 +85,22 @@ def test_list_endpoints_do_not_grow_with_rows(town_a, make_town, offering, subsc
     for _ in range(3):
         subscribe(make_town(), offering)
     assert {path: _queries(client, path) for path in paths} == one
+
+
+def test_a_request_is_withdrawn_through_the_api(town_a, offering, subscribe, member_factory):
+    from kiverbund.audit.models import AuditEntry
+
+    admin = member_factory(town_a, Role.TOWN_ADMIN)
+    staff = member_factory(town_a, Role.TOWN_STAFF)
+    api = host_client(town_a.host, admin)
+    sid = api.post("/api/v1/subscriptions/", {"offering": offering.pk}, content_type="application/json").json()["id"]
+    assert host_client(town_a.host, staff).post(f"/api/v1/subscriptions/{sid}/withdraw/").status_code == 403
+    response = api.post(f"/api/v1/subscriptions/{sid}/withdraw/")
+    assert response.status_code == 200 and response.json()["status"] == SubscriptionStatus.WITHDRAWN
+    (entry,) = AuditEntry.objects.filter(action="catalog.subscription.withdrawn", town=town_a)
+    assert entry.actor == admin.username and entry.details["subscription_id"] == sid
+    again = api.post(f"/api/v1/subscriptions/{sid}/withdraw/")
+    assert again.status_code == 400 and again.json()["detail"]
+    active = subscribe(town_a, offering)
+    assert api.post(f"/api/v1/subscriptions/{active.pk}/withdraw/").status_code == 400
+    assert Subscription.objects.get(pk=active.pk).status == SubscriptionStatus.ACTIVE
