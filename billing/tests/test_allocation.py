@@ -76,6 +76,44 @@ def test_a_single_town_pays_the_whole_pool(pool, key):
     assert split(pool, [Participant("09999111", 5000, Decimal(3))], key) == {"09999111": pool}
 
 
+@st.composite
+def with_idle_towns(draw):
+    """Participants of whom some used nothing at all, and at least one used something."""
+    participants = draw(participant_lists(min_size=2))
+    idle = draw(st.sets(st.sampled_from([p.key for p in participants]), min_size=1,
+                        max_size=len(participants) - 1))
+    busy = draw(st.decimals(min_value=Decimal("0.001"), max_value=Decimal("1000000"), places=3))
+    result = [Participant(p.key, p.population, Decimal(0) if p.key in idle else p.usage) for p in participants]
+    first_busy = next(i for i, p in enumerate(result) if p.key not in idle)
+    result[first_busy] = Participant(result[first_busy].key, result[first_busy].population, busy)
+    return result, idle
+
+
+@settings(max_examples=200, deadline=None)
+@given(pool=st.one_of(pools, tiny_pools), towns=with_idle_towns())
+def test_towns_with_zero_usage_pay_nothing_under_a_usage_key(pool, towns):
+    participants, idle = towns
+    shares = split(pool, participants, AllocationKey(KeyKind.USAGE))
+    assert all(shares[key] == Decimal("0.00") for key in idle)
+    assert sum(shares.values()) == pool
+
+
+@settings(max_examples=200, deadline=None)
+@given(pool=st.one_of(pools, tiny_pools), towns=with_idle_towns(),
+       base=st.decimals(min_value=Decimal(0), max_value=Decimal(1), places=3))
+def test_towns_with_zero_usage_pay_only_the_base_share(pool, towns, base):
+    participants, idle = towns
+    key = AllocationKey(KeyKind.BASE_PLUS_USAGE, base_fraction=base)
+    exact = exact_shares(pool, participants, key)
+    base_share = pool * base / len(participants)
+    shares = split(pool, participants, key)
+    for town in idle:
+        # Nothing of the usage part: the equal base share (to Decimal's 28 digits), rounded to the cent.
+        assert abs(exact[town] - base_share) < Decimal("1e-20")
+        assert abs(shares[town] - base_share) < CENT
+    assert sum(shares.values()) == pool
+
+
 def test_towns_without_usage_pay_nothing_of_a_usage_pool():
     shares = split(Decimal("1000.00"), [Participant("a", 100, Decimal(0)), Participant("b", 100, Decimal(3)),
                                         Participant("c", 100, Decimal(1))], AllocationKey(KeyKind.USAGE))
