@@ -74,8 +74,10 @@ def world(town_a, town_b, tmp_path):
     users = {}
     for role in ROLES[:-1]:
         county_wide = role in {"platform_admin", "county_finance"}
-        claims = {"preferred_username": f"{role}-amtsdorf", "email": f"{role}@amtsdorf.example", "roles": [role],
-                  "organization": [] if county_wide else [town_a.slug]}
+        claims = {"preferred_username": f"{role}-amtsdorf", "email": f"{role}@amtsdorf.example",
+                  "roles": [role] if county_wide else [],
+                  "organization": [] if county_wide else [town_a.slug],
+                  "groups": [] if county_wide else [f"/towns/{town_a.slug}/{role}"]}
         users[role] = sync_user_from_claims(claims)
     return {"a": town_a, "b": town_b, "doc": doc.pk, "export": TownExport.objects.get(town=town_a).pk, "users": users,
             "entry": RegisterEntry.objects.get(town=town_a).pk, "offering": offering.pk}

@@ -35,6 +35,8 @@ from kiverbund.sso.bootstrap import (
     ensure_user,
     find_organization,
     invite_to_organization,
+    town_roles_in,
+    user_town_roles,
 )
 from kiverbund.stack import RUN_ROOT
 from kiverbund.stack.keycloak import MIN_JAVA, Keycloak, ensure_distribution, ensure_java, java_major_version
@@ -232,8 +234,9 @@ def test_user_token_carries_roles_audience_and_town(keycloak_server: Keycloak, a
     tokens = login_tokens(keycloak_server.url, "anna", "anna-password-1", realm=REALM, callback=CALLBACK)
     claims = _verified_claims(keycloak_server, tokens["access_token"])
 
-    assert {"town_admin", "finance"} <= set(claims["roles"])
-    assert "platform_admin" not in claims["roles"]
+    # Town roles belong to the town (groups); the realm roles hold only county-wide ones.
+    assert town_roles_in(claims["groups"]) == {town: {"town_admin", "finance"}}
+    assert not set(claims.get("roles", [])) & {"town_admin", "finance", "platform_admin"}
     assert API_CLIENT in _audiences(claims)
     assert claims["organization"] == [town]
     assert claims["azp"] == PORTAL_CLIENT
@@ -243,8 +246,23 @@ def test_ensure_user_syncs_roles(admin, town: str) -> None:
     user_id = ensure_user(admin, "berta", "berta@amtsdorf.de", "berta-password-1", ["town_staff", "dpo"],
                           organization_alias=town)
     ensure_user(admin, "berta", "berta@amtsdorf.de", "berta-password-1", ["town_staff"], organization_alias=town)
-    assert {role["name"] for role in admin.get_realm_roles_of_user(user_id)} & {"town_staff", "dpo"} == {"town_staff"}
+    assert user_town_roles(admin, user_id, town) == {"town_staff"}
     assert [org["alias"] for org in admin.get_user_organizations(user_id)] == [town]
+
+
+def test_town_roles_hold_in_their_own_town_only(keycloak_server: Keycloak, admin, town: str) -> None:
+    ensure_organization(admin, "burgheim", "Stadt Burgheim", "burgheim.de")
+    user_id = ensure_user(admin, "konrad", "konrad@amtsdorf.de", "konrad-password-1", ["town_admin"],
+                          organization_alias=town)
+    ensure_user(admin, "konrad", "konrad@amtsdorf.de", "konrad-password-1", ["town_staff"], organization_alias="burgheim")
+    # ensure_user sets the roles of the town it names; Amtsdorf's stay.
+    assert user_town_roles(admin, user_id, town) == {"town_admin"}
+    assert user_town_roles(admin, user_id, "burgheim") == {"town_staff"}
+    claims = _verified_claims(keycloak_server, login_tokens(keycloak_server.url, "konrad", "konrad-password-1",
+                                                            realm=REALM, callback=CALLBACK)["access_token"])
+    assert town_roles_in(claims["groups"]) == {town: {"town_admin"}, "burgheim": {"town_staff"}}
+    assert delete_organization(admin, "burgheim") is True
+    assert user_town_roles(admin, user_id, "burgheim") == set()
 
 
 def test_service_account_token_names_its_town(keycloak_server: Keycloak, admin, town: str) -> None:

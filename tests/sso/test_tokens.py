@@ -126,7 +126,7 @@ def hs256_with_public_key(token: str) -> str:
 
 @pytest.fixture
 def person_token(sso, keycloak):
-    ensure_user(sso, "token-tilda", "tilda@example.org", "tilda-password-1", ["town_staff"])
+    ensure_user(sso, "token-tilda", "tilda@example.org", "tilda-password-1", ["county_finance"])
     return login_with_pkce(keycloak.url, "token-tilda", "tilda-password-1")
 
 
@@ -141,7 +141,7 @@ def test_a_person_token_from_the_pkce_login_is_valid(person_token):
     assert claims["preferred_username"] == "token-tilda"
     assert claims["iss"] == settings.OIDC_ISSUER
     assert settings.API_AUDIENCE in claims["aud"]
-    assert "town_staff" in claims["roles"]
+    assert "county_finance" in claims["roles"]
 
 
 def test_a_service_account_token_is_valid_and_names_its_town(service_token):

@@ -7,9 +7,12 @@ per-town parts (organizations, users, service accounts, invitations) for
 onboarding and tests.
 
 Tokens issued to the portal and to town service accounts carry
-``aud: kiverbund-api``, the user's realm roles as a flat ``roles`` list and,
-for people, ``organization``: the aliases of the towns (Keycloak
-organizations) the user belongs to.
+``aud: kiverbund-api``, the user's realm roles as a flat ``roles`` list
+(the county-wide roles ``platform_admin`` and ``county_finance``), and for
+people ``organization``: the aliases of the towns (Keycloak organizations)
+the user belongs to, and ``groups``: the person's roles in each town as group
+paths ``/towns/<alias>/<role>``. A town role is a group of that town, so a
+person who belongs to two towns can be the admin of one and staff of the other.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ API_CLIENT = "kiverbund-api"
 API_SCOPE = "kiverbund"
 # Created by Keycloak 26 in every realm; its mapper puts the organizations into tokens.
 ORGANIZATION_SCOPE = "organization"
+
+TOWN_GROUPS = "towns"
+TOWN_ROLES = ("town_admin", "town_staff", "finance", "dpo")
+COUNTY_ROLES = ("platform_admin", "county_finance")
 
 ROLES = {
     "platform_admin": "County IT: onboards towns, curates the catalogue, runs billing",
@@ -50,6 +57,20 @@ _AUDIENCE_MAPPER = {
         "introspection.token.claim": "true",
     },
 }
+_GROUPS_MAPPER = {
+    "name": "town roles",
+    "protocol": "openid-connect",
+    "protocolMapper": "oidc-group-membership-mapper",
+    "config": {
+        "claim.name": "groups",
+        "full.path": "true",
+        "access.token.claim": "true",
+        "id.token.claim": "true",
+        "userinfo.token.claim": "true",
+        "introspection.token.claim": "true",
+    },
+}
+
 _ROLES_MAPPER = {
     "name": "realm roles",
     "protocol": "openid-connect",
@@ -128,7 +149,8 @@ def bootstrap_realm(
         "directAccessGrantsEnabled": False,
         "serviceAccountsEnabled": False,
     }, changes)
-    scope_id = _ensure_client_scope(admin, API_SCOPE, [_AUDIENCE_MAPPER, _ROLES_MAPPER], changes)
+    scope_id = _ensure_client_scope(admin, API_SCOPE, [_AUDIENCE_MAPPER, _ROLES_MAPPER, _GROUPS_MAPPER],
+                                    changes)
     # Towns add their own addresses to the portal client when they are onboarded
     # (ensure_portal_redirect_uris); running the bootstrap again keeps them.
     existing_portal = admin.get_client_id(PORTAL_CLIENT)
@@ -296,6 +318,7 @@ def ensure_organization(admin: KeycloakAdmin, alias: str, name: str, domain: str
     desired: dict[str, Any] = {"name": name, "alias": alias, "enabled": True}
     if domain:
         desired["domains"] = [{"name": domain, "verified": False}]
+    ensure_town_groups(admin, alias)
     current = find_organization(admin, alias)
     if current is None:
         organization_id = admin.create_organization(desired)
@@ -311,12 +334,71 @@ def ensure_organization(admin: KeycloakAdmin, alias: str, name: str, domain: str
 
 
 def delete_organization(admin: KeycloakAdmin, alias: str) -> bool:
-    """Delete the town's organization (its members stay as users); False if there was none."""
+    """Delete the town's organization and its role groups (its members stay as users); False if there was none."""
+    group = _group_by_path(admin, f"/{TOWN_GROUPS}/{alias}")
+    if group is not None:
+        admin.delete_group(group["id"])
     organization = find_organization(admin, alias)
     if organization is None:
         return False
     admin.delete_organization(organization["id"])
     return True
+
+
+def town_role_path(alias: str, role: str) -> str:
+    return f"/{TOWN_GROUPS}/{alias}/{role}"
+
+
+def town_roles_in(groups: list[str] | None) -> dict[str, set[str]]:
+    """``{town alias: {roles}}`` from a token's ``groups`` claim (paths ``/towns/<alias>/<role>``)."""
+    found: dict[str, set[str]] = {}
+    for path in groups or []:
+        parts = str(path).strip("/").split("/")
+        if len(parts) == 3 and parts[0] == TOWN_GROUPS and parts[2] in TOWN_ROLES:
+            found.setdefault(parts[1], set()).add(parts[2])
+    return found
+
+
+def _group_by_path(admin: KeycloakAdmin, path: str) -> dict | None:
+    try:
+        return admin.get_group_by_path(path)
+    except KeycloakGetError as error:
+        if error.response_code == 404:
+            return None
+        raise
+
+
+def _ensure_group(admin: KeycloakAdmin, path: str) -> str:
+    group = _group_by_path(admin, path)
+    if group is not None:
+        return group["id"]
+    parent_path, name = path.rsplit("/", 1)
+    parent = _ensure_group(admin, parent_path) if parent_path else None
+    admin.create_group({"name": name}, parent=parent, skip_exists=True)
+    return _group_by_path(admin, path)["id"]
+
+
+def ensure_town_groups(admin: KeycloakAdmin, alias: str) -> dict[str, str]:
+    """The town's role groups (``/towns/<alias>/<role>``), created where missing; ``{role: group id}``."""
+    return {role: _ensure_group(admin, town_role_path(alias, role)) for role in TOWN_ROLES}
+
+
+def user_town_roles(admin: KeycloakAdmin, user_id: str, alias: str) -> set[str]:
+    return town_roles_in([g.get("path", "") for g in admin.get_user_groups(user_id, brief_representation=True)]
+                         ).get(alias, set())
+
+
+def set_user_town_roles(admin: KeycloakAdmin, user_id: str, alias: str, roles: set[str]) -> None:
+    """Exactly ``roles`` in the town ``alias``; the person's roles in other towns stay as they are."""
+    unknown = set(roles) - set(TOWN_ROLES)
+    if unknown:
+        raise ValueError(f"not town roles: {', '.join(sorted(unknown))}")
+    groups = ensure_town_groups(admin, alias)
+    current = user_town_roles(admin, user_id, alias)
+    for role in sorted(current - set(roles)):
+        admin.group_user_remove(user_id, groups[role])
+    for role in sorted(set(roles) - current):
+        admin.group_user_add(user_id, groups[role])
 
 
 def ensure_user(
@@ -331,7 +413,8 @@ def ensure_user(
 ) -> str:
     """Create or update a user with exactly ``roles`` among the platform roles; returns the user id.
 
-    First and last name are filled in because Keycloak's default user profile
+    County-wide roles become realm roles; town roles are held in ``organization_alias``'s
+    town (its role groups) and need it. First and last name are filled in because Keycloak's default user profile
     requires them and would otherwise stop the user at login to ask.
     """
     unknown = set(roles) - set(ROLES)
@@ -352,8 +435,9 @@ def ensure_user(
         admin.update_user(user_id, desired)
     admin.set_user_password(user_id, password, temporary=False)
 
+    # County-wide roles are realm roles; town roles are groups of the town (see the module docstring).
     current_roles = {role["name"] for role in admin.get_realm_roles_of_user(user_id)} & set(ROLES)
-    wanted = set(roles)
+    wanted = set(roles) & set(COUNTY_ROLES)
     if wanted - current_roles:
         admin.assign_realm_roles(user_id, [admin.get_realm_role(name) for name in sorted(wanted - current_roles)])
     if current_roles - wanted:
@@ -367,6 +451,7 @@ def ensure_user(
         member_of = {org["id"] for org in admin.get_user_organizations(user_id)}
         if organization["id"] not in member_of:
             admin.organization_user_add(user_id, organization["id"])
+        set_user_town_roles(admin, user_id, organization_alias, set(roles) & set(TOWN_ROLES))
     return user_id
 
 

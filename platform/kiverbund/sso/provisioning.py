@@ -103,18 +103,17 @@ def members(town: Town) -> list[dict]:
     organization_id = _organization_id(client, town)
     people = []
     for member in client.get_organization_members(organization_id, {"briefRepresentation": "false"}):
-        roles = {role["name"] for role in client.get_realm_roles_of_user(member["id"])}
         people.append({
             "id": member["id"], "username": member.get("username", ""), "email": member.get("email", ""),
             "name": " ".join(filter(None, [member.get("firstName"), member.get("lastName")])),
-            "roles": sorted(roles & set(TOWN_ROLE_NAMES)),
+            "roles": sorted(bootstrap.user_town_roles(client, member["id"], town.slug)),
         })
     return sorted(people, key=lambda person: person["username"])
 
 
 @_guarded("change role")
 def set_role(town: Town, user_id: str, role: str) -> str:
-    """Give a member exactly one town role (realm roles: it holds in every town the person belongs to).
+    """Give a member exactly one role in this town (their roles in other towns stay as they are).
 
     Returns the member's user name as Keycloak knows it.
     """
@@ -122,16 +121,8 @@ def set_role(town: Town, user_id: str, role: str) -> str:
         raise ValueError(role)
     client = admin()
     _organization, member = _require_member(client, town, user_id)
-    _set_realm_town_role(client, user_id, role)
+    bootstrap.set_user_town_roles(client, user_id, town.slug, {role})
     return member.get("username", "")
-
-
-def _set_realm_town_role(client, user_id: str, role: str) -> None:
-    current = {r["name"] for r in client.get_realm_roles_of_user(user_id)} & set(TOWN_ROLE_NAMES)
-    if current - {role}:
-        client.delete_realm_roles_of_user(user_id, [client.get_realm_role(name) for name in sorted(current - {role})])
-    if role not in current:
-        client.assign_realm_roles(user_id, [client.get_realm_role(role)])
 
 
 @_guarded("accept invitation")
@@ -141,7 +132,8 @@ def grant_invited_role(town: Town, user_id: str, role: str) -> None:
         return
     client = admin()
     _require_member(client, town, user_id)
-    _set_realm_town_role(client, user_id, role)
+    bootstrap.set_user_town_roles(client, user_id, town.slug, bootstrap.user_town_roles(client, user_id, town.slug)
+                                  | {role})
 
 
 @_guarded("find member")

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from kiverbund.sso.bootstrap import town_roles_in
 from tenants.access import COUNTY_FINANCE_GROUP
 from tenants.models import Invitation, Membership, Role, Town, TownStatus
 
@@ -33,9 +34,10 @@ def organizations_in(claims: dict) -> set[str]:
 def sync_user_from_claims(claims: dict):
     """Create or update the Django user for a Keycloak person and replace their memberships.
 
-    A member of a town's organization gets the town roles among their realm
-    roles; without any, they are town staff. An open invitation of their e-mail
-    address for that town adds the role it was sent with.
+    A member of a town's organization gets their roles in that town (the
+    ``groups`` claim: ``/towns/<alias>/<role>``); without any, they are town
+    staff. An open invitation of their e-mail address for that town adds the
+    role it was sent with. County-wide roles come from the realm ``roles``.
     """
     User = get_user_model()
     username = claims["preferred_username"]
@@ -62,13 +64,14 @@ def sync_user_from_claims(claims: dict):
         user.groups.remove(county_finance)
 
     towns = Town.objects.filter(slug__in=organizations_in(claims)).exclude(status=TownStatus.OFFBOARDED)
+    roles_by_town = town_roles_in(claims.get("groups"))
     desired: set[tuple[int, str]] = set()
     for town in towns:
-        town_roles = roles & TOWN_ROLES
+        town_roles = set(roles_by_town.get(town.slug, set()))
         invitations = Invitation.objects.filter(town=town, email__iexact=user.email, accepted_at__isnull=True)
         for invitation in invitations:
             town_roles.add(invitation.role)
-            if claims.get("sub") and invitation.role not in roles:
+            if claims.get("sub") and invitation.role not in roles_by_town.get(town.slug, set()):
                 # Keycloak learns the invited role too, or the next login would bring only its own.
                 transaction.on_commit(functools.partial(_grant, town, claims["sub"], invitation.role))
         invitations.update(accepted_at=timezone.now(), accepted_by=user)
