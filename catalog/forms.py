@@ -15,7 +15,7 @@ class OfferingForm(forms.ModelForm):
 
 
 class CancelForm(forms.Form):
-    ends_on = forms.DateField(label=_("Last day of use (the service stops at the start of this day)"),
+    ends_on = forms.DateField(label=_("End date (the service stops at the start of this day)"),
                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def clean_ends_on(self):
