@@ -114,6 +114,17 @@ def onboard_by_clone(data) -> None:
     assert created
 
 
+def onboard_by_clone_function(data) -> None:
+    """``onboard_town`` with django-tenants' clone function instead of the template's replayed DDL."""
+    from django.conf import settings
+
+    settings.TOWN_SCHEMA_FROM_DUMP = False
+    try:
+        onboard_by_clone(data)
+    finally:
+        settings.TOWN_SCHEMA_FROM_DUMP = True
+
+
 def onboard_by_migrations(data) -> None:
     """``onboard_town`` with the schema made the classic way: CREATE SCHEMA, then every migration."""
     from django.core.management import call_command
@@ -235,14 +246,17 @@ def measure_level(level: int, samples: int, fill: str, clock: Clock) -> dict:
     # Warm-up, not counted: imports, the migration graph, plan caches.
     timed_rolled_back(lambda: onboard_by_clone(sample_town(9, 0)))
     timed_rolled_back(lambda: onboard_by_migrations(sample_town(9, 1)))
-    clone, plain = [], []
+    timed_rolled_back(lambda: onboard_by_clone_function(sample_town(9, 2)))
+    clone, function, plain = [], [], []
     for index in range(samples):
-        # Interleaved, so that load from other processes on the machine hits both ways alike.
+        # Interleaved, so that load from other processes on the machine hits all ways alike.
         clone.append(timed_rolled_back(lambda i=index: onboard_by_clone(sample_town(1, i))))
+        function.append(timed_rolled_back(lambda i=index: onboard_by_clone_function(sample_town(3, i))))
         plain.append(timed_rolled_back(lambda i=index: onboard_by_migrations(sample_town(2, i))))
     assert Town.objects.count() == level
-    print(f"{clock} at {level} towns: clone {spread(clone)}; migrations {spread(plain)}", flush=True)
-    return {"clone": clone, "plain": plain}
+    print(f"{clock} at {level} towns: clone (DDL replay) {spread(clone)}; clone function {spread(function)}; "
+          f"migrations {spread(plain)}", flush=True)
+    return {"clone": clone, "function": function, "plain": plain}
 
 
 # --- 2. no-op migrate ---------------------------------------------------------------------------------------------
@@ -441,11 +455,15 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"=== Results ({n} towns; medians of {args.samples} onboardings; load average now "
           f"{os.getloadavg()[0]:.2f}) ===")
-    print(f"Onboarding, clone of the template    at {SMALL:>4} towns: {clone_s:.3f} s")
-    print(f"Onboarding, clone of the template    at {n:>4} towns: {clone_l:.3f} s   "
+    print(f"Onboarding, template DDL replayed    at {SMALL:>4} towns: {clone_s:.3f} s")
+    print(f"Onboarding, template DDL replayed    at {n:>4} towns: {clone_l:.3f} s   "
           f"target ≤ {TARGET_ONBOARD_SECONDS} s: {verdict(clone_l <= TARGET_ONBOARD_SECONDS)}")
     print(f"    {n} vs {SMALL} towns: {ratio(clone_l, clone_s)}   "
           f"target ≤ {TARGET_GROWTH}×: {verdict(clone_l <= TARGET_GROWTH * clone_s)}")
+    function_s, function_l = median(small["function"]), median(large["function"])
+    print(f"Onboarding, django-tenants' clone function at {SMALL:>4} / {n:>4} towns: {function_s:.3f} s / "
+          f"{function_l:.3f} s ({ratio(function_l, function_s)}); DDL replay vs function: "
+          f"{ratio(clone_s, function_s)} / {ratio(clone_l, function_l)}")
     print(f"Onboarding, all migrations (classic) at {SMALL:>4} towns: {plain_s:.3f} s")
     print(f"Onboarding, all migrations (classic) at {n:>4} towns: {plain_l:.3f} s   "
           f"{n} vs {SMALL} towns: {ratio(plain_l, plain_s)}")
