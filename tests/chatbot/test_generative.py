@@ -181,3 +181,23 @@ def test_town_staff_may_not_change_the_generative_mode(town_faq, member_factory,
     assert response.status_code == 403
     with schema_context(town_faq.schema_name):
         assert ChatbotSettings.current().generative_enabled is False
+
+
+def test_the_public_register_names_the_model_while_the_mode_is_on(town_faq, model_server):
+    from catalog.models import RegisterEntry
+
+    def description():
+        entries = host_client(town_faq.host).get("/ki-register.json").json()["entries"]
+        return next(e for e in entries if "Chatbot" in e["name"])["short_description"]
+
+    before = description()
+    with schema_context(town_faq.schema_name):
+        configure.configure_generative_mode(enabled=True, base_url=model_server.base_url, model="kreis-llm-7b",
+                                            api_key=None, actor="pytest", town=town_faq)
+    assert description().startswith(before) and "Sprachmodell (kreis-llm-7b, 127.0.0.1)" in description()
+    with schema_context(town_faq.schema_name):
+        configure.configure_generative_mode(enabled=False, base_url=model_server.base_url, model="kreis-llm-7b",
+                                            api_key=None, actor="pytest", town=town_faq)
+    assert description() == before
+    entry = RegisterEntry.objects.get(town=town_faq, subscription__offering__service__key="chatbot")
+    assert entry.versions.count() == 3
