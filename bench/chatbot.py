@@ -73,6 +73,10 @@ def tokens(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
+def _plain(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
@@ -84,7 +88,13 @@ def evaluate(host: str, questions: list[tuple[str, str]], entries: list[dict]) -
 
     client = Client(HTTP_HOST=host)
     client.post("/api/v1/chatbot/ask", {"question": "Aufwärmen"}, content_type="application/json")
-    top1 = top3 = answered = 0
+    # Entries whose questions read the same (the FAQ repeats some from other sources): shown as a second,
+    # lenient figure only; the strict one is the target's.
+    same_question: dict[str, set[str]] = {}
+    for entry in entries:
+        same_question.setdefault(_plain(entry["question"]), set()).add(str(entry["id"]))
+    twins = {str(e["id"]): same_question[_plain(e["question"])] for e in entries}
+    top1 = top3 = answered = lenient = 0
     latencies = []
     for question, faq_id in questions:
         started = time.perf_counter()
@@ -93,6 +103,7 @@ def evaluate(host: str, questions: list[tuple[str, str]], entries: list[dict]) -
         body = response.json()
         ids = [s["external_id"] for s in body["sources"]]
         top1 += bool(ids[:1] == [faq_id])
+        lenient += bool(ids[:1]) and ids[0] in twins.get(faq_id, {faq_id})
         top3 += faq_id in ids[:3]
         answered += body["answered"]
     bm25 = BM25Okapi([tokens(f"{e['question']} {e['answer']}") for e in entries])
@@ -104,7 +115,7 @@ def evaluate(host: str, questions: list[tuple[str, str]], entries: list[dict]) -
         b1 += ids[best[0]] == faq_id
         b3 += faq_id in [ids[i] for i in best]
     n = len(questions)
-    return {"top1": top1 / n, "top3": top3 / n, "answered": answered / n, "bm25_top1": b1 / n, "bm25_top3": b3 / n,
+    return {"top1": top1 / n, "top1_twins": lenient / n, "top3": top3 / n, "answered": answered / n, "bm25_top1": b1 / n, "bm25_top3": b3 / n,
             "p50": statistics.median(latencies), "p95": percentile(latencies, 95), "n": n}
 
 
@@ -112,6 +123,7 @@ def report(label: str, size: int, r: dict) -> None:
     print(f"\n== {label}: {size} entries, {r['n']} questions through POST /api/v1/chatbot/ask ==")
     print(f"chatbot  top-1 {r['top1']:.3f}   top-3 {r['top3']:.3f}   answered (confidence ≥ threshold) "
           f"{r['answered']:.3f}")
+    print(f"         top-1 counting entries with the very same question text as one: {r['top1_twins']:.3f}")
     print(f"BM25     top-1 {r['bm25_top1']:.3f}   top-3 {r['bm25_top3']:.3f}")
     print(f"latency  p50 {r['p50']:.1f} ms   p95 {r['p95']:.1f} ms")
     print(f"targets: top-1 ≥ {TARGET_TOP1:.2f}: {verdict(r['top1'] >= TARGET_TOP1)}; "
