@@ -22,24 +22,22 @@ def get_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}")
 
 
-def get_int(name: str, default: int) -> int:
+def _get_number(name: str, default, convert, kind: str):
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        return convert(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+        raise ImproperlyConfigured(f"{name} must be {kind}, got {raw!r}") from None
+
+
+def get_int(name: str, default: int) -> int:
+    return _get_number(name, default, int, "an integer")
 
 
 def get_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    return _get_number(name, default, float, "a number")
 
 
 def get_list(name: str, default: list[str] | None = None) -> list[str]:
