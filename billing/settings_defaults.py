@@ -41,4 +41,7 @@ def provider():
         postcode=getattr(settings, "BILLING_PROVIDER_POSTCODE", ""),
         city=getattr(settings, "BILLING_PROVIDER_CITY", ""),
         email=getattr(settings, "BILLING_PROVIDER_EMAIL", ""),
+        contact_name=getattr(settings, "BILLING_PROVIDER_CONTACT_NAME", ""),
+        phone=getattr(settings, "BILLING_PROVIDER_PHONE", ""),
+        iban=getattr(settings, "BILLING_PROVIDER_IBAN", ""),
     )

@@ -21,6 +21,10 @@ class Party:
     city: str = ""
     country: str = "DE"
     email: str = ""
+    # The seller's contact and account (XRechnung BR-DE-2, BR-DE-5 to 7, BR-DE-23).
+    contact_name: str = ""
+    phone: str = ""
+    iban: str = ""
 
 
 @dataclass(frozen=True)

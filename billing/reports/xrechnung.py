@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from drafthorse.models.accounting import ApplicableTradeTax
 from drafthorse.models.document import Document
-from drafthorse.models.payment import PaymentTerms
+from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 
 from billing.reports.data import StatementData
@@ -31,6 +31,15 @@ def render_xrechnung(statement: StatementData, *, payment_days: int = 30) -> byt
                              f"Käuferreferenz. / The town has no Leitweg-ID.")
     if not statement.provider.email:
         raise XRechnungError("BILLING_PROVIDER_EMAIL fehlt (elektronische Adresse des Rechnungsstellers).")
+    # The German rules (KoSIT, BR-DE-*) on top of EN 16931: seller address, contact and, for SEPA, the IBAN.
+    missing = [name for name, value in (
+        ("BILLING_PROVIDER_POSTCODE", statement.provider.postcode), ("BILLING_PROVIDER_CITY", statement.provider.city),
+        ("BILLING_PROVIDER_CONTACT_NAME", statement.provider.contact_name),
+        ("BILLING_PROVIDER_PHONE", statement.provider.phone), ("BILLING_PROVIDER_IBAN", statement.provider.iban),
+    ) if not value]
+    if missing:
+        raise XRechnungError(f"Für eine XRechnung fehlen Angaben des Rechnungsstellers: {', '.join(missing)}. "
+                             f"/ The seller's details are incomplete.")
     doc = Document()
     doc.context.guideline_parameter.id = XRECHNUNG_GUIDELINE
     doc.header.id = statement.number
@@ -44,6 +53,9 @@ def render_xrechnung(statement: StatementData, *, payment_days: int = 30) -> byt
     seller.address.city_name = statement.provider.city
     seller.address.country_id = statement.provider.country
     seller.electronic_address.uri_ID = ("EM", statement.provider.email)
+    seller.contact.person_name = statement.provider.contact_name
+    seller.contact.telephone.number = statement.provider.phone
+    seller.contact.email.address = statement.provider.email
     buyer = doc.trade.agreement.buyer
     buyer.name = statement.buyer.name
     buyer.address.line_one = statement.buyer.street or statement.town_name
@@ -57,7 +69,10 @@ def render_xrechnung(statement: StatementData, *, payment_days: int = 30) -> byt
     settlement.currency_code = "EUR"
     settlement.period.start = statement.period_start
     settlement.period.end = statement.period_end
-    settlement.payment_means.type_code = "58"  # SEPA credit transfer
+    means = PaymentMeans()
+    means.type_code = "58"  # SEPA credit transfer
+    means.payee_account.iban = statement.provider.iban.replace(" ", "")
+    settlement.payment_means.add(means)
     terms = PaymentTerms()
     terms.description = f"Zahlbar innerhalb von {payment_days} Tagen."
     settlement.terms.add(terms)

@@ -17,7 +17,8 @@ from billing.reports.xlsx_report import render_xlsx
 from billing.reports.xrechnung import XRechnungError, render_xrechnung
 
 PROVIDER = Party("Zweckverband KI-Verbund Musterland", "Landratsamtstraße 1", "99999", "Musterhausen",
-                 email="rechnung@kiverbund.example")
+                 email="rechnung@kiverbund.example", contact_name="Kreiskasse", phone="+49 9999 1234-0",
+                 iban="DE02 1203 0000 0000 2020 51")
 
 
 def statement(**changes) -> StatementData:
@@ -93,6 +94,30 @@ def test_xrechnung_is_valid_and_carries_the_leitweg_id():
     assert Decimal(root.findtext(".//ram:DuePayableAmount", namespaces=ns)) == statement().total
     line_totals = [Decimal(e.text) for e in root.iterfind(".//ram:LineTotalAmount", namespaces=ns)]
     assert sum(line_totals[:-1]) == line_totals[-1] == statement().total
+
+
+def test_xrechnung_carries_what_the_german_rules_ask_of_the_seller():
+    """BR-DE-2/5/6/7: the seller's contact with name, phone and e-mail; BR-DE-23: SEPA transfer names the IBAN."""
+    root = etree.fromstring(render_xrechnung(statement()))
+    ns = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
+    contact = root.find(".//ram:SellerTradeParty/ram:DefinedTradeContact", namespaces=ns)
+    assert contact.findtext("ram:PersonName", namespaces=ns) == "Kreiskasse"
+    assert contact.findtext("ram:TelephoneUniversalCommunication/ram:CompleteNumber", namespaces=ns) == (
+        "+49 9999 1234-0")
+    assert contact.findtext("ram:EmailURIUniversalCommunication/ram:URIID", namespaces=ns) == (
+        "rechnung@kiverbund.example")
+    means = root.find(".//ram:SpecifiedTradeSettlementPaymentMeans", namespaces=ns)
+    assert means.findtext("ram:TypeCode", namespaces=ns) == "58"
+    assert means.findtext("ram:PayeePartyCreditorFinancialAccount/ram:IBANID", namespaces=ns) == (
+        "DE02120300000000202051")
+
+
+@pytest.mark.parametrize("missing", ["contact_name", "phone", "iban", "city"])
+def test_xrechnung_refuses_an_incomplete_seller(missing):
+    from dataclasses import replace
+
+    with pytest.raises(XRechnungError, match="fehlen Angaben des Rechnungsstellers"):
+        render_xrechnung(statement(provider=replace(PROVIDER, **{missing: ""})))
 
 
 def test_xrechnung_needs_a_leitweg_id():

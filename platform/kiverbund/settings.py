@@ -218,6 +218,11 @@ BILLING_PROVIDER_STREET = env.get_str("BILLING_PROVIDER_STREET", "Landratsamtspl
 BILLING_PROVIDER_POSTCODE = env.get_str("BILLING_PROVIDER_POSTCODE", "99999")
 BILLING_PROVIDER_CITY = env.get_str("BILLING_PROVIDER_CITY", "Musterhausen")
 BILLING_PROVIDER_EMAIL = env.get_str("BILLING_PROVIDER_EMAIL", f"rechnung@{PLATFORM_DOMAIN}")
+# XRechnung asks for the seller's contact person and phone, and the IBAN that payments go to.
+BILLING_PROVIDER_CONTACT_NAME = env.get_str("BILLING_PROVIDER_CONTACT_NAME", "Kreiskasse")
+BILLING_PROVIDER_PHONE = env.get_str("BILLING_PROVIDER_PHONE", "+49 9999 0000-0")
+# A test IBAN (valid check digits) for the demo; operators set their own.
+BILLING_PROVIDER_IBAN = env.get_str("BILLING_PROVIDER_IBAN", "DE02120300000000202051")
 # Personnel cost per staff hour for valuing freed time (see billing/settings_defaults.py for the source).
 BILLING_HOURLY_RATE = env.get_str("BILLING_HOURLY_RATE", "68.00")
 
