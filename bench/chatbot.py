@@ -100,6 +100,7 @@ def evaluate(host: str, questions: list[tuple[str, str]], entries: list[dict]) -
         started = time.perf_counter()
         response = client.post("/api/v1/chatbot/ask", {"question": question}, content_type="application/json")
         latencies.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.content[:500]
         body = response.json()
         ids = [s["external_id"] for s in body["sources"]]
         top1 += bool(ids[:1] == [faq_id])
@@ -163,6 +164,18 @@ def main(argv: list[str] | None = None) -> int:
 
     town, _ = onboard_town(TownData(ags="09999001", name="Benchstadt", population=12000), actor="bench",
                            activate=True)
+    # The chatbot answers only for subscribed towns: subscribe through the real workflow.
+    from decimal import Decimal
+
+    from catalog.actions import save_offering, sync_catalogue
+    from catalog.models import Service
+    from kiverbund.demo.subscriptions import subscribe
+
+    sync_catalogue(actor="bench")
+    subscribe(town, save_offering({"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1.0",
+                                   "price_model": "cost_pool", "amount": Decimal("24000.00"),
+                                   "description": "Benchmark"}, actor="bench",
+                                  service=Service.objects.get(key="chatbot")), actor="bench")
     faq = read_rows(faq_path.read_bytes(), faq_path.name)
     questions = [(r["question"], str(r["faq_id"])) for r in read_rows(questions_path.read_bytes(), "q.tsv")]
     started = time.perf_counter()

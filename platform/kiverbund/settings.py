@@ -287,8 +287,10 @@ CELERY_BEAT_SCHEDULE = {
 # Public chatbot endpoints: requests per minute from one client (by IP address) and for one town.
 CHATBOT_RATE_PER_CLIENT = env.get_int("CHATBOT_RATE_PER_CLIENT", 30)
 CHATBOT_RATE_PER_TOWN = env.get_int("CHATBOT_RATE_PER_TOWN", 1200)
-# CPU threads of the sentence-embedding model in each process (web worker or Celery worker).
-CHATBOT_EMBEDDING_THREADS = env.get_int("CHATBOT_EMBEDDING_THREADS", 1)
+# CPU threads of the sentence-embedding model in each process (web worker or Celery worker); 0 means one per
+# core, which halves a question's latency on two cores. Hosts that run many busy workers side by side may
+# prefer 1. The engine (OpenMP) reads it once per process.
+CHATBOT_EMBEDDING_THREADS = env.get_int("CHATBOT_EMBEDDING_THREADS", 0)
 # Threads for batch embedding (imports, re-indexing); 0 means one per CPU core.
 CHATBOT_BATCH_EMBEDDING_THREADS = env.get_int("CHATBOT_BATCH_EMBEDDING_THREADS", 0)
 # Generative mode (off unless a town turns it on): seconds to wait for the town's language model

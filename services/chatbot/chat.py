@@ -74,13 +74,20 @@ def _notify_inbox(case: Case) -> None:
 def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
     """Answer from the knowledge base, or say honestly that the machine does not know and offer a person.
 
-    Everything is read (and, in generative mode, worded by the town's language model)
-    before anything is written, so no transaction waits on a model; the writes then
-    happen in one transaction.
+    The question is recorded (first transaction) while it is being embedded; retrieval
+    and, in generative mode, the town's language model run outside any transaction; the
+    reply, counters and metering are written in a second one.
     """
     vector = embedding.embed_query_soon(question)
-    conversation = access_conversation(token) if token else None
+    with transaction.atomic():
+        if token:
+            conversation = access_conversation(token)
+            Conversation.objects.filter(pk=conversation.pk).update(last_activity=timezone.now())
+        else:
+            conversation = Conversation.objects.create(language=language)
+        asked = Message.objects.create(conversation=conversation, kind=Message.Kind.QUESTION, text=question)
     topic = matching_topic(question)
+    config = ChatbotSettings.objects.filter(pk=1, generative_enabled=True).first()
     result = search(question, vector=vector.result()) if topic is None else None
     entries = (Entry.objects.only("pk", "external_id", "question", "answer", "answer_text", "link", "source",
                                   "sensitive").in_bulk([h.entry_id for h in result.hits]) if result else {})
@@ -90,24 +97,17 @@ def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
     best = top[0][0] if top else None
     sensitive = topic is not None or (best is not None and best.sensitive and confidence >= ANSWER_THRESHOLD)
     wording = None
-    if not sensitive and best is not None and confidence >= ANSWER_THRESHOLD:
-        config = ChatbotSettings.objects.filter(pk=1, generative_enabled=True).first()
-        if config is not None:
-            numbered = [(number, entry) for number, (entry, _score) in enumerate(top, start=1) if not entry.sensitive]
-            wording = generative.rephrase(question, numbered, config=config, town_name=town.name, language=language)
+    if config is not None and not sensitive and best is not None and confidence >= ANSWER_THRESHOLD:
+        numbered = [(number, entry) for number, (entry, _score) in enumerate(top, start=1) if not entry.sensitive]
+        wording = generative.rephrase(question, numbered, config=config, town_name=town.name, language=language)
     with transaction.atomic():
-        return _record(question, town=town, conversation=conversation, language=language, topic=topic,
-                       sensitive=sensitive, best=best, confidence=confidence, sources=sources, wording=wording)
+        return _record_reply(question, asked, town=town, conversation=conversation, topic=topic,
+                             sensitive=sensitive, best=best, confidence=confidence, sources=sources,
+                             wording=wording)
 
 
-def _record(question: str, *, town, conversation, language, topic, sensitive, best, confidence, sources,
-            wording) -> Reply:
-    if conversation is None:
-        conversation = Conversation.objects.create(language=language)
-    else:
-        Conversation.objects.filter(pk=conversation.pk).update(last_activity=timezone.now())
-    asked = Message.objects.create(conversation=conversation, kind=Message.Kind.QUESTION, text=question)
-
+def _record_reply(question: str, asked: Message, *, town, conversation, topic, sensitive, best, confidence,
+                  sources, wording) -> Reply:
     if sensitive:
         text = (topic.message if topic and topic.message else
                 _("This is a topic on which a person from the town administration should advise you. "

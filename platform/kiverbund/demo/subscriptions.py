@@ -33,7 +33,7 @@ def ensure_demo_subscriptions(towns) -> dict[int, list[str]]:
              "contract_version": "1.0", "price_model": "cost_pool", "amount": Decimal("24000.00"),
              "description": "Demo offering"}, actor=ACTOR, service=service)
         for town in subscribers:
-            _subscribe(town, offering)
+            subscribe(town, offering)
     active = Subscription.objects.filter(status=SubscriptionStatus.ACTIVE, town__in=towns)
     result: dict[int, list[str]] = {town.pk: [] for town in towns}
     for town_id, key in active.values_list("town_id", "offering__service__key").order_by("offering__service__key"):
@@ -41,13 +41,14 @@ def ensure_demo_subscriptions(towns) -> dict[int, list[str]]:
     return result
 
 
-def _subscribe(town, offering: Offering) -> None:
+def subscribe(town, offering: Offering, *, actor=ACTOR) -> None:
+    """Request, complete the checklist and activate, as a town would (used by the benchmarks too)."""
     if Subscription.objects.filter(town=town, offering__service=offering.service,
                                    status=SubscriptionStatus.ACTIVE).exists():
         return
     subscription = (Subscription.objects.filter(town=town, offering=offering, status=SubscriptionStatus.REQUESTED)
-                    .first() or request_subscription(town, offering, actor=ACTOR))
+                    .first() or request_subscription(town, offering, actor=actor))
     for item in ChecklistItem.values:
-        confirm_checklist_item(subscription, item, actor=ACTOR, avv_version=offering.contract_version,
+        confirm_checklist_item(subscription, item, actor=actor, avv_version=offering.contract_version,
                                dpia_not_required_reason="Demo: keine echten personenbezogenen Daten")
-    activate_subscription(subscription, actor=ACTOR)
+    activate_subscription(subscription, actor=actor)
