@@ -74,21 +74,15 @@ def _notify_inbox(case: Case) -> None:
 def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
     """Answer from the knowledge base, or say honestly that the machine does not know and offer a person.
 
-    The question is recorded (first transaction) while it is being embedded; retrieval
-    and, in generative mode, the town's language model run outside any transaction; the
-    reply, counters and metering are written in a second one.
+    Everything is read (and, in generative mode, worded by the town's language model)
+    before anything is written, so no transaction waits on retrieval or a model; the
+    writes then happen in one transaction. The question is embedded on every core, not
+    beside the database work: on two cores that work would only compete with it.
     """
-    vector = embedding.embed_query_soon(question)
-    with transaction.atomic():
-        if token:
-            conversation = access_conversation(token)
-            Conversation.objects.filter(pk=conversation.pk).update(last_activity=timezone.now())
-        else:
-            conversation = Conversation.objects.create(language=language)
-        asked = Message.objects.create(conversation=conversation, kind=Message.Kind.QUESTION, text=question)
+    conversation = access_conversation(token) if token else None
     topic = matching_topic(question)
     config = ChatbotSettings.objects.filter(pk=1, generative_enabled=True).first()
-    result = search(question, vector=vector.result()) if topic is None else None
+    result = search(question, vector=embedding.embed_query(question.strip()[:1000])) if topic is None else None
     entries = (Entry.objects.only("pk", "external_id", "question", "answer", "answer_text", "link", "source",
                                   "sensitive").in_bulk([h.entry_id for h in result.hits]) if result else {})
     top = [(entries[h.entry_id], h.score) for h in result.hits[:3]] if result else []
@@ -101,6 +95,11 @@ def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
         numbered = [(number, entry) for number, (entry, _score) in enumerate(top, start=1) if not entry.sensitive]
         wording = generative.rephrase(question, numbered, config=config, town_name=town.name, language=language)
     with transaction.atomic():
+        if conversation is None:
+            conversation = Conversation.objects.create(language=language)
+        else:
+            Conversation.objects.filter(pk=conversation.pk).update(last_activity=timezone.now())
+        asked = Message.objects.create(conversation=conversation, kind=Message.Kind.QUESTION, text=question)
         return _record_reply(question, asked, town=town, conversation=conversation, topic=topic,
                              sensitive=sensitive, best=best, confidence=confidence, sources=sources,
                              wording=wording)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -66,14 +65,6 @@ def embed_query(text: str) -> tuple[float, ...]:
     """The citizen's question; frequent questions repeat, so recent ones are cached in the process."""
     with _lock:
         return tuple(float(x) for x in _model().query(text))
-
-
-_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chatbot-embed")
-
-
-def embed_query_soon(text: str) -> Future:
-    """Start embedding the question; the model releases the GIL, so the request's writes run meanwhile."""
-    return _pool.submit(embed_query, text.strip()[:1000])
 
 
 def warm_up() -> None:
