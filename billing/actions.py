@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import asdict
 from decimal import Decimal
@@ -101,19 +102,8 @@ def price_plan_subscribers(month: dt.date) -> list[tuple[Any, Town]]:
     return result
 
 
-class _Units:
-    """Metering units per service (key → name, minutes saved), from the registry or the synced catalogue."""
-
-    def __init__(self):
-        self._cache: dict[str, dict[str, tuple[str, Decimal]]] = {}
-
-    def __call__(self, service: str) -> dict[str, tuple[str, Decimal]]:
-        if service not in self._cache:
-            self._cache[service] = _descriptor_units(service)
-        return self._cache[service]
-
-
-def _descriptor_units(service: str) -> dict[str, tuple[str, Decimal]]:
+def service_units(service: str) -> dict[str, tuple[str, Decimal]]:
+    """The service's metering units: key → (name, minutes saved per unit by default)."""
     from catalog.models import Service
     from catalog.registry import get_service
 
@@ -153,16 +143,13 @@ def compute(month: dt.date) -> dict[int, StatementData]:
     """Every town's statement for ``month``: pool shares and price-plan charges, with the time they saved."""
     pools = dict(CostPool.objects.filter(period=month).values_list("service").annotate(total=Sum("amount")))
     rules = {rule.service: rule for rule in AllocationRule.objects.filter(service__in=pools)}
-    missing = sorted(set(pools) - set(rules))
-    if missing:
-        raise BillingError(f"Für {', '.join(missing)} ist kein Verteilschlüssel festgelegt. "
-                           f"/ No allocation key for {', '.join(missing)}.")
+    _require_keys(set(pools) - set(rules))
     start, end = month_span(month)
     usage = usage_totals(start, end)
     overrides = {(o.town_id, o.service, o.unit): o.minutes_saved for o in EfficiencyOverride.objects.all()}
     rate = hourly_rate()
-    units_of = _Units()
-    names: dict[str, str] = {}
+    # Each service's units and name are looked up once per run, however many towns it has.
+    units_of, name_of = functools.cache(service_units), functools.cache(_service_name)
     lines: dict[int, list[Line]] = defaultdict(list)
     alone: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
     towns: dict[int, Town] = {}
@@ -177,11 +164,6 @@ def compute(month: dt.date) -> dict[int, StatementData]:
                        * overrides.get((town.pk, service, key), per_unit)
                        for key, (_name, per_unit) in units_of(service).items()), Decimal(0))
         return minutes, (minutes / 60 * rate).quantize(CENT)
-
-    def name_of(service: str) -> str:
-        if service not in names:
-            names[service] = _service_name(service)
-        return names[service]
 
     for service, pool in sorted(pools.items()):
         participants = subscribers(service, month)
@@ -249,16 +231,28 @@ def _statement(period: BillingPeriod, town_id: int, data: StatementData, *, fina
     )
 
 
+def _open_period(month: dt.date) -> BillingPeriod:
+    """The month's period, locked for this transaction; a closed one takes corrections only."""
+    period, _ = BillingPeriod.objects.select_for_update().get_or_create(month=month)
+    if period.status == PeriodStatus.CLOSED:
+        raise BillingError(f"Der Zeitraum {month:%m/%Y} ist abgeschlossen; Änderungen nur als Korrektur. "
+                           f"/ The period is closed; use a correction run.")
+    return period
+
+
+def _require_keys(services_without_key: set[str]) -> None:
+    if services_without_key:
+        missing = ", ".join(sorted(services_without_key))
+        raise BillingError(f"Für {missing} ist kein Verteilschlüssel festgelegt. / No allocation key for {missing}.")
+
+
 def run_period(month: dt.date, *, actor: Any = None, close: bool = False) -> BillingPeriod:
     """Compute the month's statements; re-runnable (and idempotent) while the period is open.
 
     ``close=True`` makes them final and the period immutable.
     """
     with transaction.atomic():
-        period, _ = BillingPeriod.objects.select_for_update().get_or_create(month=month)
-        if period.status == PeriodStatus.CLOSED:
-            raise BillingError(f"Der Zeitraum {month:%m/%Y} ist abgeschlossen; Änderungen nur als Korrektur. "
-                               f"/ The period is closed; use a correction run.")
+        period = _open_period(month)
         computed = compute(month)
         period.statements.filter(final=False).delete()
         Statement.objects.bulk_create([_statement(period, town_id, data, final=close)
@@ -285,15 +279,9 @@ def request_run(month: dt.date, *, actor: Any = None, close: bool = False) -> Bi
     from billing.tasks import run_period_task
 
     with transaction.atomic():
-        period, _ = BillingPeriod.objects.select_for_update().get_or_create(month=month)
-        if period.status == PeriodStatus.CLOSED:
-            raise BillingError(f"Der Zeitraum {month:%m/%Y} ist abgeschlossen; Änderungen nur als Korrektur. "
-                               f"/ The period is closed; use a correction run.")
+        period = _open_period(month)
         services = CostPool.objects.filter(period=month).values_list("service", flat=True).distinct()
-        missing = sorted(set(services) - set(AllocationRule.objects.values_list("service", flat=True)))
-        if missing:
-            raise BillingError(f"Für {', '.join(missing)} ist kein Verteilschlüssel festgelegt. "
-                               f"/ No allocation key for {', '.join(missing)}.")
+        _require_keys(set(services) - set(AllocationRule.objects.values_list("service", flat=True)))
         period.run_requested_at = timezone.now()
         period.save(update_fields=["run_requested_at"])
         log_action("billing.period.run_requested", actor=actor, month=f"{month:%Y-%m}", close=close)

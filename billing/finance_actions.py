@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from billing.actions import BillingError, _descriptor_units
+from billing.actions import BillingError, service_units
 from billing.models import CostPool, EfficiencyOverride
 from kiverbund.audit.log import actor_name, log_action
 from tenants.models import Town
@@ -27,11 +27,6 @@ def enter_cost_pool(*, service: str, month: dt.date, category: str, amount: Deci
         log_action("billing.cost_pool.entered", actor=actor, service=pool.service, month=f"{month:%Y-%m}",
                    category=pool.category, amount=str(pool.amount), document=pool.document.name or "")
     return pool
-
-
-def service_units(service: str) -> dict[str, tuple[str, Decimal]]:
-    """The service's metering units: key → (name, minutes saved per unit by default)."""
-    return _descriptor_units(service)
 
 
 def set_efficiency_override(town: Town, service: str, unit: str, minutes_saved: Decimal, *,

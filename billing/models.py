@@ -106,6 +106,12 @@ class BillingPeriod(models.Model):
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} ({self.status})"
 
+    @property
+    def run_pending(self) -> bool:
+        """A queued run has not finished (nor failed) yet."""
+        return bool(self.run_requested_at and not self.last_error
+                    and (not self.last_run_at or self.run_requested_at > self.last_run_at))
+
 
 class Statement(models.Model):
     """A town's share for one period: a snapshot that every report format renders.

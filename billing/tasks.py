@@ -12,12 +12,13 @@ def run_period_task(month: str, close: bool = False, actor: str = "celery") -> d
     A run that cannot be done (the period was closed meanwhile, a key went missing) is not retried: the
     reason is kept on the period for the finance page and the API.
     """
+    first_day = parse_month(month)
     try:
-        period = run_period(parse_month(month), actor=actor, close=close)
+        period = run_period(first_day, actor=actor, close=close)
     except BillingError as exc:
-        closed = BillingPeriod.objects.filter(month=parse_month(month), status=PeriodStatus.CLOSED).first()
+        closed = BillingPeriod.objects.filter(month=first_day, status=PeriodStatus.CLOSED).first()
         if close and closed is not None:  # delivered twice: the first delivery closed it
             return {"month": month, "status": closed.status, "statements": closed.statements.count()}
-        record_run_failure(parse_month(month), str(exc), actor=actor)
+        record_run_failure(first_day, str(exc), actor=actor)
         return {"month": month, "error": str(exc)}
     return {"month": month, "status": period.status, "statements": period.statements.count()}

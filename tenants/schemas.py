@@ -222,10 +222,11 @@ def clone_template(schema_name: str) -> None:
     under the new name: its statements find everything by index, so onboarding costs
     the same at 10 and at 1,000 towns. Where no suitable ``pg_dump`` is at hand, or the
     template is not committed yet, django-tenants' clone function copies it instead.
+    The template must be current: callers run ``ensure_template_schema()`` first, outside
+    their transaction (``onboard_town`` does), so that ``pg_dump`` sees it committed.
     """
     if not re.fullmatch(r"town_[0-9a-z_]+", schema_name):
         raise ValueError(f"not a town schema name: {schema_name!r}")
-    ensure_template_schema()
     ddl = template_ddl()
     with connection.cursor() as cursor:
         if ddl is not None:

@@ -47,7 +47,6 @@ def test_a_new_town_schema_has_exactly_the_templates_structure(make_town):
 def test_the_copy_is_empty_its_sequences_start_afresh_and_its_migrations_are_recorded(make_town):
     from django_tenants.utils import schema_context
 
-    from kiverbund.audit.log import log_action  # noqa: F401 (the town's audit trail lives in the town schema)
     from services.chatbot.models import SensitiveTopic
 
     town = make_town("Leerdorf")

@@ -22,7 +22,8 @@ def test_admin_of_one_town_is_staff_in_the_other(town_a, town_b):
         "roles": ["finance"]})
     memberships = set(Membership.objects.filter(user=person).values_list("town__slug", "role"))
     assert memberships == {(town_a.slug, "town_admin"), (town_b.slug, "town_staff")}
-    assert host_client(town_a.host, person).get("/members/").status_code != 403
+    # Past the role check the member list is read from Keycloak (503 where the town has no Organization).
+    assert host_client(town_a.host, person).get("/members/").status_code in (200, 503)
     assert host_client(town_b.host, person).get("/members/").status_code == 403
     assert host_client(town_b.host, person).get("/finance/").status_code == 403
 

@@ -66,9 +66,6 @@ def dashboard(request):
         "pool_form": CostPoolForm(initial={"month": f"{month:%Y-%m}"}),
         "override_form": EfficiencyOverrideForm(),
         "overrides": EfficiencyOverride.objects.select_related("town").order_by("town__name", "service", "unit"),
-        "run_pending": bool(period and period.run_requested_at
-                            and (not period.last_run_at or period.run_requested_at > period.last_run_at)
-                            and not period.last_error),
     })
 
 

@@ -26,7 +26,8 @@ def update_settings(*, origins: list[str], retention_days: int, inbox_email: str
 GENERATIVE_NOTE = ("Generativer Modus: Ein Sprachmodell ({model}, {host}) formuliert die Antworten aus den "
                    "gefundenen Einträgen der Wissensdatenbank und nennt sie als Quellen; es erhält nur die Frage "
                    "und diese Einträge.")
-_NOTE = re.compile(r"\s*Generativer Modus: .*?nur die Frage und diese Einträge\.", re.S)
+# The note as it stands in a register text, whatever model and host it names.
+_NOTE = re.compile(r"\s*" + ".*?".join(map(re.escape, re.split(r"\{\w+\}", GENERATIVE_NOTE))), re.S)
 
 
 @transaction.atomic

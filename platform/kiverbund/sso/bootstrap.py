@@ -388,6 +388,13 @@ def user_town_roles(admin: KeycloakAdmin, user_id: str, alias: str) -> set[str]:
                          ).get(alias, set())
 
 
+def add_user_town_role(admin: KeycloakAdmin, user_id: str, alias: str, role: str) -> None:
+    """Give the person ``role`` in the town ``alias`` besides the roles they have there."""
+    if role not in TOWN_ROLES:
+        raise ValueError(f"not a town role: {role}")
+    admin.group_user_add(user_id, _ensure_group(admin, town_role_path(alias, role)))
+
+
 def set_user_town_roles(admin: KeycloakAdmin, user_id: str, alias: str, roles: set[str]) -> None:
     """Exactly ``roles`` in the town ``alias``; the person's roles in other towns stay as they are."""
     unknown = set(roles) - set(TOWN_ROLES)

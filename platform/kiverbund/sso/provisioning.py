@@ -17,7 +17,7 @@ from django.conf import settings
 from keycloak.exceptions import KeycloakError
 
 from kiverbund.sso import bootstrap
-from tenants.models import Role, Town
+from tenants.models import Town
 
 T = TypeVar("T")
 
@@ -93,9 +93,6 @@ def invite(town: Town, email: str) -> None:
                                      settings.KEYCLOAK_REALM, organization_id, email)
 
 
-TOWN_ROLE_NAMES = [Role.TOWN_ADMIN.value, Role.TOWN_STAFF.value, Role.FINANCE.value, Role.DPO.value]
-
-
 @_guarded("list members")
 def members(town: Town) -> list[dict]:
     """The organization's members with their town roles, sorted by user name."""
@@ -117,7 +114,7 @@ def set_role(town: Town, user_id: str, role: str) -> str:
 
     Returns the member's user name as Keycloak knows it.
     """
-    if role not in TOWN_ROLE_NAMES:
+    if role not in bootstrap.TOWN_ROLES:
         raise ValueError(role)
     client = admin()
     _organization, member = _require_member(client, town, user_id)
@@ -128,26 +125,30 @@ def set_role(town: Town, user_id: str, role: str) -> str:
 @_guarded("accept invitation")
 def grant_invited_role(town: Town, user_id: str, role: str) -> None:
     """Write the role an invitation was sent with to Keycloak, so that later logins bring it along."""
-    if role not in TOWN_ROLE_NAMES or not settings.KEYCLOAK_PROVISIONING:
+    if role not in bootstrap.TOWN_ROLES or not settings.KEYCLOAK_PROVISIONING:
         return
     client = admin()
     _require_member(client, town, user_id)
-    bootstrap.set_user_town_roles(client, user_id, town.slug, bootstrap.user_town_roles(client, user_id, town.slug)
-                                  | {role})
+    bootstrap.add_user_town_role(client, user_id, town.slug, role)
 
 
-@_guarded("find member")
-def member_username(town: Town, user_id: str) -> str:
-    """The user name of a member of the town's organization (Keycloak's word, not the browser's)."""
-    return _require_member(admin(), town, user_id)[1].get("username", "")
+class SelfRemoval(Exception):
+    """A town admin may not remove themselves (the town could be left without one)."""
 
 
 @_guarded("remove member")
-def remove_member(town: Town, user_id: str) -> str:
+def remove_member(town: Town, user_id: str, *, keep_username: str = "") -> str:
+    """Remove a member from the town's organization; returns their user name as Keycloak knows it.
+
+    Refuses (``SelfRemoval``) when that name is ``keep_username``, the admin's own.
+    """
     client = admin()
     organization_id, member = _require_member(client, town, user_id)
+    username = member.get("username", "")
+    if keep_username and username == keep_username:
+        raise SelfRemoval(username)
     client.organization_user_remove(user_id, organization_id)
-    return member.get("username", "")
+    return username
 
 
 def _require_member(client, town: Town, user_id: str) -> tuple[str, dict]:

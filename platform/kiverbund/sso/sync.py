@@ -17,8 +17,6 @@ from tenants.models import Invitation, Membership, Role, Town, TownStatus
 
 logger = logging.getLogger(__name__)
 
-TOWN_ROLES = {Role.TOWN_ADMIN.value, Role.TOWN_STAFF.value, Role.FINANCE.value, Role.DPO.value}
-
 
 def organizations_in(claims: dict) -> set[str]:
     """Town aliases from the ``organization`` claim (a list, or a map when attributes are included)."""

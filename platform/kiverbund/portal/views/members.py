@@ -92,11 +92,10 @@ def member_role(request, member_id):
 def member_remove(request, member_id):
     _require_town_admin(request)
     try:
-        username = provisioning.member_username(request.tenant, member_id)
-        if username == request.user.get_username():
-            messages.error(request, _("You cannot remove yourself."))
-            return redirect("town:members")
-        provisioning.remove_member(request.tenant, member_id)
+        username = provisioning.remove_member(request.tenant, member_id, keep_username=request.user.get_username())
+    except provisioning.SelfRemoval:
+        messages.error(request, _("You cannot remove yourself."))
+        return redirect("town:members")
     except KeycloakUnavailable as exc:
         messages.error(request, str(exc))
         return redirect("town:members")
