@@ -148,9 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     env = bench_env(args.db)
     env["CHATBOT_RATE_PER_CLIENT"] = env["CHATBOT_RATE_PER_TOWN"] = "1000000"
+    env["DEBUG"] = "false"  # as in production: no query log, no debug pages
     os.environ.update({k: env[k] for k in ("KIVERBUND_PROFILE", "DATABASE_URL", "DJANGO_SETTINGS_MODULE",
                                            "KEYCLOAK_PROVISIONING", "CHATBOT_RATE_PER_CLIENT",
-                                           "CHATBOT_RATE_PER_TOWN")})
+                                           "CHATBOT_RATE_PER_TOWN", "DEBUG")})
     clock = Clock()
     print(f"KI-Verbund chatbot benchmark: database {args.db}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f} at start", flush=True)

@@ -20,4 +20,11 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Service catalogue")
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from catalog.entitlement import forget_entitlements
+        from catalog.models import Subscription
+
         post_migrate.connect(_sync_after_migrate, sender=self, dispatch_uid="catalog-sync")
+        post_save.connect(forget_entitlements, sender=Subscription, dispatch_uid="entitlements-saved")
+        post_delete.connect(forget_entitlements, sender=Subscription, dispatch_uid="entitlements-deleted")

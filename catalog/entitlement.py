@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import functools
 
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -26,15 +27,39 @@ class ServiceNotSubscribed(PermissionDenied):
     pass
 
 
+# Every request to a service asks; the answer is kept this long per town and day, and dropped
+# whenever one of the town's subscriptions is saved (``forget_entitlements``, connected in apps).
+CACHE_SECONDS = 60
+
+
+def _cache_key(town_pk) -> str:
+    return f"entitlements:{town_pk}"
+
+
 def has_active_subscription(town, service_key: str) -> bool:
     if town is None:
         return False
-    today = timezone.localdate()
+    today = timezone.localdate().isoformat()
+    cache = caches["shared"]
+    known = cache.get(_cache_key(town.pk))
+    if not known or known.get("day") != today:
+        known = {"day": today}
+    elif service_key in known:
+        return known[service_key]
     # The end date counts even before the periodic task has marked the subscription ended.
-    return Subscription.objects.filter(
+    known[service_key] = Subscription.objects.filter(
         Q(ends_on__isnull=True) | Q(ends_on__gt=today),
         town=town, offering__service__key=service_key, status=SubscriptionStatus.ACTIVE,
     ).exists()
+    cache.set(_cache_key(town.pk), known, CACHE_SECONDS)
+    return known[service_key]
+
+
+def forget_entitlements(sender, instance, **kwargs) -> None:
+    """A subscription changed: drop its town's cached answers now and again after the commit."""
+    key = _cache_key(instance.town_id)
+    caches["shared"].delete(key)
+    transaction.on_commit(lambda: caches["shared"].delete(key))
 
 
 def may_use(user, town, service_key: str) -> bool:

@@ -110,7 +110,8 @@ def install_clone_function() -> None:
 # ACL of every relation) before they filter on the schema, so each clone got slower with
 # every town. These rewrites return the same rows, found by index lookups or restricted
 # to the template's namespace (``src_oid``, which the function looks up first). One that
-# no longer matches the function's text is skipped: the clone stays right, only slower.
+# no longer matches the function's text is skipped: the clone stays right, only slower
+# (except the vector rewrite: without it the copy of a town with HNSW indexes fails).
 _VIEW_JOIN = """          JOIN pg_rewrite AS r
              ON r.oid = d.objid
           JOIN pg_class AS v
@@ -156,6 +157,13 @@ _FUNCTION_REWRITES: tuple[tuple[str, str, str, int], ...] = (
               AND (pg_has_role(u_grantor.oid, 'USAGE') OR pg_has_role(grantee.oid, 'USAGE')
                    OR grantee.rolname = 'PUBLIC')
            ) tb, pg_class c, pg_namespace n""",
+        1,
+    ),
+    (
+        "pgvector columns: keep their dimension (written like PostGIS geometries, with format_type), "
+        "or their HNSW indexes cannot be copied",
+        "ELSEIF v_colrec.udt_name in ('geometry') THEN",
+        "ELSEIF v_colrec.udt_name in ('geometry', 'vector') THEN",
         1,
     ),
     (

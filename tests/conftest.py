@@ -78,6 +78,19 @@ def _public_schema_after_test():
 
 
 @pytest.fixture(autouse=True)
+def _no_entitlements_of_rolled_back_tests(settings):
+    """The database is rolled back after a test, cached entitlements are not: forget them."""
+    yield
+    import redis
+
+    client = redis.Redis.from_url(settings.CACHES["shared"]["LOCATION"])
+    keys = list(client.scan_iter(match=f"{settings.CACHES['shared']['KEY_PREFIX']}:*:entitlements:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture(autouse=True)
 def _media_per_test(settings, tmp_path):
     """Uploaded files of one test never meet another's (the database is rolled back, files are not)."""
     settings.MEDIA_ROOT = tmp_path / "media"

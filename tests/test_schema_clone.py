@@ -66,6 +66,10 @@ def test_the_function_clone_is_used_without_pg_dump_and_gives_the_same_tables(ma
     assert {row[:3] for row in copy["columns"] if row[1] in ("r", "S")} == tables
     assert len(copy["indexes"]) == len(template["indexes"])
     assert {row[2] for row in copy["constraints"]} == {row[2] for row in template["constraints"]}
+    # Our rewrite keeps pgvector's dimension, without which the HNSW index could not be copied.
+    assert {row[:4] for row in copy["columns"] if row[3].startswith("vector")} == {
+        row[:4] for row in template["columns"] if row[3].startswith("vector")}
+    assert any("hnsw" in row[-1] for row in copy["indexes"])
 
 
 def test_the_dump_is_read_once_per_template_version(make_town, monkeypatch):

@@ -83,6 +83,9 @@ TENANT_BASE_SCHEMA = "_town_template"
 # New towns replay the template's DDL (read with pg_dump once per template version); off: always
 # use django-tenants' clone function.
 TOWN_SCHEMA_FROM_DUMP = env.get_bool("TOWN_SCHEMA_FROM_DUMP", True)
+# Set the search_path once per schema switch, not before every query: it halved the statements of
+# a chatbot answer. django-tenants forgets the setting on rollbacks, which would undo it.
+TENANT_LIMIT_SET_CALLS = True
 PUBLIC_SCHEMA_URLCONF = "kiverbund.urls_console"
 ROOT_URLCONF = "kiverbund.urls_town"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
@@ -139,7 +142,14 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "KEY_PREFIX": env.get_str("CACHE_KEY_PREFIX", "kiverbund"),
-    }
+    },
+    # The same Redis database, keys without a schema: for facts about towns that are read in a
+    # town's schema and changed from the console's (entitlements).
+    "shared": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.get_str("CACHE_KEY_PREFIX", "kiverbund") + ":shared",
+    },
 }
 
 # --- files --------------------------------------------------------------------

@@ -9,6 +9,17 @@ class ChatbotConfig(AppConfig):
     label = "chatbot"
     verbose_name = _("Citizen chatbot")
 
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from services.chatbot import public_config
+        from services.chatbot.models import ChatbotSettings, SensitiveTopic
+
+        for model in (ChatbotSettings, SensitiveTopic):
+            post_save.connect(public_config.forget, sender=model, dispatch_uid=f"chatbot-config-{model.__name__}")
+            post_delete.connect(public_config.forget, sender=model,
+                                dispatch_uid=f"chatbot-config-deleted-{model.__name__}")
+
     @property
     def service(self):
         # The registry reads this attribute (catalog.registry.get_all_services).

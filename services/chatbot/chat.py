@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from services.chatbot import embedding, generative, metering, stats
+from services.chatbot import embedding, generative, metering, public_config, stats
 from services.chatbot.models import Case, ChatbotSettings, Conversation, Entry, Message
 from services.chatbot.retrieval import search
 from services.chatbot.sensitive import matching_topic
@@ -81,11 +81,9 @@ def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
     """
     conversation = access_conversation(token) if token else None
     topic = matching_topic(question)
-    config = ChatbotSettings.objects.filter(pk=1, generative_enabled=True).first()
+    config = ChatbotSettings.current() if public_config.current().generative else None
     result = search(question, vector=embedding.embed_query(question.strip()[:1000])) if topic is None else None
-    entries = (Entry.objects.only("pk", "external_id", "question", "answer", "answer_text", "link", "source",
-                                  "sensitive").in_bulk([h.entry_id for h in result.hits]) if result else {})
-    top = [(entries[h.entry_id], h.score) for h in result.hits[:3]] if result else []
+    top = [(h.entry, h.score) for h in result.hits[:3]] if result else []
     sources = [_source(entry, score) for entry, score in top]
     confidence = result.confidence if result else 0.0
     best = top[0][0] if top else None

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 from django.db import transaction
 
 from kiverbund.audit.log import log_action
-from services.chatbot import cors
 from services.chatbot.models import ChatbotSettings, SensitiveTopic
 
 
@@ -17,7 +16,6 @@ def update_settings(*, origins: list[str], retention_days: int, inbox_email: str
     current = ChatbotSettings.current()
     current.allowed_origins, current.retention_days, current.inbox_email = origins, retention_days, inbox_email
     current.save()
-    transaction.on_commit(cors.forget_origins)
     log_action("chatbot.settings.updated", actor=actor, town=town, origins=origins, retention_days=retention_days)
     return current
 

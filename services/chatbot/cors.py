@@ -7,25 +7,10 @@ differ per town and live in the town's schema; the town's own platform host
 
 from __future__ import annotations
 
-from django.core.cache import cache
+from services.chatbot import public_config
 
-from services.chatbot.models import ChatbotSettings
-
-CACHE_KEY = "chatbot:cors-origins"
 ALLOW_METHODS = "GET, POST, OPTIONS"
 ALLOW_HEADERS = "Content-Type, Accept-Language"
-
-
-def allowed_origins() -> set[str]:
-    origins = cache.get(CACHE_KEY)
-    if origins is None:
-        origins = [o.rstrip("/").lower() for o in ChatbotSettings.current().allowed_origins]
-        cache.set(CACHE_KEY, origins, 60)
-    return set(origins)
-
-
-def forget_origins() -> None:
-    cache.delete(CACHE_KEY)
 
 
 def origin_allowed(request) -> bool:
@@ -33,7 +18,7 @@ def origin_allowed(request) -> bool:
     if not origin:
         return False
     own = f"{request.scheme}://{request.get_host()}".lower()
-    return origin == own or origin in allowed_origins()
+    return origin == own or origin in public_config.current().origins
 
 
 def add_headers(request, response):

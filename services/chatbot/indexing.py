@@ -1,4 +1,4 @@
-"""Keeps the search columns of entries current: full-text vector, trigram text, embeddings."""
+"""Keeps the search columns of entries current: full-text vector, trigram text, embeddings, term counts."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ UPDATE chatbot_entry e SET search_vector =
     || setweight(to_tsvector('german', public.unaccent(e.answer_text)), 'C')
 WHERE e.id = ANY(%s)
 """
+# ts_stat reads every entry's vector once: about 30 ms for 5,000 entries.
+TERMS_SQL = ("DELETE FROM chatbot_term",
+             "INSERT INTO chatbot_term (lexeme, entries) "
+             "SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM chatbot_entry')")
 
 
 def reindex(entry_ids: list[int]) -> None:
@@ -39,7 +43,16 @@ def reindex(entry_ids: list[int]) -> None:
     Phrasing.objects.bulk_update(phrasings, ["embedding", "norm"], batch_size=500)
     with connection.cursor() as cursor:
         cursor.execute(SEARCH_VECTOR_SQL, [list(entry_ids)])
-        if len(entry_ids) >= 50:
+    refresh_terms()
+    if len(entry_ids) >= 50:
+        with connection.cursor() as cursor:
             # Fresh statistics after a bulk change, or the planner scans the wrong way round
-            # until autovacuum gets to these tables.
-            cursor.execute("ANALYZE chatbot_entry, chatbot_phrasing")
+            # until autovacuum gets to these tables (retrieval also reads the entry count from them).
+            cursor.execute("ANALYZE chatbot_entry, chatbot_phrasing, chatbot_term")
+
+
+def refresh_terms() -> None:
+    """Count anew in how many entries each lexeme occurs (after entries changed or were deleted)."""
+    with connection.cursor() as cursor:
+        for statement in TERMS_SQL:
+            cursor.execute(statement)

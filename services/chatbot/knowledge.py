@@ -222,4 +222,5 @@ def save_entry(data: EntryData, *, actor, town, entry: Entry | None = None) -> E
 def delete_entry(entry: Entry, *, actor, town) -> None:
     external_id = entry.external_id
     entry.delete()
+    indexing.refresh_terms()
     log_action("chatbot.kb.entry_deleted", actor=actor, town=town, external_id=external_id)

@@ -5,19 +5,13 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from pgvector.django import VectorField
+from pgvector.django import HnswIndex, VectorField
 
 EMBEDDING_DIM = 384
-# No HNSW index on the embeddings yet: django-tenants' clone_schema(), the fallback for
-# making town schemas where no suitable pg_dump is installed, drops the vector dimension
-# when it copies the template's tables, and pgvector cannot index a vector column
-# without one (an expression index on embedding::vector(384) loses its cast the same
-# way). Replaying the template's DDL (the default) keeps the dimension. An exact scan
-# of 5,000 phrasings takes 5-6 ms (bench/README.md) and is exact.
 
 
 class ChatbotSettings(models.Model):
@@ -113,11 +107,30 @@ class Phrasing(models.Model):
     class Meta:
         ordering = ["-is_primary", "pk"]
         indexes = [
-            GistIndex(OpClass("norm", name="gist_trgm_ops"), name="chatbot_phrasing_trgm"),
+            # Approximate nearest neighbours: the candidates of the dense signal (retrieval.py).
+            # An exact scan of 5,000 phrasings took 5-6 ms, the index under 1 ms.
+            HnswIndex(fields=["embedding"], name="chatbot_phrasing_hnsw", m=16, ef_construction=64,
+                      opclasses=["vector_cosine_ops"]),
         ]
 
     def __str__(self) -> str:
         return self.text
+
+
+class Term(models.Model):
+    """How many entries each full-text lexeme occurs in (``ts_stat``), kept by ``indexing``.
+
+    A term found in many entries says little about which one a question means
+    (its inverse document frequency is low) and would make the full-text
+    candidate search rank thousands of rows: such terms only score, they do not
+    nominate candidates (retrieval.py).
+    """
+
+    lexeme = models.TextField(primary_key=True)
+    entries = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.lexeme} ({self.entries})"
 
 
 class Conversation(models.Model):

@@ -1,42 +1,43 @@
-"""Fixed-window request limits for the anonymous endpoints, counted in Redis (the Django cache).
+"""Fixed-window request limits for the anonymous endpoints, counted in Redis.
 
-Cache keys carry the town's schema (django-tenants' key function), so one
-town's visitors never use up another town's budget. The client is known by
-its address only in hashed form; nothing is written to the database.
+Both counters (the town's and the client's) are counted in one round trip. Keys
+carry the town's schema, so one town's visitors never use up another town's
+budget; they live in the cache's Redis database, so clearing the cache resets
+them. The client is known by its address only in hashed form; nothing is
+written to the database.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
 
 WINDOW_SECONDS = 60
+
+
+@functools.cache
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
 
 
 def _client(request) -> str:
     return hashlib.sha256(request.META.get("REMOTE_ADDR", "").encode()).hexdigest()[:16]
 
 
-def _hit(key: str, limit: int, window: int) -> bool:
-    """Count one request; False once ``limit`` is exceeded within the window."""
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        current = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
-        current = 1
-    return current <= limit
-
-
 def allow(request) -> tuple[bool, int]:
-    """(allowed, seconds until the window resets)."""
-    window = int(time.time() // WINDOW_SECONDS)
-    retry_after = WINDOW_SECONDS - int(time.time() % WINDOW_SECONDS)
-    if not _hit(f"chatbot:rl:town:{window}", settings.CHATBOT_RATE_PER_TOWN, WINDOW_SECONDS):
-        return False, retry_after
-    if not _hit(f"chatbot:rl:client:{_client(request)}:{window}", settings.CHATBOT_RATE_PER_CLIENT, WINDOW_SECONDS):
-        return False, retry_after
-    return True, 0
+    """Count one request; (allowed, seconds until the window resets)."""
+    now = time.time()
+    window = int(now // WINDOW_SECONDS)
+    prefix = f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:chatbot:rl:{connection.schema_name}"
+    town_key, client_key = f"{prefix}:town:{window}", f"{prefix}:client:{_client(request)}:{window}"
+    pipe = _redis().pipeline(transaction=False)
+    pipe.incr(town_key).expire(town_key, WINDOW_SECONDS + 1)
+    pipe.incr(client_key).expire(client_key, WINDOW_SECONDS + 1)
+    town_count, _, client_count, _ = pipe.execute()
+    allowed = town_count <= settings.CHATBOT_RATE_PER_TOWN and client_count <= settings.CHATBOT_RATE_PER_CLIENT
+    return allowed, 0 if allowed else WINDOW_SECONDS - int(now % WINDOW_SECONDS)

@@ -1,11 +1,17 @@
 """Hybrid retrieval in German: full text (german stemmer + unaccent), trigrams, e5 embeddings.
 
-Each signal nominates candidates (GIN tsvector index, GiST trigram KNN, exact
-cosine scan over phrasings); every candidate is then scored on all signals in
-the same statement, and a linear fusion of the calibrated signals ranks them.
+Two signals nominate candidates: full text (GIN tsvector index) with the question's
+informative terms, and the embeddings (HNSW index over the phrasings). Every
+candidate is then scored on all signals in the same statement — full text with
+all the question's terms, trigram similarity, question-to-question and
+question-to-passage cosine — and a linear fusion of the calibrated signals ranks them.
 Why three: full text finds exact terms but misses compounds ("Kindergeldantrag"
-vs "Antrag auf Kindergeld") and paraphrases; trigrams catch spelling variants
-and compounds; embeddings catch paraphrases and other languages.
+vs "Antrag auf Kindergeld") and paraphrases; trigrams reward spelling variants
+and compounds; embeddings catch paraphrases, misspellings and other languages.
+
+Trigrams score but do not nominate: a trigram nearest-neighbour search cost 6-7 ms
+at 5,000 phrasings, more than the rest of the statement, and found no entry that
+the other two missed (bench/chatbot.py).
 """
 
 from __future__ import annotations
@@ -17,37 +23,61 @@ from django.db import connection
 from django.utils import timezone
 
 from services.chatbot import embedding
+from services.chatbot.models import Entry
 from services.chatbot.text import normalise
 
 CANDIDATES = 30
+# A term in more entries than this nominates no candidates by full text: 5% of the entries,
+# at least 20 (an inverse document frequency below about 3).
+COMMON_SHARE, COMMON_MIN = 0.05, 20
 
 SEARCH_SQL = """
 WITH q AS (
     SELECT NULLIF(replace(plainto_tsquery('german', public.unaccent(%(text)s))::text, ' & ', ' | '), '')::tsquery
            AS tsq,
+           -- The informative terms only (see models.Term); the entry count is the planner's estimate.
+           (SELECT NULLIF(string_agg(quote_literal(t.lexeme), ' | '), '')::tsquery
+            FROM unnest(tsvector_to_array(to_tsvector('german', public.unaccent(%(text)s)))) AS w(lexeme)
+            JOIN chatbot_term t ON t.lexeme = w.lexeme
+            WHERE t.entries <= (SELECT greatest(%(least)s, reltuples * %(share)s) FROM pg_class
+                                WHERE oid = 'chatbot_entry'::regclass)) AS rare,
            %(vec)s::vector AS vec, %(norm)s::text AS norm
 ), valid AS (
     SELECT e.id FROM chatbot_entry e
     WHERE (e.valid_from IS NULL OR e.valid_from <= %(today)s) AND (e.valid_until IS NULL OR e.valid_until >= %(today)s)
 ), cand AS (
-    (SELECT e.id FROM chatbot_entry e, q WHERE q.tsq IS NOT NULL AND e.search_vector @@ q.tsq
-     ORDER BY ts_rank(%(weights)s::float4[], e.search_vector, q.tsq) DESC LIMIT %(k)s)
+    (SELECT e.id FROM chatbot_entry e, q WHERE q.rare IS NOT NULL AND e.search_vector @@ q.rare
+     ORDER BY ts_rank(%(weights)s::float4[], e.search_vector, q.rare) DESC LIMIT %(k)s)
     UNION
-    -- the literal (not q.norm) lets the GiST trigram index serve this KNN ordering
-    (SELECT p.entry_id FROM chatbot_phrasing p ORDER BY p.norm <-> %(norm)s::text LIMIT %(k)s)
-    UNION
-    (SELECT p.entry_id FROM chatbot_phrasing p, q ORDER BY p.embedding <=> q.vec LIMIT %(k)s)
-    -- No candidates by the entries' passage embedding: an exact scan costs as much as the one
-    -- above and added no hits that full text or phrasings missed; it is still scored below.
-
+    -- the literal (not q.vec) lets the HNSW index serve this ordering
+    (SELECT p.entry_id FROM chatbot_phrasing p ORDER BY p.embedding <=> %(vec)s::vector LIMIT %(k)s)
+    -- No candidates by the entries' passage embedding: they added no hits that full text or
+    -- phrasings missed; the passage embedding is still scored below.
+), signals AS (
+    SELECT e.id,
+           COALESCE(ts_rank(%(weights)s::float4[], e.search_vector, q.tsq), 0) AS fts,
+           COALESCE((SELECT max(public.similarity(p.norm, q.norm)) FROM chatbot_phrasing p WHERE p.entry_id = e.id),
+                    0) AS trgm,
+           COALESCE((SELECT max(1 - (p.embedding <=> q.vec)) FROM chatbot_phrasing p WHERE p.entry_id = e.id),
+                    0) AS dense_q,
+           COALESCE(1 - (e.embedding <=> q.vec), 0) AS dense_p
+    FROM chatbot_entry e JOIN cand ON cand.id = e.id JOIN valid ON valid.id = e.id, q
+), scored AS (
+    -- The fusion: cosines rescaled from their band, ts_rank (unbounded) saturated, trigrams as they are.
+    SELECT s.*,
+           %(w_dense_q)s * least(1, greatest(0, (s.dense_q - %(floor)s) / %(band)s))
+           + %(w_dense_p)s * least(1, greatest(0, (s.dense_p - %(floor)s) / %(band)s))
+           + %(w_fts)s * s.fts / (s.fts + %(fts_half)s)
+           + %(w_trgm)s * s.trgm AS score
+    FROM signals s
 )
-SELECT e.id,
-       COALESCE(ts_rank(%(weights)s::float4[], e.search_vector, q.tsq), 0) AS fts,
-       (SELECT max(public.similarity(p.norm, q.norm)) FROM chatbot_phrasing p WHERE p.entry_id = e.id) AS trgm,
-       (SELECT max(1 - (p.embedding <=> q.vec)) FROM chatbot_phrasing p WHERE p.entry_id = e.id) AS dense_q,
-       COALESCE(1 - (e.embedding <=> q.vec), 0) AS dense_p
-FROM chatbot_entry e JOIN cand ON cand.id = e.id JOIN valid ON valid.id = e.id, q
+SELECT s.id, s.score, s.fts, s.trgm, s.dense_q, s.dense_p, {entry_columns}
+FROM scored s JOIN chatbot_entry e ON e.id = s.id
+ORDER BY s.score DESC, s.id LIMIT %(limit)s
 """
+# What an answer shows of an entry, read in the same statement.
+ENTRY_FIELDS = ("external_id", "question", "answer", "answer_text", "link", "source", "sensitive")
+SEARCH_SQL = SEARCH_SQL.replace("{entry_columns}", ", ".join(f"e.{name}" for name in ENTRY_FIELDS))
 # ts_rank weights for D, C, B, A: answer text counts, but a match in the question counts most.
 FTS_WEIGHTS = "{0.05, 0.2, 0.6, 1.0}"
 
@@ -64,30 +94,22 @@ CONF_CENTER, CONF_SLOPE, MARGIN_SLOPE = 0.40, 14.0, 6.0
 
 @dataclass
 class Hit:
-    entry_id: int
+    entry: Entry  # with the fields of ENTRY_FIELDS only
     score: float
     fts: float
     trgm: float
     dense_q: float
     dense_p: float
 
+    @property
+    def entry_id(self) -> int:
+        return self.entry.pk
+
 
 @dataclass
 class SearchResult:
     hits: list[Hit]
     confidence: float
-
-
-def _rescale(cosine: float | None) -> float:
-    if cosine is None:
-        return 0.0
-    return min(1.0, max(0.0, (cosine - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR)))
-
-
-def fuse(fts: float, trgm: float | None, dense_q: float | None, dense_p: float | None) -> float:
-    fts_n = fts / (fts + FTS_HALF)  # ts_rank is unbounded; saturate it
-    return (W_DENSE_Q * _rescale(dense_q) + W_DENSE_P * _rescale(dense_p) + W_FTS * fts_n
-            + W_TRGM * (trgm or 0.0))
 
 
 def confidence(hits: list[Hit]) -> float:
@@ -103,11 +125,14 @@ def search(question: str, *, limit: int = 5, vector=None) -> SearchResult:
     if vector is None:
         vector = embedding.embed_query(question.strip()[:1000])
     params = {"text": question, "norm": normalise(question), "vec": "[" + ",".join(f"{x:.6f}" for x in vector) + "]",
-              "today": timezone.localdate(), "k": CANDIDATES, "weights": FTS_WEIGHTS}
+              "today": timezone.localdate(), "k": CANDIDATES, "weights": FTS_WEIGHTS, "share": COMMON_SHARE,
+              "least": COMMON_MIN, "w_dense_q": W_DENSE_Q, "w_dense_p": W_DENSE_P, "w_fts": W_FTS, "w_trgm": W_TRGM,
+              "floor": DENSE_FLOOR, "band": DENSE_CEIL - DENSE_FLOOR, "fts_half": FTS_HALF,
+              "limit": max(limit, 2)}  # the runner-up is needed for the confidence
     with connection.cursor() as cursor:
         cursor.execute(SEARCH_SQL, params)
         rows = cursor.fetchall()
-    hits = [Hit(entry_id, fuse(fts, trgm, dq, dp), fts, trgm or 0.0, dq or 0.0, dp or 0.0)
-            for entry_id, fts, trgm, dq, dp in rows]
-    hits.sort(key=lambda h: (-h.score, h.entry_id))
+    hits = [Hit(Entry.from_db(connection.alias, ["id", *ENTRY_FIELDS], [entry_id, *columns]),
+                float(score), fts, trgm, dense_q, dense_p)
+            for entry_id, score, fts, trgm, dense_q, dense_p, *columns in rows]
     return SearchResult(hits[:limit], confidence(hits))

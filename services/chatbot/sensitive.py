@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from services.chatbot import public_config
 from services.chatbot.models import SensitiveTopic
 from services.chatbot.text import normalise
 
@@ -15,7 +16,7 @@ def matching_topic(question: str) -> SensitiveTopic | None:
     words ("gewalt" hits "Partnergewalt"); shorter ones only at a word's start.
     """
     text = f" {normalise(question)}"
-    for topic in SensitiveTopic.objects.all():
+    for topic in public_config.current().topics:
         for keyword in topic.keywords:
             key = normalise(keyword)
             if key and (key in text if len(key) >= 5 else re.search(r"\s" + re.escape(key), text)):

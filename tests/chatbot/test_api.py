@@ -216,3 +216,40 @@ def test_every_answered_question_is_billed_exactly_once(town_faq):
     assert answer["answer"] and answer["ai_generated"] is True
     events = UsageEvent.objects.filter(town=town_faq, service="chatbot", unit="answered_question")
     assert events.count() == 1 and events.get().quantity == 1
+
+
+def test_an_ended_subscription_stops_the_chatbot_at_once(town_faq):
+    """Entitlements are cached; ending the subscription drops the town's cached answer."""
+    import datetime
+
+    from django.utils import timezone
+
+    from catalog.actions import cancel_subscription
+    from catalog.actions.subscriptions import end_expired_subscriptions
+    from catalog.models import Subscription, SubscriptionStatus
+
+    assert ask(town_faq, "Muss ich meinen Hund anmelden?").status_code == 200
+    subscription = Subscription.objects.get(town=town_faq, offering__service__key="chatbot",
+                                            status=SubscriptionStatus.ACTIVE)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    cancel_subscription(subscription, ends_on=tomorrow, actor="pytest")
+    assert ask(town_faq, "Muss ich meinen Hund anmelden?").status_code == 200  # until its end date
+    assert end_expired_subscriptions(today=tomorrow) == [subscription.pk]
+    assert ask(town_faq, "Muss ich meinen Hund anmelden?").status_code == 403
+
+
+def test_a_new_sensitive_topic_and_origin_apply_to_the_next_question(town_faq):
+    """The settings every question reads are cached per town and dropped when they change."""
+    origin = "https://www.amtsdorf.de"
+    response = host_client(town_faq.host).post(ASK, {"question": "Muss ich meinen Hund anmelden?"},
+                                               content_type="application/json", HTTP_ORIGIN=origin)
+    assert response.json()["answered"] is True and "Access-Control-Allow-Origin" not in response
+    with schema_context(town_faq.schema_name):
+        SensitiveTopic.objects.create(name="Hunde", keywords=["hund"])
+        settings_row = ChatbotSettings.current()
+        settings_row.allowed_origins = [origin]
+        settings_row.save()
+    response = host_client(town_faq.host).post(ASK, {"question": "Muss ich meinen Hund anmelden?"},
+                                               content_type="application/json", HTTP_ORIGIN=origin)
+    assert response.json()["answered"] is False and response.json()["escalation"]["case_opened"] is True
+    assert response["Access-Control-Allow-Origin"] == origin
