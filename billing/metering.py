@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -16,6 +16,10 @@ from tenants.models import Town
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+_INSERT_ONCE = (f"INSERT INTO {UsageEvent._meta.db_table} "
+                "(town_id, service, unit, quantity, idempotency_key, occurred_at, recorded_at, source) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT ON CONSTRAINT usage_once_per_key DO NOTHING "
+                "RETURNING id")
 
 
 class UsageError(ValueError):
@@ -43,13 +47,19 @@ def record_usage(town: Town, service: str, unit: str, quantity, idempotency_key:
     """
     quantity = _quantity(quantity)
     _check(service, unit, idempotency_key, occurred_at)
-    values = {"unit": unit, "quantity": quantity, "occurred_at": occurred_at, "source": source[:150]}
-    try:
-        with transaction.atomic():
-            event = UsageEvent.objects.create(town=town, service=service, idempotency_key=idempotency_key, **values)
+    event = UsageEvent(town=town, service=service, idempotency_key=idempotency_key, unit=unit, quantity=quantity,
+                       occurred_at=occurred_at, recorded_at=timezone.now(), source=source[:150])
+    # One statement, no savepoint: every answered question of the chatbot passes here, usually inside
+    # the caller's transaction (an IntegrityError would need a savepoint to recover from).
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_ONCE, [town.pk, service, unit, quantity, idempotency_key, occurred_at,
+                                      event.recorded_at, event.source])
+        inserted = cursor.fetchone()
+    if inserted is not None:
+        event.pk = inserted[0]
+        event._state.adding = False
         return Recorded(event, True)
-    except IntegrityError:
-        event = UsageEvent.objects.get(town=town, service=service, idempotency_key=idempotency_key)
+    event = UsageEvent.objects.get(town=town, service=service, idempotency_key=idempotency_key)
     if (event.unit, event.quantity, event.occurred_at) != (unit, quantity, occurred_at):
         raise UsageConflict(f"Idempotency-Key {idempotency_key!r} was already used for other usage "
                          f"({event.quantity} {event.unit} at {event.occurred_at.isoformat()}).")

@@ -37,8 +37,20 @@ def test_term_counts_follow_the_knowledge_base(town_faq):
         counts = dict(Term.objects.values_list("lexeme", "entries"))
         # "burgerburo" (unaccented, stemmed): in the entries perso and umzug.
         assert counts["burgerburo"] == 2 and counts["hundesteu"] == 1
+        assert Term.objects.filter(lexeme__startswith="wohnungsgeb").count() == 1  # only in umzug
         delete_entry(Entry.objects.get(external_id="umzug"), actor="pytest", town=town_faq)
         assert Term.objects.get(lexeme="burgerburo").entries == 1
+        assert not Term.objects.filter(lexeme__startswith="wohnungsgeb").exists()
+        assert dict(Term.objects.values_list("lexeme", "entries")) == _recount()
+
+
+def _recount() -> dict[str, int]:
+    """Every lexeme's entry count, straight from the entries (what chatbot_term must hold)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM chatbot_entry')")
+        return dict(cursor.fetchall())
 
 
 def test_terms_in_many_entries_score_but_do_not_nominate(town_faq, monkeypatch):
