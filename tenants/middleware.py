@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404, HttpResponseNotFound
 from django.shortcuts import render
 from django.template.response import TemplateResponse
@@ -37,12 +38,8 @@ class TownMiddleware(TenantMainMiddleware):
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return None
-        try:
-            domain = Domain.objects.select_related("tenant").get(domain=hostname)
-        except Domain.DoesNotExist:
-            raise Http404(f"No town is served at {hostname}") from None
-        town = domain.tenant
-        if town.status == TownStatus.OFFBOARDED:
+        town = town_for_host(hostname)
+        if town is None or town.status == TownStatus.OFFBOARDED:
             raise Http404(f"No town is served at {hostname}")
         town.domain_url = hostname
         request.tenant = town
@@ -53,6 +50,45 @@ class TownMiddleware(TenantMainMiddleware):
             # Rendered here: only views' TemplateResponses are rendered by Django itself.
             return render(request, "portal/town_suspended.html", {"town": town}, status=503)
         return None
+
+
+# Every request at a town host looks its town up: the answer is kept this long, and dropped when the
+# town or one of its domains is saved or deleted (``forget_town_hosts``, connected in apps; the
+# status changes that update rows directly call it themselves).
+HOST_CACHE_SECONDS = 60
+
+
+def _host_key(hostname: str) -> str:
+    return f"town-host:{hostname}"
+
+
+def town_for_host(hostname: str):
+    """The town served at ``hostname`` (any status), or None."""
+    cache = caches["shared"]
+    town = cache.get(_host_key(hostname))
+    if town is None:
+        domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
+        if domain is None:
+            return None
+        town = domain.tenant
+        cache.set(_host_key(hostname), town, HOST_CACHE_SECONDS)
+    return town
+
+
+def forget_town_hosts(town_pk, hosts=()) -> None:
+    """Drop the cached town of every host of this town, now and again after the commit."""
+    keys = [_host_key(h) for h in {*hosts, *Domain.objects.filter(tenant_id=town_pk).values_list("domain", flat=True)}]
+    if keys:
+        caches["shared"].delete_many(keys)
+        transaction.on_commit(lambda: caches["shared"].delete_many(keys))
+
+
+def _town_changed(sender, instance, **kwargs) -> None:
+    forget_town_hosts(instance.pk)
+
+
+def _domain_changed(sender, instance, **kwargs) -> None:
+    forget_town_hosts(instance.tenant_id, hosts=[instance.domain])
 
 
 def town_public(view):
@@ -85,4 +121,5 @@ class MembershipMiddleware(MiddlewareMixin):
         return None
 
 
-__all__ = ["TownMiddleware", "MembershipMiddleware", "town_public", "is_platform_admin"]
+__all__ = ["TownMiddleware", "MembershipMiddleware", "town_public", "is_platform_admin", "forget_town_hosts",
+           "town_for_host"]

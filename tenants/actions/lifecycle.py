@@ -6,6 +6,7 @@ from django.db import transaction
 
 from kiverbund.audit.log import log_action
 from tenants.actions.errors import TownError
+from tenants.middleware import forget_town_hosts
 from tenants.models import STATUS_TRANSITIONS, Town, TownStatus
 
 
@@ -21,6 +22,7 @@ def _transition(town: Town, new: TownStatus, action: str, actor: Any, **details:
             )
         old = town.status
         Town.objects.filter(pk=town.pk).update(status=new)
+        forget_town_hosts(town.pk)
         town.status = new
         log_action(action, actor=actor, town=town, previous_status=old, **details)
     return town
