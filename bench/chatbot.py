@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/chatbot.py [--filler 5000] [--db kiverbund_bench_chatbot]
 
-1. Imports ../shared/data/chatbot/faq_de.tsv (399 entries) into a fresh town.
+1. Imports ../shared/data/chatbot/faq_de.tsv (399 entries) into a fresh town and vacuums the
+   knowledge base's tables (as autovacuum would within a minute of an import).
 2. Asks every question of questions_public.tsv through the real endpoint
    (``POST /api/v1/chatbot/ask`` at the town host, Django test client, full
    middleware stack) and prints top-1/top-3 accuracy (first source's

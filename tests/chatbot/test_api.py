@@ -253,3 +253,12 @@ def test_a_new_sensitive_topic_and_origin_apply_to_the_next_question(town_faq):
                                                content_type="application/json", HTTP_ORIGIN=origin)
     assert response.json()["answered"] is False and response.json()["escalation"]["case_opened"] is True
     assert response["Access-Control-Allow-Origin"] == origin
+
+
+def test_an_answer_costs_ten_statements(town_faq, django_assert_max_num_queries):
+    """Settings, topics, entitlement and the host's town come from the cache once they are there."""
+    assert ask(town_faq, "Wann wird der Sperrmüll abgeholt?").json()["answered"] is True
+    # search_path, search, BEGIN, conversation, question, answer, day's counters, usage in the town and in
+    # billing, COMMIT
+    with django_assert_max_num_queries(10):
+        assert ask(town_faq, "Muss ich meinen Hund anmelden?").json()["answered"] is True
