@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import functools
 
-from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from rest_framework import permissions
 from rest_framework.views import APIView
 
 from catalog.models import Subscription, SubscriptionStatus
+from kiverbund import caching
 
 
 class ServiceNotSubscribed(PermissionDenied):
@@ -40,8 +40,7 @@ def has_active_subscription(town, service_key: str) -> bool:
     if town is None:
         return False
     today = timezone.localdate().isoformat()
-    cache = caches["shared"]
-    known = cache.get(_cache_key(town.pk))
+    known = caching.shared().get(_cache_key(town.pk))
     if not known or known.get("day") != today:
         known = {"day": today}
     elif service_key in known:
@@ -51,15 +50,13 @@ def has_active_subscription(town, service_key: str) -> bool:
         Q(ends_on__isnull=True) | Q(ends_on__gt=today),
         town=town, offering__service__key=service_key, status=SubscriptionStatus.ACTIVE,
     ).exists()
-    cache.set(_cache_key(town.pk), known, CACHE_SECONDS)
+    caching.shared().set(_cache_key(town.pk), known, CACHE_SECONDS)
     return known[service_key]
 
 
 def forget_entitlements(sender, instance, **kwargs) -> None:
-    """A subscription changed: drop its town's cached answers now and again after the commit."""
-    key = _cache_key(instance.town_id)
-    caches["shared"].delete(key)
-    transaction.on_commit(lambda: caches["shared"].delete(key))
+    """A subscription changed: drop its town's cached answers."""
+    caching.forget(_cache_key(instance.town_id))
 
 
 def may_use(user, town, service_key: str) -> bool:

@@ -10,10 +10,10 @@ class TenantsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from tenants.middleware import _domain_changed, _town_changed
+        from tenants.hosts import domain_changed, town_changed
         from tenants.models import Domain, Town
 
-        post_save.connect(_town_changed, sender=Town, dispatch_uid="town-hosts-town-saved")
-        post_delete.connect(_town_changed, sender=Town, dispatch_uid="town-hosts-town-deleted")
-        post_save.connect(_domain_changed, sender=Domain, dispatch_uid="town-hosts-domain-saved")
-        post_delete.connect(_domain_changed, sender=Domain, dispatch_uid="town-hosts-domain-deleted")
+        post_save.connect(town_changed, sender=Town, dispatch_uid="town-hosts-town-saved")
+        post_delete.connect(town_changed, sender=Town, dispatch_uid="town-hosts-town-deleted")
+        post_save.connect(domain_changed, sender=Domain, dispatch_uid="town-hosts-domain-saved")
+        post_delete.connect(domain_changed, sender=Domain, dispatch_uid="town-hosts-domain-deleted")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
-from django.db import connection, transaction
+from django.db import connection
 from django.http import Http404, HttpResponseNotFound
 from django.shortcuts import render
 from django.template.response import TemplateResponse
@@ -15,7 +14,8 @@ from django.utils.deprecation import MiddlewareMixin
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenants.access import can_access_town, is_platform_admin
-from tenants.models import Domain, TownStatus
+from tenants.hosts import town_for_host
+from tenants.models import TownStatus
 
 CONSOLE_HOSTS = {"localhost", "127.0.0.1"}
 
@@ -52,45 +52,6 @@ class TownMiddleware(TenantMainMiddleware):
         return None
 
 
-# Every request at a town host looks its town up: the answer is kept this long, and dropped when the
-# town or one of its domains is saved or deleted (``forget_town_hosts``, connected in apps; the
-# status changes that update rows directly call it themselves).
-HOST_CACHE_SECONDS = 60
-
-
-def _host_key(hostname: str) -> str:
-    return f"town-host:{hostname}"
-
-
-def town_for_host(hostname: str):
-    """The town served at ``hostname`` (any status), or None."""
-    cache = caches["shared"]
-    town = cache.get(_host_key(hostname))
-    if town is None:
-        domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-        if domain is None:
-            return None
-        town = domain.tenant
-        cache.set(_host_key(hostname), town, HOST_CACHE_SECONDS)
-    return town
-
-
-def forget_town_hosts(town_pk, hosts=()) -> None:
-    """Drop the cached town of every host of this town, now and again after the commit."""
-    keys = [_host_key(h) for h in {*hosts, *Domain.objects.filter(tenant_id=town_pk).values_list("domain", flat=True)}]
-    if keys:
-        caches["shared"].delete_many(keys)
-        transaction.on_commit(lambda: caches["shared"].delete_many(keys))
-
-
-def _town_changed(sender, instance, **kwargs) -> None:
-    forget_town_hosts(instance.pk)
-
-
-def _domain_changed(sender, instance, **kwargs) -> None:
-    forget_town_hosts(instance.tenant_id, hosts=[instance.domain])
-
-
 def town_public(view):
     """Mark a town-host view as open to everyone (citizens, members of other towns)."""
     view.town_public = True
@@ -121,5 +82,4 @@ class MembershipMiddleware(MiddlewareMixin):
         return None
 
 
-__all__ = ["TownMiddleware", "MembershipMiddleware", "town_public", "is_platform_admin", "forget_town_hosts",
-           "town_for_host"]
+__all__ = ["TownMiddleware", "MembershipMiddleware", "town_public", "is_platform_admin"]

@@ -78,13 +78,13 @@ def _public_schema_after_test():
 
 
 @pytest.fixture(autouse=True)
-def _no_entitlements_of_rolled_back_tests(settings):
-    """The database is rolled back after a test, cached entitlements are not: forget them."""
+def _empty_shared_cache_after_test(settings):
+    """The database is rolled back after a test, the shared cache (kiverbund.caching) is not: empty it."""
     yield
     import redis
 
     client = redis.Redis.from_url(settings.CACHES["shared"]["LOCATION"])
-    keys = list(client.scan_iter(match=f"{settings.CACHES['shared']['KEY_PREFIX']}:*:entitlements:*"))
+    keys = list(client.scan_iter(match=f"{settings.CACHES['shared']['KEY_PREFIX']}:*"))
     if keys:
         client.delete(*keys)
     client.close()

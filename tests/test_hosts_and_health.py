@@ -20,6 +20,7 @@ def test_town_landing_page_at_its_host(town_a):
 
 
 def test_suspended_town_shows_a_notice(town_a):
+    assert host_client(town_a.host).get("/").status_code == 200  # the host's town is cached now
     suspend_town(town_a, actor="pytest", reason="unpaid")
     response = host_client(town_a.host).get("/")
     assert response.status_code == 503 and "gesperrt" in response.content.decode()

@@ -101,10 +101,6 @@ class Hit:
     dense_q: float
     dense_p: float
 
-    @property
-    def entry_id(self) -> int:
-        return self.entry.pk
-
 
 @dataclass
 class SearchResult:

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from kiverbund.audit.log import log_action
 from tenants.actions.errors import TownError
-from tenants.middleware import forget_town_hosts
+from tenants.hosts import forget_town_hosts
 from tenants.models import STATUS_TRANSITIONS, Town, TownStatus
 
 

@@ -12,7 +12,6 @@ from kiverbund.audit.log import log_action
 from kiverbund.sso.provisioning import KeycloakUnavailable, deprovision_town
 from tenants.actions.errors import TownError
 from tenants.actions.export import _file_sha256, town_media_dir
-from tenants.middleware import forget_town_hosts
 from tenants.models import Domain, Invitation, Membership, Town, TownExport, TownStatus
 from tenants.schemas import drop_schema
 
@@ -54,7 +53,6 @@ def offboard_town(town: Town, *, confirm: bool, actor: Any = None) -> Town:
         subscriptions = close_town_subscriptions(town, actor=actor, reason="town_offboarded")
         now = timezone.now()
         Town.objects.filter(pk=town.pk).update(status=TownStatus.OFFBOARDED, offboarded_at=now)
-        forget_town_hosts(town.pk, hosts=hosts)
         town.status, town.offboarded_at = TownStatus.OFFBOARDED, now
         log_action("tenants.town.offboarded", actor=actor, town=town, export_sha256=export.sha256,
                    export_path=export.path, hosts=hosts, memberships_removed=members,

@@ -25,8 +25,8 @@ PARAPHRASES = [
 def test_paraphrases_find_their_entry(town_faq, question, expected):
     with schema_context(town_faq.schema_name):
         result = search(question)
-        top = Entry.objects.get(pk=result.hits[0].entry_id)
-    assert top.external_id == expected, [(h.entry_id, round(h.score, 3)) for h in result.hits]
+    assert result.hits[0].entry.external_id == expected, [(h.entry.external_id, round(h.score, 3))
+                                                          for h in result.hits]
 
 
 def test_term_counts_follow_the_knowledge_base(town_faq):
@@ -62,7 +62,7 @@ def test_terms_in_many_entries_score_but_do_not_nominate(town_faq, monkeypatch):
 
     def nominated(question):
         with schema_context(town_faq.schema_name):
-            return {Entry.objects.get(pk=h.entry_id).external_id for h in search(question, vector=tree).hits}
+            return {h.entry.external_id for h in search(question, vector=tree).hits}
 
     # "Bürgerbüro" is in two of the six entries: informative under the usual limit (20 entries) ...
     assert nominated("Bürgerbüro") & {"perso", "umzug"}
