@@ -1,4 +1,4 @@
-"""Liveness and readiness, answered before host routing so probes work with any Host header."""
+"""Liveness, readiness and metrics, answered before host routing so probes work with any Host header."""
 
 from __future__ import annotations
 
@@ -39,6 +39,10 @@ class HealthMiddleware:
     def __call__(self, request):
         if request.path == "/healthz":
             return HttpResponse("ok", content_type="text/plain")
+        if request.path == "/metrics":
+            from kiverbund.observability import metrics_response
+
+            return metrics_response(request)
         if request.path == "/readyz":
             ready, checks = readiness()
             return JsonResponse({"status": "ready" if ready else "unavailable", **checks}, status=200 if ready else 503)
