@@ -21,7 +21,7 @@ MAX_IMAGES_PER_REQUEST = env.get_int("ROADS_MAX_IMAGES_PER_REQUEST", 20)
 FACE_THRESHOLD = env.get_float("ROADS_FACE_THRESHOLD", 0.5)
 FACE_REVIEW_THRESHOLD = env.get_float("ROADS_FACE_REVIEW_THRESHOLD", 0.2)
 # Longest image side the face detector sees (larger images are scaled down for detection only).
-FACE_DETECTION_SIDE = env.get_int("ROADS_FACE_DETECTION_SIDE", 1280)
+FACE_DETECTION_SIDE = env.get_int("ROADS_FACE_DETECTION_SIDE", 960)
 # The county's damage model (YOLO-style ONNX) and its class map ("0=D00,1=D10,2=D20,3=D40").
 DAMAGE_MODEL_PATH = env.get_str("ROADS_DAMAGE_MODEL", "")
 DAMAGE_MODEL_CLASSES = env.get_str("ROADS_DAMAGE_MODEL_CLASSES", "0=D00,1=D10,2=D20,3=D40")

@@ -3,8 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pyproj import Geod
 from django_tenants.utils import schema_context
+from pyproj import Geod
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "roads"
 LAUF_PBF = DATA / "lauf-200115.osm.pbf"
