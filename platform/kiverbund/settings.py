@@ -135,10 +135,15 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# An unreachable Redis must not hold a request for long (seconds; redis-py waits forever by default).
+_CACHE_OPTIONS = {"socket_connect_timeout": env.get_float("CACHE_CONNECT_TIMEOUT", 0.5),
+                  "socket_timeout": env.get_float("CACHE_TIMEOUT", 1.0)}
 CACHES = {
+    # Redis down is a cache miss (kiverbund.caching.FailOpenRedisCache): pages and APIs keep answering.
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "kiverbund.caching.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": _CACHE_OPTIONS,
         # Every key carries the current schema: one town never reads another's entries.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
@@ -147,8 +152,9 @@ CACHES = {
     # The same Redis database, keys without a schema: for facts about towns that are read in a
     # town's schema and changed from the console's (entitlements).
     "shared": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "kiverbund.caching.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": _CACHE_OPTIONS,
         "KEY_PREFIX": env.get_str("CACHE_KEY_PREFIX", "kiverbund") + ":shared",
     },
 }
