@@ -17,6 +17,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from services.chatbot import conf
+
 WINDOW_SECONDS = 60
 
 
@@ -39,5 +41,5 @@ def allow(request) -> tuple[bool, int]:
     pipe.incr(town_key).expire(town_key, WINDOW_SECONDS + 1)
     pipe.incr(client_key).expire(client_key, WINDOW_SECONDS + 1)
     town_count, _, client_count, _ = pipe.execute()
-    allowed = town_count <= settings.CHATBOT_RATE_PER_TOWN and client_count <= settings.CHATBOT_RATE_PER_CLIENT
+    allowed = town_count <= conf.RATE_PER_TOWN and client_count <= conf.RATE_PER_CLIENT
     return allowed, 0 if allowed else WINDOW_SECONDS - int(now % WINDOW_SECONDS)
