@@ -165,8 +165,16 @@ def test_demo_seed_runs_in_a_subscribed_town_and_again(key, make_town):
         assert seed(town) == first  # idempotent: `make demo` may run again
 
 
+# Values for fields of PostgreSQL types Django has no field class for, by database type.
+BY_DB_TYPE = {"box": (0.0, 0.0, 1.0, 1.0)}
+
+
 def _value(field, town):
     """A valid value for a required field without a default."""
+    from django.db import connection
+
+    if field.db_type(connection) in BY_DB_TYPE:
+        return BY_DB_TYPE[field.db_type(connection)]
     if field.is_relation:
         return build(field.related_model, town)
     if isinstance(field, models.BooleanField):

@@ -13,6 +13,8 @@ from kiverbund.urls_api import town_api_patterns
 from kiverbund.urls_common import account_patterns
 
 urlpatterns = [
+    # First: machines call the API far more often than people open pages, and Django tries patterns in order.
+    path("api/v1/", include(town_api_patterns)),
     path("", include(([
         path("", town.landing, name="landing"),
         path("documents/", town.documents, name="documents"),
@@ -28,6 +30,8 @@ urlpatterns = [
         path("download/<str:fmt>/", billing_town.download, name="download"),
     ], "town-finance"))),
     *catalog_patterns,
-    path("api/v1/", include(town_api_patterns)),
     *service_urlpatterns(),
 ]
+
+# A backing server down is a 503 with Retry-After, not a 500 (kiverbund.portal.errors).
+handler500 = "kiverbund.portal.errors.server_error"
