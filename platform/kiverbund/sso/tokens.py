@@ -127,6 +127,11 @@ def _signing_keys(jwks: dict[str, Any]) -> dict[str, jwt.PyJWK]:
 _cache = _KeyCache()
 
 
+def signing_key(kid: str) -> jwt.PyJWK:
+    """The realm's signing key ``kid`` (cached as for access tokens); ``InvalidToken`` if unknown."""
+    return _cache.key(kid)
+
+
 def reset_key_cache() -> None:
     """Forget all cached signing keys and refresh timers (tests)."""
     with _cache._lock:
