@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kiverbund.sso.sessions.SsoSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.MembershipMiddleware",
@@ -192,6 +193,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 SESSION_COOKIE_HTTPONLY = True
+# A portal session never outlives the SSO session behind it (Keycloak: 30 idle minutes, 10 hours at
+# most; kiverbund.sso.bootstrap), and is re-checked against Keycloak every SSO_REVALIDATE_SECONDS.
+SSO_SESSION_MAX_SECONDS = 10 * 60 * 60
+SESSION_COOKIE_AGE = SSO_SESSION_MAX_SECONDS
+SSO_REVALIDATE_SECONDS = env.get_int("SSO_REVALIDATE_SECONDS", 60)
+# With Keycloak unreachable, a session lasts this long after its last successful check.
+SSO_UNREACHABLE_GRACE_SECONDS = env.get_int("SSO_UNREACHABLE_GRACE_SECONDS", 300)
+# Break-glass: password sessions of superusers end after an hour; five failed attempts per user name
+# or per address lock the form for a quarter of an hour.
+BREAK_GLASS_SESSION_SECONDS = env.get_int("BREAK_GLASS_SESSION_SECONDS", 3600)
+BREAK_GLASS_MAX_FAILURES = env.get_int("BREAK_GLASS_MAX_FAILURES", 5)
+BREAK_GLASS_LOCK_SECONDS = env.get_int("BREAK_GLASS_LOCK_SECONDS", 900)
 SESSION_COOKIE_SECURE = env.get_bool("SESSION_COOKIE_SECURE", PUBLIC_SCHEME == "https")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -204,6 +217,8 @@ KEYCLOAK_ADMIN_PASSWORD = env.get_str("KEYCLOAK_ADMIN_PASSWORD", "admin" if _pro
                                       required=_required_in_production)
 # Off only in tests that do not exercise identity: onboarding then creates no Organization.
 KEYCLOAK_PROVISIONING = env.get_bool("KEYCLOAK_PROVISIONING", True)
+# How long an invitation link stays valid (Keycloak's link and the platform's invitation alike).
+KEYCLOAK_INVITATION_DAYS = env.get_int("KEYCLOAK_INVITATION_DAYS", 7)
 OIDC_ISSUER = f"{KEYCLOAK_URL}/realms/{KEYCLOAK_REALM}"
 API_AUDIENCE = "kiverbund-api"
 OIDC_RP_CLIENT_ID = "kiverbund-portal"
