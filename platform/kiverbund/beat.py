@@ -18,8 +18,9 @@ import socket
 import time
 import uuid
 
-from celery.beat import PersistentScheduler
 from django.conf import settings
+
+from catalog.schedule import ServiceScheduler
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +77,8 @@ class BeatLock:
         return value.decode() if value else ""
 
 
-class LockedScheduler(PersistentScheduler):
-    """Celery's file-backed scheduler, sending only while this process holds the beat lock."""
+class LockedScheduler(ServiceScheduler):
+    """The platform's scheduler (with the services' periodic tasks), sending only while it holds the beat lock."""
 
     def __init__(self, *args, **kwargs):
         self._lock = BeatLock(settings.CELERY_BROKER_URL, lock_key())
