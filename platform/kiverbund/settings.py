@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from kiverbund import env
+from kiverbund.discovery import service_apps
 from kiverbund.stack import REPO_ROOT, get_profile
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -47,7 +48,7 @@ CSRF_TRUSTED_ORIGINS = env.get_list(
 )
 
 # --- applications -----------------------------------------------------------
-# public schema: towns, users, memberships, audit log, catalogue and subscriptions (and later billing)
+# public schema: towns, users, memberships, audit log, catalogue, subscriptions and billing
 SHARED_APPS = [
     # Before django_tenants: our `migrate` (parallel, skips current schemas) replaces its own.
     "tenants",
@@ -68,12 +69,12 @@ SHARED_APPS = [
     "catalog",
     "django.contrib.postgres",
 ]
-# one schema per town: everything a town's services store
+# one schema per town: everything a town's services store. Every service app below services/ is found
+# here, so adding a service never edits these settings (catalog.registry reads its descriptor).
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "kiverbund.documents",
-    "services.chatbot",
-    "services.roads",
+    *service_apps(),
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -317,26 +318,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.end_expired_subscriptions",
         "schedule": env.get_int("SUBSCRIPTION_END_INTERVAL_SECONDS", 3600),
     },
-    "chatbot-retention": {
-        "task": "kiverbund.tasks.dispatch_to_active_towns",
-        "schedule": env.get_int("CHATBOT_RETENTION_INTERVAL_SECONDS", 86400),
-        "args": ("chatbot.purge_expired_conversations",),
-    },
 }
-# Public chatbot endpoints: requests per minute from one client (by IP address) and for one town.
-CHATBOT_RATE_PER_CLIENT = env.get_int("CHATBOT_RATE_PER_CLIENT", 30)
-CHATBOT_RATE_PER_TOWN = env.get_int("CHATBOT_RATE_PER_TOWN", 1200)
-# CPU threads of the sentence-embedding model in each process (web worker or Celery worker); 0 means one per
-# core, which halves a question's latency on two cores. Hosts that run many busy workers side by side may
-# prefer 1. The engine (OpenMP) reads it once per process.
-CHATBOT_EMBEDDING_THREADS = env.get_int("CHATBOT_EMBEDDING_THREADS", 0)
-# Threads for batch embedding (imports, re-indexing); 0 means one per CPU core.
-CHATBOT_BATCH_EMBEDDING_THREADS = env.get_int("CHATBOT_BATCH_EMBEDDING_THREADS", 0)
-# Generative mode (off unless a town turns it on): seconds to wait for the town's language model
-# before showing the knowledge-base entry's own text, and the longest answer it may write.
-CHATBOT_GENERATIVE_TIMEOUT = env.get_float("CHATBOT_GENERATIVE_TIMEOUT", 8.0)
-CHATBOT_GENERATIVE_MAX_TOKENS = env.get_int("CHATBOT_GENERATIVE_MAX_TOKENS", 400)
-
+# Services' periodic tasks (their descriptors' ``periodic_tasks``) join this schedule when beat starts.
+CELERY_BEAT_SCHEDULER = "catalog.schedule:ServiceScheduler"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
