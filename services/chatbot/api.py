@@ -90,10 +90,20 @@ class EscalationOfferSerializer(serializers.Serializer):
     case_opened = serializers.BooleanField()
 
 
+class SuggestionSerializer(serializers.Serializer):
+    external_id = serializers.CharField()
+    question = serializers.CharField()
+
+
 class AnswerSerializer(serializers.Serializer):
     conversation = serializers.UUIDField()
     message = serializers.IntegerField()
+    outcome = serializers.ChoiceField(
+        choices=[chat.Outcome.ANSWERED, chat.Outcome.SUGGESTED, chat.Outcome.DONT_KNOW, chat.Outcome.ESCALATED],
+        help_text="answered; suggested: not sure enough to answer, but `suggestions` lists up to three questions "
+                  "to pick from (POST pick); dont_know; escalated: a sensitive topic, handed to a person.")
     answered = serializers.BooleanField(help_text="False when the chatbot does not know and offers a person.")
+    suggestions = SuggestionSerializer(many=True, help_text="\"Did you mean …?\" candidates (outcome suggested).")
     answer = serializers.CharField()
     sources = SourceSerializer(many=True, help_text="Best first.")
     confidence = serializers.FloatField()
@@ -114,18 +124,44 @@ class AskView(PublicView):
         data.is_valid(raise_exception=True)
         reply = chat.ask(data.validated_data["question"], town=request.tenant,
                          token=data.validated_data.get("conversation"), language=request.LANGUAGE_CODE)
-        return Response({
-            "conversation": str(reply.conversation.token),
-            "message": reply.message.pk,
-            "answered": reply.answered,
-            "answer": reply.message.text,
-            "sources": reply.sources,
-            "confidence": round(reply.confidence, 4),
-            "ai_generated": True,
-            "generated": reply.message.generated,
-            "ai_notice": ai_notice(reply.message.generated),
-            "escalation": escalation_offer(case_opened=reply.escalated),
-        })
+        return Response(reply_body(reply))
+
+
+def reply_body(reply: chat.Reply) -> dict:
+    return {
+        "conversation": str(reply.conversation.token),
+        "message": reply.message.pk,
+        "outcome": reply.outcome,
+        "answered": reply.answered,
+        "suggestions": reply.suggestions,
+        "answer": reply.message.text,
+        "sources": reply.sources,
+        "confidence": round(reply.confidence, 4),
+        "ai_generated": True,
+        "generated": reply.message.generated,
+        "ai_notice": ai_notice(reply.message.generated),
+        "escalation": escalation_offer(case_opened=reply.escalated),
+    }
+
+
+class PickSerializer(serializers.Serializer):
+    conversation = serializers.UUIDField()
+    message = serializers.IntegerField(help_text="The \"Did you mean …?\" message.")
+    external_id = serializers.CharField(max_length=100, help_text="One of its suggestions.")
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False)
+
+
+class PickView(PublicView):
+    """``POST /api/v1/chatbot/pick``: the citizen picked a "Did you mean …?" candidate; its answer."""
+
+    @extend_schema(request=PickSerializer, responses={200: AnswerSerializer, 404: None},
+                   operation_id="chatbot_pick")
+    def post(self, request):
+        data = PickSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        reply = chat.pick(v["conversation"], v["message"], v["external_id"], town=request.tenant)
+        return Response(reply_body(reply))
 
 
 class RateSerializer(serializers.Serializer):
@@ -212,7 +248,8 @@ class ConversationView(PublicView):
     def get(self, request, token):
         conversation = chat.access_conversation(token)
         messages = [{"id": m.pk, "kind": m.kind, "text": m.text, "sources": m.sources,
-                     "ai_generated": m.kind in (Message.Kind.ANSWER, Message.Kind.DONT_KNOW),
+                     "ai_generated": m.kind in (Message.Kind.ANSWER, Message.Kind.DONT_KNOW,
+                                                Message.Kind.SUGGESTED),
                      "generated": m.generated,
                      "created_at": m.created_at.isoformat()} for m in conversation.messages.all()]
         return Response({"conversation": str(conversation.token), "messages": messages})

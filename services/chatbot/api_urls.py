@@ -8,6 +8,7 @@ app_name = "chatbot-api"
 
 urlpatterns = [
     path("ask", api.AskView.as_view(), name="ask"),
+    path("pick", api.PickView.as_view(), name="pick"),
     path("rate", api.RateView.as_view(), name="rate"),
     path("escalate", api.EscalateView.as_view(), name="escalate"),
     path("conversations/<str:token>", api.ConversationView.as_view(), name="conversation"),

@@ -17,8 +17,20 @@ from services.chatbot.models import Case, ChatbotSettings, Conversation, Entry, 
 from services.chatbot.retrieval import search
 from services.chatbot.sensitive import matching_topic
 
-# Below this calibrated confidence the machine says it does not know.
+# Below this calibrated confidence the machine does not answer by itself.
 ANSWER_THRESHOLD = 0.5
+# ... but offers "Did you mean …?" with the entries whose fused score (retrieval.py) says they are
+# plausibly related — a confidence of 0.2 had the entry stood alone — and that lie close to the best one.
+SUGGEST_MIN_SCORE = 0.30
+SUGGEST_SPREAD = 0.10
+SUGGESTIONS = 3
+
+
+class Outcome:
+    ANSWERED = "answered"
+    SUGGESTED = "suggested"  # "Did you mean …?": candidates to pick from, and a person
+    DONT_KNOW = "dont_know"
+    ESCALATED = "escalated"  # a sensitive topic: handed to a person
 
 
 def human_label() -> str:
@@ -33,6 +45,15 @@ class Reply:
     escalated: bool
     confidence: float
     sources: list[dict] = field(default_factory=list)
+    suggestions: list[dict] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        if self.answered:
+            return Outcome.ANSWERED
+        if self.escalated:
+            return Outcome.ESCALATED
+        return Outcome.SUGGESTED if self.suggestions else Outcome.DONT_KNOW
 
 
 def access_conversation(token) -> Conversation:
@@ -53,6 +74,14 @@ def access_message(conversation: Conversation, message_id) -> Message:
 def _source(entry: Entry, score: float) -> dict:
     return {"external_id": entry.external_id, "question": entry.question, "link": entry.link,
             "source": entry.source, "score": round(score, 4)}
+
+
+def suggestions(hits) -> list[Entry]:
+    """The "Did you mean …?" candidates among the hits of an unanswered question (never sensitive entries)."""
+    if not hits or hits[0].score < SUGGEST_MIN_SCORE:
+        return []
+    floor = max(SUGGEST_MIN_SCORE, hits[0].score - SUGGEST_SPREAD)
+    return [h.entry for h in hits if h.score >= floor and not h.entry.sensitive][:SUGGESTIONS]
 
 
 def _open_case(conversation: Conversation, question: str, reason: str, **counters: int) -> Case:
@@ -84,6 +113,7 @@ def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
     config = ChatbotSettings.current() if public_config.current().generative else None
     result = search(question, vector=embedding.embed_query(question.strip()[:1000])) if topic is None else None
     top = [(h.entry, h.score) for h in result.hits[:3]] if result else []
+    candidates = suggestions(result.hits) if result else []
     sources = [_source(entry, score) for entry, score in top]
     confidence = result.confidence if result else 0.0
     best = top[0][0] if top else None
@@ -100,11 +130,11 @@ def ask(question: str, *, town, token=None, language: str = "de") -> Reply:
         asked = Message.objects.create(conversation=conversation, kind=Message.Kind.QUESTION, text=question)
         return _record_reply(question, asked, town=town, conversation=conversation, topic=topic,
                              sensitive=sensitive, best=best, confidence=confidence, sources=sources,
-                             wording=wording)
+                             wording=wording, candidates=candidates)
 
 
 def _record_reply(question: str, asked: Message, *, town, conversation, topic, sensitive, best, confidence,
-                  sources, wording) -> Reply:
+                  sources, wording, candidates) -> Reply:
     if sensitive:
         text = (topic.message if topic and topic.message else
                 _("This is a topic on which a person from the town administration should advise you. "
@@ -114,6 +144,16 @@ def _record_reply(question: str, asked: Message, *, town, conversation, topic, s
         _open_case(conversation, question, "sensitive", questions=1)
         stats.note_unanswered(question)
         return Reply(conversation, reply, answered=False, escalated=True, confidence=confidence)
+
+    if (best is None or confidence < ANSWER_THRESHOLD) and candidates:
+        offered = [{"external_id": entry.external_id, "question": entry.question} for entry in candidates]
+        reply = Message.objects.create(conversation=conversation, kind=Message.Kind.SUGGESTED,
+                                       text=_("Did you mean one of these questions?"), in_reply_to=asked,
+                                       confidence=confidence, sources=offered)
+        stats.count(questions=1, suggested=1)
+        stats.note_suggested(question)
+        return Reply(conversation, reply, answered=False, escalated=False, confidence=confidence,
+                     suggestions=offered)
 
     if best is None or confidence < ANSWER_THRESHOLD:
         text = _("I am sorry, I cannot answer this question reliably. Would you like to talk to a person?")
@@ -131,6 +171,40 @@ def _record_reply(question: str, asked: Message, *, town, conversation, topic, s
     stats.count(questions=1, answered=1)
     metering.report_answered(town, conversation.pk, reply.pk, reply.created_at)
     return Reply(conversation, reply, answered=True, escalated=False, confidence=confidence, sources=sources)
+
+
+def pick(token, message_id, external_id: str, *, town) -> Reply:
+    """The citizen chose one of the "Did you mean …?" candidates: the entry's answer, counted as feedback.
+
+    Picking again from the same offer answers again but counts once.
+    """
+    conversation = access_conversation(token)
+    offer = access_message(conversation, message_id)
+    offered = {item["external_id"] for item in offer.sources} if offer.kind == Message.Kind.SUGGESTED else set()
+    if external_id not in offered:
+        raise Http404("This entry was not offered")
+    try:
+        entry = Entry.objects.get(external_id=external_id, sensitive=False)
+    except Entry.DoesNotExist:
+        raise Http404("No such entry") from None
+    asked = offer.in_reply_to
+    with transaction.atomic():
+        first = not any(item.get("picked") for item in offer.sources)
+        offer.sources = [{**item, "picked": item.get("picked") or item["external_id"] == external_id}
+                         for item in offer.sources]
+        offer.save(update_fields=["sources"])
+        source = _source(entry, 0.0)
+        reply = Message.objects.create(conversation=conversation, kind=Message.Kind.ANSWER, text=entry.answer,
+                                       in_reply_to=asked, entry=entry, confidence=offer.confidence,
+                                       sources=[source])
+        Conversation.objects.filter(pk=conversation.pk).update(last_activity=timezone.now())
+        if first:
+            stats.count(picked=1, answered=1)
+            if asked is not None:
+                stats.note_suggested(asked.text, picked=entry)
+            metering.report_answered(town, conversation.pk, reply.pk, reply.created_at)
+    return Reply(conversation, reply, answered=True, escalated=False, confidence=offer.confidence or 0.0,
+                 sources=[source])
 
 
 @transaction.atomic

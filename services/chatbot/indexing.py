@@ -30,7 +30,28 @@ ON CONFLICT (lexeme) DO UPDATE SET entries = EXCLUDED.entries WHERE chatbot_term
 """
 
 
-def reindex(entry_ids: list[int]) -> None:
+# Near-identical entries ("resembles entry 24"): e5 cosines of two differently worded questions on the
+# same matter reach about 0.93-0.95, of the same question in other words 0.97 and more.
+SIMILAR_QUESTION = 0.97
+# Two answers that share nine in ten trigrams say the same, whatever the questions.
+SIMILAR_ANSWER = 0.9
+# For each entry: the nearest other entry by question (primary phrasings) and by question and answer
+# (the entries' passage vectors) — both through the HNSW index — and how alike the answers' texts are.
+NEAREST_SQL = """
+SELECT e.id, nq.entry_id, nq.cos, np.id, np.cos, public.similarity(e.answer_text, np.answer_text)
+FROM chatbot_entry e
+JOIN chatbot_phrasing p ON p.entry_id = e.id AND p.is_primary
+LEFT JOIN LATERAL (
+    SELECT q.entry_id, 1 - (q.embedding <=> p.embedding) AS cos FROM chatbot_phrasing q
+    WHERE q.is_primary AND q.entry_id <> e.id ORDER BY q.embedding <=> p.embedding LIMIT 1) nq ON true
+LEFT JOIN LATERAL (
+    SELECT o.id, o.answer_text, 1 - (o.embedding <=> e.embedding) AS cos FROM chatbot_entry o
+    WHERE o.id <> e.id ORDER BY o.embedding <=> e.embedding LIMIT 1) np ON true
+WHERE e.id = ANY(%s)
+"""
+
+
+def reindex(entry_ids: list[int], *, find_duplicates: bool = True) -> None:
     """Recompute every search column of these entries (batch embeddings; one UPDATE for full text)."""
     if not entry_ids:
         return
@@ -48,6 +69,8 @@ def reindex(entry_ids: list[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(SEARCH_VECTOR_SQL, [list(entry_ids)])
     refresh_terms()
+    if find_duplicates:
+        flag_similar(entry_ids)
     if len(entry_ids) >= 50:
         with connection.cursor() as cursor:
             # Fresh statistics after a bulk change, or the planner scans the wrong way round
@@ -59,3 +82,35 @@ def refresh_terms() -> None:
     """Count anew in how many entries each lexeme occurs (after entries changed or were deleted)."""
     with connection.cursor() as cursor:
         cursor.execute(TERMS_SQL)
+
+
+def flag_similar(entry_ids: list[int]) -> int:
+    """Mark each of these entries that resembles another (question or answer near-identical); how many.
+
+    Of two near-identical entries only the later one is flagged, unless the earlier one was the one
+    changed; a flag staff dismissed stays dismissed while the entry resembles the same other entry.
+    """
+    touched = set(entry_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(NEAREST_SQL, [list(entry_ids)])
+        rows = cursor.fetchall()
+    current = {e.pk: e for e in Entry.objects.filter(pk__in=entry_ids).only(
+        "pk", "similar_to_id", "similarity", "similarity_dismissed")}
+    changed, flagged = [], 0
+    for entry_id, by_question, question_cos, by_answer, _passage_cos, answer_sim in rows:
+        other, score = None, None
+        if by_question is not None and question_cos is not None and question_cos >= SIMILAR_QUESTION:
+            other, score = by_question, question_cos
+        elif by_answer is not None and answer_sim is not None and answer_sim >= SIMILAR_ANSWER:
+            other, score = by_answer, answer_sim
+        if other is not None and other in touched and other > entry_id:
+            other = score = None  # the later of the two carries the flag
+        entry = current[entry_id]
+        dismissed = entry.similarity_dismissed and entry.similar_to_id == other
+        values = (other, round(score, 4) if score is not None else None, dismissed)
+        if (entry.similar_to_id, entry.similarity, entry.similarity_dismissed) != values:
+            entry.similar_to_id, entry.similarity, entry.similarity_dismissed = values
+            changed.append(entry)
+        flagged += other is not None and not dismissed
+    Entry.objects.bulk_update(changed, ["similar_to", "similarity", "similarity_dismissed"], batch_size=500)
+    return flagged

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from kiverbund.audit.log import log_action
 from services.chatbot import indexing
-from services.chatbot.models import Entry, Phrasing
+from services.chatbot.models import Entry, EntryAlias, Phrasing
 from services.chatbot.text import plain_text, sanitise_html
 
 TRUE_WORDS = {"1", "true", "ja", "yes", "x", "wahr"}
@@ -45,6 +45,8 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    merged: int = 0  # rows whose id now belongs to the entry it was merged into: left as they are
+    similar: int = 0  # new or changed entries that resemble another entry (flagged for staff)
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -196,10 +198,14 @@ def import_entries(raw_rows: list[dict], *, actor, town) -> ImportReport:
         parsed.append(data)
     if report.errors:
         return report
-    touched = _store(parsed, report)
+    aliases = set(EntryAlias.objects.filter(external_id__in=list(seen)).values_list("external_id", flat=True))
+    report.merged = len(aliases)
+    touched = _store([data for data in parsed if data.external_id not in aliases], report)
     indexing.reindex(touched)
+    report.similar = Entry.objects.filter(pk__in=touched, similar_to__isnull=False,
+                                          similarity_dismissed=False).count()
     log_action("chatbot.kb.imported", actor=actor, town=town, created=report.created, updated=report.updated,
-               unchanged=report.unchanged)
+               unchanged=report.unchanged, merged=report.merged, similar=report.similar)
     return report
 
 

@@ -76,6 +76,12 @@ class Entry(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
     # "passage: question + answer" embedding (multilingual-e5-small).
     embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, editable=False)
+    # A near-identical entry found when this one was imported or saved ("resembles entry 24"), for
+    # staff to merge or dismiss; ``similarity`` is the cosine of the two questions (or answers).
+    similar_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("resembles"))
+    similarity = models.FloatField(null=True, blank=True)
+    similarity_dismissed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -95,12 +101,32 @@ class Entry(models.Model):
         return [p.text for p in self.phrasings.all() if not p.is_primary]
 
 
+class EntryAlias(models.Model):
+    """The external id of an entry merged into another: links, imports and exports by that id keep working."""
+
+    external_id = models.CharField(_("ID"), max_length=100, unique=True)
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="aliases")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} → {self.entry_id}"
+
+
 class Phrasing(models.Model):
     """One way of asking an entry's question: the question itself (primary) and each variant."""
+
+    class Origin(models.TextChoices):
+        KNOWLEDGE_BASE = "kb", _("knowledge base")
+        CITIZEN = "citizen", _("a citizen's question, added by staff")
 
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="phrasings")
     text = models.TextField()
     is_primary = models.BooleanField(default=False)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.KNOWLEDGE_BASE)
+    added_at = models.DateTimeField(null=True, blank=True)
     norm = models.TextField(default="", editable=False)  # lower-cased, unaccented: for trigram similarity
     embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, editable=False)  # "query: text"
 
@@ -150,6 +176,7 @@ class Message(models.Model):
         QUESTION = "question", _("question")
         ANSWER = "answer", _("answer")
         DONT_KNOW = "dont_know", _("not answered")
+        SUGGESTED = "suggested", _("did you mean …?")
         ESCALATED = "escalated", _("handed to a person")
         STAFF = "staff", _("staff reply")
 
@@ -223,6 +250,8 @@ class DailyStat(models.Model):
     day = models.DateField(unique=True)
     questions = models.PositiveIntegerField(default=0)
     answered = models.PositiveIntegerField(default=0)
+    suggested = models.PositiveIntegerField(default=0)  # "Did you mean …?" offered
+    picked = models.PositiveIntegerField(default=0)  # … and one of the candidates chosen
     escalations = models.PositiveIntegerField(default=0)
     helpful = models.PositiveIntegerField(default=0)
     not_helpful = models.PositiveIntegerField(default=0)
@@ -243,6 +272,25 @@ class UnansweredQuestion(models.Model):
 
     class Meta:
         ordering = ["-count", "-last_asked"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SuggestedQuestion(models.Model):
+    """Questions answered with "Did you mean …?", scrubbed of personal data, with the entry the citizen chose.
+
+    Staff turn them into question variants of the right entry (``learning.add_variant``).
+    """
+
+    text = models.CharField(max_length=300)
+    picked = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    count = models.PositiveIntegerField(default=0)
+    last_asked = models.DateField()
+
+    class Meta:
+        ordering = ["-count", "-last_asked"]
+        constraints = [models.UniqueConstraint(fields=["text"], name="chatbot_suggested_unique_text")]
 
     def __str__(self) -> str:
         return self.text

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from services.chatbot.text import scrub_personal_data
 
-COUNTERS = ("questions", "answered", "escalations", "helpful", "not_helpful")
+COUNTERS = ("questions", "answered", "suggested", "picked", "escalations", "helpful", "not_helpful")
 
 
 def count(**fields: int) -> None:
@@ -19,7 +19,8 @@ def count(**fields: int) -> None:
     values = [max(0, fields.get(name, 0)) for name in COUNTERS]
     updates = ", ".join(f"{name} = GREATEST(chatbot_dailystat.{name} + %s, 0)" for name in names)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO chatbot_dailystat (day, {', '.join(COUNTERS)}) VALUES (%s, %s, %s, %s, %s, %s) "
+        cursor.execute(f"INSERT INTO chatbot_dailystat (day, {', '.join(COUNTERS)}) "
+                       f"VALUES (%s, {', '.join(['%s'] * len(COUNTERS))}) "
                        f"ON CONFLICT (day) DO UPDATE SET {updates}",
                        [timezone.localdate(), *values, *[fields[name] for name in names]])
 
@@ -32,3 +33,19 @@ def note_unanswered(question: str) -> None:
         cursor.execute("INSERT INTO chatbot_unansweredquestion (text, count, last_asked) VALUES (%s, 1, %s) "
                        "ON CONFLICT (text) DO UPDATE SET count = chatbot_unansweredquestion.count + 1, "
                        "last_asked = EXCLUDED.last_asked", [text, timezone.localdate()])
+
+
+def note_suggested(question: str, picked=None) -> None:
+    """A "Did you mean …?" question; with ``picked``, the entry the citizen chose from the candidates."""
+    text = scrub_personal_data(question)
+    if not text:
+        return
+    with connection.cursor() as cursor:
+        if picked is None:
+            cursor.execute("INSERT INTO chatbot_suggestedquestion (text, count, last_asked) VALUES (%s, 1, %s) "
+                           "ON CONFLICT (text) DO UPDATE SET count = chatbot_suggestedquestion.count + 1, "
+                           "last_asked = EXCLUDED.last_asked", [text, timezone.localdate()])
+        else:
+            cursor.execute("INSERT INTO chatbot_suggestedquestion (text, count, last_asked, picked_id) "
+                           "VALUES (%s, 1, %s, %s) ON CONFLICT (text) DO UPDATE SET picked_id = EXCLUDED.picked_id",
+                           [text, timezone.localdate(), picked.pk])

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from services.chatbot import views, views_inbox
+from services.chatbot import views, views_inbox, views_learning
 
 app_name = "chatbot"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("entries/new/", views.entry_edit, name="entry-new"),
     path("entries/<int:entry_id>/", views.entry_edit, name="entry"),
     path("entries/<int:entry_id>/delete/", views.entry_delete, name="entry-delete"),
+    path("entries/<int:entry_id>/merge/", views_learning.entry_merge, name="entry-merge"),
+    path("entries/<int:entry_id>/keep-apart/", views_learning.entry_keep_apart, name="entry-keep-apart"),
+    path("variants/add/", views_learning.variant_add, name="variant-add"),
     path("import/", views.entry_import, name="import"),
     path("export.<str:fmt>", views.entry_export, name="export"),
     path("settings/", views.chatbot_settings, name="settings"),

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from services.chatbot import configure, formats, knowledge
@@ -37,8 +38,12 @@ def entry_list(request):
     if query:
         entries = entries.filter(Q(question__icontains=query) | Q(answer_text__icontains=query)
                                  | Q(external_id=query) | Q(phrasings__text__icontains=query)).distinct()
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    if request.GET.get("similar"):
+        entries = entries.filter(similar_to__isnull=False, similarity_dismissed=False)
+    page = Paginator(entries.select_related("similar_to"), 50).get_page(request.GET.get("page"))
+    similar = Entry.objects.filter(similar_to__isnull=False, similarity_dismissed=False).count()
     return render(request, "chatbot/entries.html", {"page": page, "query": query, "total": Entry.objects.count(),
+                                                    "similar": similar, "similar_only": bool(request.GET.get("similar")),
                                                     "import_form": ImportForm(), "formats": list(formats.FORMATS)})
 
 
@@ -84,6 +89,11 @@ def entry_import(request):
     report = knowledge.import_entries(rows, actor=request.user, town=request.tenant)
     if not report.ok:
         return render(request, "chatbot/import_report.html", {"report": report, "filename": upload.name}, status=400)
+    if report.similar:
+        messages.warning(request, ngettext(
+            "%(count)s imported entry resembles an existing one; check the marked entries.",
+            "%(count)s imported entries resemble existing ones; check the marked entries.",
+            report.similar) % {"count": report.similar})
     messages.success(request, _("Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.")
                      % {"created": report.created, "updated": report.updated, "unchanged": report.unchanged})
     return redirect("chatbot:entries")

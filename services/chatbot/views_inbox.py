@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.db.models import Sum
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncWeek
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from services.chatbot import inbox
 from services.chatbot.forms import CaseEntryForm, ReplyForm
-from services.chatbot.models import Case, DailyStat, UnansweredQuestion
+from services.chatbot.models import Case, DailyStat, Message, Phrasing, SuggestedQuestion, UnansweredQuestion
 from services.chatbot.views import require_editor
 from tenants.middleware import town_public
 
@@ -35,8 +36,13 @@ def case_detail(request, case_id):
             inbox.reply_to_case(case, reply_form.cleaned_data["reply"], actor=request.user, town=request.tenant)
             messages.success(request, _("Reply sent."))
             return redirect("chatbot:case", case_id=case.pk)
+    conversation = list(case.conversation.messages.all())
+    # The entry the machine thought closest: a first guess for the variant form.
+    guesses = [m.sources[0]["external_id"] for m in conversation
+               if m.sources and m.kind != Message.Kind.QUESTION and m.sources[0].get("external_id")]
     return render(request, "chatbot/case.html", {"case": case, "reply_form": reply_form, "entry_form": entry_form,
-                                                 "conversation": case.conversation.messages.all()})
+                                                 "conversation": conversation,
+                                                 "suggested_entry": guesses[-1] if guesses else ""})
 
 
 @require_POST
@@ -60,18 +66,52 @@ def case_close(request, case_id):
     return redirect("chatbot:inbox")
 
 
+def _days(request) -> int:
+    try:
+        days = int(request.GET.get("days") or 30)
+    except ValueError:
+        days = 30
+    return min(max(days, 1), 3660)
+
+
 def analytics(request):
-    since = timezone.localdate() - dt.timedelta(days=int(request.GET.get("days", 30) or 30))
+    since = timezone.localdate() - dt.timedelta(days=_days(request))
     days = list(DailyStat.objects.filter(day__gte=since))
     totals = DailyStat.objects.filter(day__gte=since).aggregate(
-        questions=Sum("questions"), answered=Sum("answered"), escalations=Sum("escalations"),
-        helpful=Sum("helpful"), not_helpful=Sum("not_helpful"))
+        questions=Sum("questions"), answered=Sum("answered"), suggested=Sum("suggested"), picked=Sum("picked"),
+        escalations=Sum("escalations"), helpful=Sum("helpful"), not_helpful=Sum("not_helpful"))
     totals = {k: v or 0 for k, v in totals.items()}
     share = totals["answered"] / totals["questions"] if totals["questions"] else None
+    low_rated = (Message.objects.filter(kind=Message.Kind.ANSWER, rating=-1, in_reply_to__isnull=False)
+                 .select_related("in_reply_to", "entry").order_by("-created_at")[:20])
     return render(request, "chatbot/analytics.html", {
         "days": days, "totals": totals, "answered_share": share, "since": since,
+        "weeks": learning_weeks(since),
         "unanswered": UnansweredQuestion.objects.all()[:20],
+        "suggested": SuggestedQuestion.objects.select_related("picked")[:20],
+        "low_rated": low_rated,
     })
+
+
+def learning_weeks(since) -> list[dict]:
+    """Per week: answered share, ratings, escalations, and how many citizens' wordings became variants."""
+    weeks: dict = {}
+    for day in DailyStat.objects.filter(day__gte=since):
+        monday = day.day - dt.timedelta(days=day.day.weekday())
+        week = weeks.setdefault(monday, {"week": monday, "questions": 0, "answered": 0, "escalations": 0,
+                                         "helpful": 0, "not_helpful": 0, "variants": 0})
+        for name in ("questions", "answered", "escalations", "helpful", "not_helpful"):
+            week[name] += getattr(day, name)
+    added = (Phrasing.objects.filter(origin=Phrasing.Origin.CITIZEN, added_at__date__gte=since)
+             .annotate(week=TruncWeek("added_at")).values("week").annotate(n=Count("id")))
+    for row in added:
+        monday = timezone.localtime(row["week"]).date() if hasattr(row["week"], "hour") else row["week"]
+        week = weeks.setdefault(monday, {"week": monday, "questions": 0, "answered": 0, "escalations": 0,
+                                         "helpful": 0, "not_helpful": 0, "variants": 0})
+        week["variants"] += row["n"]
+    for week in weeks.values():
+        week["share"] = round(100 * week["answered"] / week["questions"]) if week["questions"] else None
+    return [weeks[key] for key in sorted(weeks)]
 
 
 @town_public

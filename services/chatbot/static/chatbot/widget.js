@@ -16,14 +16,14 @@
       thanks: "Danke für Ihre Bewertung.", email: "E-Mail-Adresse (freiwillig)",
       consent: "Ich bin einverstanden, dass meine E-Mail-Adresse zur Beantwortung meiner Frage gespeichert wird.",
       pass: "Frage weitergeben", you: "Sie", bot: "Chatbot", staff: "Antwort der Verwaltung", error: "Das hat leider nicht geklappt. Bitte versuchen Sie es später noch einmal.",
-      busy: "Zu viele Anfragen. Bitte warten Sie einen Moment.", intro: "Ich beantworte Fragen aus der Wissensdatenbank der Gemeinde. Ich bin ein KI-System."},
+      busy: "Zu viele Anfragen. Bitte warten Sie einen Moment.", didYouMean: "Meinten Sie …?", intro: "Ich beantworte Fragen aus der Wissensdatenbank der Gemeinde. Ich bin ein KI-System."},
     en: {title: "Ask us", label: "Your question", send: "Send", ai: "AI-generated answer",
       aiNote: "This answer was generated automatically by an AI system from the town's knowledge base.",
       human: "Talk to a person", sources: "Source", helpful: "Helpful", notHelpful: "Not helpful",
       thanks: "Thank you for your rating.", email: "E-mail address (optional)",
       consent: "I agree that my e-mail address is stored to answer my question.",
       pass: "Pass on question", you: "You", bot: "Chatbot", staff: "Reply from the administration", error: "Sorry, that did not work. Please try again later.",
-      busy: "Too many requests. Please wait a moment.", intro: "I answer questions from the town's knowledge base. I am an AI system."}
+      busy: "Too many requests. Please wait a moment.", didYouMean: "Did you mean …?", intro: "I answer questions from the town's knowledge base. I am an AI system."}
   }[lang];
   var storeKey = "kiverbund-chatbot:" + (base || location.host);
   var token = null;
@@ -104,7 +104,30 @@
     });
     item.appendChild(wrap);
   }
+  function showSuggestions(data, question) {
+    // Not sure enough to answer: the citizen picks the question they meant, or asks a person.
+    var item = add("bot", T.bot);
+    item.appendChild(el("strong", {"class": "kvb-ai-label"}, T.ai));
+    item.appendChild(el("p", {"class": "kvb-text"}, T.didYouMean));
+    var list = el("div", {"class": "kvb-suggestions", role: "group", "aria-label": T.didYouMean});
+    (data.suggestions || []).forEach(function (s) {
+      var b = el("button", {type: "button", "class": "kvb-suggestion"}, s.question);
+      b.addEventListener("click", function () {
+        Array.prototype.forEach.call(list.querySelectorAll("button"), function (x) { x.disabled = true; });
+        add("you", T.you).appendChild(el("span", {"class": "kvb-text"}, s.question));
+        post("pick", {conversation: token, message: data.message, external_id: s.external_id}).then(function (answer) {
+          if (answer._status !== 200) { add("bot", T.bot).appendChild(el("span", {role: "alert"}, T.error)); return; }
+          showReply(answer, question);
+        }).catch(function () { add("bot", T.bot).appendChild(el("span", {role: "alert"}, T.error)); });
+      });
+      list.appendChild(b);
+    });
+    item.appendChild(list);
+    item.appendChild(el("p", {"class": "kvb-note"}, data.ai_notice || T.aiNote));
+    humanButton(item, data.message, question);
+  }
   function showReply(data, question) {
+    if (data.outcome === "suggested") { showSuggestions(data, question); return; }
     var item = add("bot", T.bot);
     item.appendChild(el("strong", {"class": "kvb-ai-label"}, T.ai));
     var text = el("div", {"class": "kvb-text"});
@@ -159,7 +182,7 @@
     ".kvb-log{list-style:none;padding:0;margin:0 0 1rem}.kvb-msg{margin:.5rem 0;padding:.5rem;border-radius:4px}" +
     ".kvb-you{background:#eef4fb}.kvb-bot{background:#f6f7f8}.kvb-staff{background:#dff3e4}" +
     ".kvb-ai-label{display:inline-block;font-size:.8rem;background:#fde8c8;padding:0 .4rem;border-radius:1rem;margin-right:.3rem}" +
-    ".kvb-note{font-size:.8rem;color:#5a6270}.kvb-chat button{font:inherit;margin:.25rem .25rem 0 0}" +
+    ".kvb-note{font-size:.8rem;color:#5a6270}.kvb-suggestion{display:block;text-align:left}.kvb-chat button{font:inherit;margin:.25rem .25rem 0 0}" +
     ".kvb-chat input[type=text],.kvb-chat input[type=email]{font:inherit;width:100%;padding:.35rem}" +
     ".kvb-chat :focus{outline:3px solid #f0b400;outline-offset:2px}";
   function mount() {
