@@ -31,6 +31,7 @@ finance_patterns = [
     path("pools/", billing_county.add_pool, name="pool"),
     path("rules/<slug:service>/", billing_county.rule, name="rule"),
     path("period/", billing_county.period_action, name="period"),
+    path("period/status/", billing_county.period_status, name="period-status"),
     path("download/<str:fmt>/", billing_county.download, name="download"),
 ]
 
