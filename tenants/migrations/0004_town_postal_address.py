@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0002_invitation'),
+        ('tenants', '0003_invitation_keycloak_user'),
     ]
 
     operations = [
