@@ -133,6 +133,7 @@ def _provision_identity(town: Town, actor: Any) -> None:
     try:
         organization_id = provision_town(town)
     except KeycloakUnavailable as exc:
+        undo_identity(town)  # whatever part of it Keycloak made before it failed
         raise TownError(str(exc)) from exc
     if not (organization_id and town.contact_email):
         return
