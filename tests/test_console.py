@@ -3,7 +3,7 @@
 import pytest
 from django_tenants.utils import schema_exists
 
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 from tenants.actions import export_town
 from tenants.models import Town, TownExport, TownStatus
 

@@ -1,9 +1,9 @@
-"""Settings of the KI-Verbund platform, read from the environment.
+"""Settings of the KI-Verbund platform, read from the environment (the production settings).
 
 Outside debug mode every value that has no safe default must be set
-(``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL``, ``PLATFORM_DOMAIN``); the
-process refuses to start otherwise. ``KIVERBUND_PROFILE=demo|test`` points the
-URLs at the embedded servers of that profile (see ``kiverbund.stack``).
+(``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL``, ``PLATFORM_DOMAIN``, Keycloak's); the
+process refuses to start otherwise. Nothing here knows the development tooling: ``devtools.settings``
+fills the environment with the embedded servers of a profile and then reads these settings.
 """
 
 from __future__ import annotations
@@ -15,17 +15,16 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from kiverbund import env
+from core import env
 from kiverbund.discovery import service_apps
-from kiverbund.stack import REPO_ROOT, get_profile
 
 BASE_DIR = Path(__file__).resolve().parent
-PROFILE = os.environ.get("KIVERBUND_PROFILE", "")
-_profile = get_profile(PROFILE) if PROFILE else None
+# Default folders for files when run from a checkout (platform/kiverbund/ is two levels down).
+SOURCE_ROOT = BASE_DIR.parents[1]
 
-DEBUG = env.get_bool("DEBUG", default=_profile is not None)
-# Outside debug mode every value must be given, unless a profile (demo, test) supplies its embedded servers.
-_required_in_production = not DEBUG and _profile is None
+DEBUG = env.get_bool("DEBUG", default=False)
+# Outside debug mode every value must be given.
+_required_in_production = not DEBUG
 
 SECRET_KEY = env.get_str("SECRET_KEY", "insecure-development-key-do-not-use", required=_required_in_production)
 PLATFORM_DOMAIN = env.get_str("PLATFORM_DOMAIN", "kiverbund.localhost", required=_required_in_production).lower()
@@ -33,12 +32,14 @@ PLATFORM_DOMAIN = env.get_str("PLATFORM_DOMAIN", "kiverbund.localhost", required
 PUBLIC_PORT = env.get_int("PUBLIC_PORT", 8000)
 PUBLIC_SCHEME = env.get_str("PUBLIC_SCHEME", "http")
 
-DATABASE_URL = env.get_str("DATABASE_URL", _profile.database_url if _profile else "", required=_required_in_production)
-REDIS_URL = env.get_str("REDIS_URL", _profile.redis_url if _profile else "", required=_required_in_production)
+DATABASE_URL = env.get_str("DATABASE_URL", "", required=_required_in_production)
+REDIS_URL = env.get_str("REDIS_URL", "", required=_required_in_production)
 if not DATABASE_URL:
-    raise ImproperlyConfigured("Set DATABASE_URL or KIVERBUND_PROFILE=demo to use the embedded PostgreSQL.")
+    raise ImproperlyConfigured("Set DATABASE_URL (in development DJANGO_SETTINGS_MODULE=devtools.settings uses the "
+                               "embedded PostgreSQL).")
 if not REDIS_URL:
-    raise ImproperlyConfigured("Set REDIS_URL or KIVERBUND_PROFILE=demo to use the embedded Redis.")
+    raise ImproperlyConfigured("Set REDIS_URL (in development DJANGO_SETTINGS_MODULE=devtools.settings uses the "
+                               "embedded Redis).")
 
 ALLOWED_HOSTS = [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "localhost", "127.0.0.1", *env.get_list("EXTRA_ALLOWED_HOSTS")]
 CSRF_TRUSTED_ORIGINS = env.get_list(
@@ -62,9 +63,10 @@ SHARED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "mozilla_django_oidc",
-    "kiverbund.audit",
-    "kiverbund.sso",
-    "kiverbund.portal",
+    "core",
+    "core.audit",
+    "identity",
+    "portal",
     "billing",
     "catalog",
     "django.contrib.postgres",
@@ -73,7 +75,7 @@ SHARED_APPS = [
 # here, so adding a service never edits these settings (catalog.registry reads its descriptor).
 TENANT_APPS = [
     "django.contrib.contenttypes",
-    "kiverbund.documents",
+    "core.documents",
     *service_apps(),
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -93,7 +95,7 @@ ROOT_URLCONF = "kiverbund.urls_town"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
-    "kiverbund.portal.health.HealthMiddleware",
+    "portal.health.HealthMiddleware",
     "tenants.middleware.TownMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -102,7 +104,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "kiverbund.sso.sessions.SsoSessionMiddleware",
+    "identity.sessions.SsoSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.MembershipMiddleware",
@@ -119,7 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "kiverbund.portal.context_processors.platform",
+                "portal.context_processors.platform",
             ],
         },
     },
@@ -141,9 +143,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 _CACHE_OPTIONS = {"socket_connect_timeout": env.get_float("CACHE_CONNECT_TIMEOUT", 0.5),
                   "socket_timeout": env.get_float("CACHE_TIMEOUT", 1.0)}
 CACHES = {
-    # Redis down is a cache miss (kiverbund.caching.FailOpenRedisCache): pages and APIs keep answering.
+    # Redis down is a cache miss (core.caching.FailOpenRedisCache): pages and APIs keep answering.
     "default": {
-        "BACKEND": "kiverbund.caching.FailOpenRedisCache",
+        "BACKEND": "core.caching.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "OPTIONS": _CACHE_OPTIONS,
         # Every key carries the current schema: one town never reads another's entries.
@@ -154,7 +156,7 @@ CACHES = {
     # The same Redis database, keys without a schema: for facts about towns that are read in a
     # town's schema and changed from the console's (entitlements).
     "shared": {
-        "BACKEND": "kiverbund.caching.FailOpenRedisCache",
+        "BACKEND": "core.caching.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "OPTIONS": _CACHE_OPTIONS,
         "KEY_PREFIX": env.get_str("CACHE_KEY_PREFIX", "kiverbund") + ":shared",
@@ -163,13 +165,13 @@ CACHES = {
 
 # --- files --------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env.get_str("STATIC_ROOT", str(REPO_ROOT / "staticfiles")))
-MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT", str(REPO_ROOT / "media")))
+STATIC_ROOT = Path(env.get_str("STATIC_ROOT", str(SOURCE_ROOT / "staticfiles")))
+MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT", str(SOURCE_ROOT / "media")))
 MEDIA_URL = "/media/"
 # Uploaded files live below MEDIA_ROOT/<schema>/ and are only served through
 # views that check membership; nothing under MEDIA_ROOT is published directly.
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
-EXPORT_ROOT = Path(env.get_str("EXPORT_ROOT", str(REPO_ROOT / "exports")))
+EXPORT_ROOT = Path(env.get_str("EXPORT_ROOT", str(SOURCE_ROOT / "exports")))
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -195,7 +197,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_HTTPONLY = True
 # A portal session never outlives the SSO session behind it (Keycloak: 30 idle minutes, 10 hours at
-# most; kiverbund.sso.bootstrap), and is re-checked against Keycloak every SSO_REVALIDATE_SECONDS.
+# most; identity.bootstrap), and is re-checked against Keycloak every SSO_REVALIDATE_SECONDS.
 SSO_SESSION_MAX_SECONDS = 10 * 60 * 60
 SESSION_COOKIE_AGE = SSO_SESSION_MAX_SECONDS
 SSO_REVALIDATE_SECONDS = env.get_int("SSO_REVALIDATE_SECONDS", 60)
@@ -210,11 +212,11 @@ SESSION_COOKIE_SECURE = env.get_bool("SESSION_COOKIE_SECURE", PUBLIC_SCHEME == "
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # --- single sign-on (Keycloak) ---------------------------------------------------
-KEYCLOAK_URL = env.get_str("KEYCLOAK_URL", _profile.keycloak_url if _profile else "", required=_required_in_production)
+KEYCLOAK_URL = env.get_str("KEYCLOAK_URL", "", required=_required_in_production)
 KEYCLOAK_REALM = env.get_str("KEYCLOAK_REALM", "kiverbund")
 # Admin API access for realm bootstrap, organizations and members (a master-realm admin).
-KEYCLOAK_ADMIN_USER = env.get_str("KEYCLOAK_ADMIN_USER", "admin" if _profile else "", required=_required_in_production)
-KEYCLOAK_ADMIN_PASSWORD = env.get_str("KEYCLOAK_ADMIN_PASSWORD", "admin" if _profile else "",
+KEYCLOAK_ADMIN_USER = env.get_str("KEYCLOAK_ADMIN_USER", "", required=_required_in_production)
+KEYCLOAK_ADMIN_PASSWORD = env.get_str("KEYCLOAK_ADMIN_PASSWORD", "",
                                       required=_required_in_production)
 # Off only in tests that do not exercise identity: onboarding then creates no Organization.
 KEYCLOAK_PROVISIONING = env.get_bool("KEYCLOAK_PROVISIONING", True)
@@ -232,7 +234,7 @@ OIDC_OP_TOKEN_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/token"
 OIDC_OP_USER_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/userinfo"
 OIDC_OP_JWKS_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/certs"
 OIDC_OP_LOGOUT_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/logout"
-OIDC_OP_LOGOUT_URL_METHOD = "kiverbund.sso.views.provider_logout_url"
+OIDC_OP_LOGOUT_URL_METHOD = "identity.views.provider_logout_url"
 OIDC_STORE_ID_TOKEN = True
 OIDC_TIMEOUT = 10
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
@@ -240,8 +242,8 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 JWKS_CACHE_SECONDS = env.get_int("JWKS_CACHE_SECONDS", 300)
 # Password login stays off except for break-glass superusers (see docs/operators.md).
 AUTHENTICATION_BACKENDS = [
-    "kiverbund.sso.backend.KeycloakBackend",
-    "kiverbund.sso.backend.BreakGlassBackend",
+    "identity.backend.KeycloakBackend",
+    "identity.backend.BreakGlassBackend",
 ]
 
 # --- billing ------------------------------------------------------------------------
@@ -262,7 +264,7 @@ BILLING_HOURLY_RATE = env.get_str("BILLING_HOURLY_RATE", "68.00")
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "kiverbund.sso.authentication.BearerTokenAuthentication",
+        "identity.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -309,7 +311,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "town-usage-stats": {
-        "task": "kiverbund.tasks.dispatch_to_active_towns",
+        "task": "tenants.dispatch_to_active_towns",
         "schedule": env.get_int("TOWN_STATS_INTERVAL_SECONDS", 3600),
         "args": ("tenants.collect_town_stats",),
     },
@@ -331,5 +333,8 @@ LOGGING = {
                 "fontTools": {"level": "WARNING"}},
 }
 
+# The pg_dump that reads the template schema's DDL for onboarding (TOWN_SCHEMA_FROM_DUMP); empty: the
+# one on PATH. It must be at least as new as the server.
+PG_DUMP = env.get_str("PG_DUMP", "")
 # Parallel workers for migrations across town schemas.
 MIGRATION_WORKERS = env.get_int("MIGRATION_WORKERS", max(1, (os.cpu_count() or 2)))

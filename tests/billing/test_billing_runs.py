@@ -16,7 +16,7 @@ from billing.actions import BillingError, correct_period, run_period
 from billing.metering import record_usage
 from billing.models import AllocationRule, BillingPeriod, CostPool, Statement
 from billing.reports.formats import euro
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 
 MONTH = timezone.localdate().replace(day=1)
 PERIOD = f"{MONTH:%Y-%m}"

@@ -7,8 +7,8 @@ import html
 import pytest
 import requests
 
-from kiverbund.audit.models import AuditEntry
-from kiverbund.sso import bootstrap
+from core.audit.models import AuditEntry
+from identity import bootstrap
 from tenants.models import Invitation, Role
 
 from ..conftest import host_client
