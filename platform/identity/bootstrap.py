@@ -166,7 +166,7 @@ def bootstrap_realm(
     admin = admin_client(server_url, admin_user, admin_password, realm)
     changes = Changes()
     _ensure_realm(admin, realm, smtp, invitation_days, changes)
-    _ensure_email_admin_only(admin, realm, changes)
+    _ensure_email_editable(admin, changes)
     for built_in in BUILT_IN_CLIENTS:
         _refuse_password_grants(admin, built_in, changes)
     for name, description in ROLES.items():
@@ -262,18 +262,20 @@ def _ensure_realm(admin: KeycloakAdmin, realm: str, smtp: dict[str, Any] | None,
         changes.updated.append(f"realm {realm}")
 
 
-def _ensure_email_admin_only(admin: KeycloakAdmin, realm: str, changes: Changes) -> None:
-    """Only administrators change a person's e-mail address (the account console shows it read-only).
+def _ensure_email_editable(admin: KeycloakAdmin, changes: Changes) -> None:
+    """People may edit their address; with ``verifyEmail`` a changed address is unverified until proven.
 
-    Invitations and roles must never follow an address someone typed in for themselves.
+    Not admin-only: Keycloak then leaves the address out of the registration form, and people
+    who register through an invitation would end up without one. Invitations never follow an
+    unverified address, nor an address on an account older than the invitation (``identity.sync``).
     """
     profile = admin.get_realm_users_profile()
     dirty = False
     for attribute in profile.get("attributes", []):
         if attribute.get("name") == "email":
             permissions = attribute.setdefault("permissions", {})
-            if permissions.get("edit") != ["admin"]:
-                permissions["edit"] = ["admin"]
+            if sorted(permissions.get("edit") or []) != ["admin", "user"]:
+                permissions["edit"] = ["admin", "user"]
                 dirty = True
     if dirty:
         admin.update_realm_users_profile(profile)
