@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Service
-    from kiverbund.demo.subscriptions import subscribe
+    from devtools.demo.subscriptions import subscribe
     from services.roads import exports
     from services.roads.actions.detections import import_detections
     from services.roads.actions.grading import grade_town, network_matcher

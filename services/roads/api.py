@@ -16,7 +16,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kiverbund.sso.authentication import IsTownMember
+from identity.authentication import IsTownMember
 from services.roads import conf, exports, geojson
 from services.roads.access import access_batch, access_detection, access_work_order, may_edit
 from services.roads.actions import captures as capture_actions
@@ -303,7 +303,7 @@ class GradeView(RoadsAPIView):
         self.editor(request)
         from django.db import transaction
 
-        from services.roads.tasks import enqueue_grading
+        from services.roads.actions.jobs import enqueue_grading
 
         with transaction.atomic():
             job = enqueue_grading()
