@@ -128,7 +128,13 @@ def onboard_town(data: TownData, *, actor: Any = None, activate: bool = False) -
 
 
 def _provision_identity(town: Town, actor: Any) -> None:
-    from kiverbund.sso.provisioning import AlreadyMember, KeycloakUnavailable, invite, provision_town
+    from kiverbund.sso.provisioning import (
+        AlreadyMember,
+        KeycloakUnavailable,
+        UnverifiedAddress,
+        invite,
+        provision_town,
+    )
 
     try:
         organization_id = provision_town(town)
@@ -144,6 +150,11 @@ def _provision_identity(town: Town, actor: Any) -> None:
             invitation.keycloak_user_id = invite(town, town.contact_email)
         except AlreadyMember:
             # An Organization kept from an earlier attempt already has the contact as a member.
+            invitation.delete()
+            return
+        except UnverifiedAddress:
+            # An account claims the contact's address without having proven it: invite nobody.
+            logger.warning("%s not invited: an account holds the address unverified", town.contact_email)
             invitation.delete()
             return
         invitation.save(update_fields=["keycloak_user_id"])
