@@ -10,8 +10,8 @@ from django.test import Client
 
 from catalog.actions import save_offering, sync_catalogue
 from catalog.models import PriceModel, Service, Subscription, SubscriptionStatus
-from kiverbund.audit.models import AuditEntry
-from kiverbund.sso.bootstrap import ensure_user
+from core.audit.models import AuditEntry
+from identity.bootstrap import ensure_user
 from tenants.actions import TownData, onboard_town
 from tenants.models import Membership, Role, Town
 
@@ -42,13 +42,15 @@ def test_town_admin_subscribes_in_the_browser(live_server, sso, settings, django
             page.wait_for_url(re.compile(rf"^http://{re.escape(amtsdorf.host)}:{port}/catalogue/"))
 
             # Before subscribing, the service refuses with directions.
-            page.goto(f"{amtsdorf.url}services/echo/")
+            page.goto(f"{amtsdorf.url}echo/")
             assert page.get_by_role("heading", name=re.compile("nicht abonniert|not subscribed")).is_visible()
 
             page.goto(f"{amtsdorf.url}catalogue/")
             page.get_by_role("link", name="Echo test service").click()
             share = page.get_by_test_id("share").first.inner_text()
-            assert "12.000,00" in share, share  # alone, Amtsdorf would carry the whole pool
+            # Alone, Amtsdorf would carry the whole pool: a twelfth of the announced 12,000 € this month.
+            assert "1.000,00" in share, share
+            assert page.get_by_test_id("estimate").first.is_visible()
             page.screenshot(path=ARTIFACTS / "catalog-service.png", full_page=True)
             page.get_by_role("button", name=re.compile("Abonnement beantragen|Request subscription")).click()
 
@@ -66,7 +68,7 @@ def test_town_admin_subscribes_in_the_browser(live_server, sso, settings, django
             page.get_by_role("button", name=re.compile("^(Aktivieren|Activate)$")).click()
             page.get_by_text(re.compile("ist für Ihre (Stadt|Gemeinde) aktiv|is active for your town")).wait_for()
 
-            page.goto(f"{amtsdorf.url}services/echo/?q=hallo")
+            page.goto(f"{amtsdorf.url}echo/?q=hallo")
             assert json.loads(page.locator("body").inner_text()) == {"echo": "hallo", "town": amtsdorf.slug}
 
             page.goto(amtsdorf.url)
@@ -84,7 +86,7 @@ def test_town_admin_subscribes_in_the_browser(live_server, sso, settings, django
         Membership.objects.create(user=bea, town=burgheim, role=Role.TOWN_ADMIN)
         client = Client(HTTP_HOST=burgheim.host)
         client.force_login(bea)
-        refused = client.get("/services/echo/")
+        refused = client.get("/echo/")
         assert refused.status_code == 403 and "/catalogue/echo/" in refused.content.decode()
     finally:
         for town in Town.objects.all():

@@ -1,13 +1,16 @@
-"""URLs at a town's host (the town's schema). Every view needs a member unless marked @town_public."""
+"""URLs at a town's host (the town's schema). Every view needs a member unless marked @town_public.
+
+Each service's pages are mounted at /<key>/ from its descriptor, behind the entitlement gate.
+"""
 
 from django.urls import include, path
 
 from billing.views import town as billing_town
-from catalog.urls_town import service_patterns
+from catalog.mounting import service_urlpatterns
 from catalog.urls_town import urlpatterns as catalog_patterns
-from kiverbund.portal.views import members, town
 from kiverbund.urls_api import town_api_patterns
 from kiverbund.urls_common import account_patterns
+from portal.views import members, town
 
 urlpatterns = [
     # First: machines call the API far more often than people open pages, and Django tries patterns in order.
@@ -31,9 +34,8 @@ urlpatterns = [
         path("download/<str:fmt>/", billing_town.download, name="download"),
     ], "town-finance"))),
     *catalog_patterns,
-    *service_patterns(),
-    path("chatbot/", include("services.chatbot.urls")),
+    *service_urlpatterns(),
 ]
 
-# A backing server down is a 503 with Retry-After, not a 500 (kiverbund.portal.errors).
-handler500 = "kiverbund.portal.errors.server_error"
+# A backing server down is a 503 with Retry-After, not a 500 (portal.errors).
+handler500 = "portal.errors.server_error"

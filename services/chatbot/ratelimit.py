@@ -18,6 +18,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from services.chatbot import conf
+
 logger = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 60
@@ -51,5 +53,5 @@ def allow(request) -> tuple[bool, int]:
         # a restarted Redis counts afresh. Refusing every citizen would turn a Redis restart into an outage.
         logger.warning("Rate limit not counted, Redis unavailable (%s): request allowed", error)
         return True, 0
-    allowed = town_count <= settings.CHATBOT_RATE_PER_TOWN and client_count <= settings.CHATBOT_RATE_PER_CLIENT
+    allowed = town_count <= conf.RATE_PER_TOWN and client_count <= conf.RATE_PER_CLIENT
     return allowed, 0 if allowed else WINDOW_SECONDS - int(now % WINDOW_SECONDS)

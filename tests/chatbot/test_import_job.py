@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
-from kiverbund.audit.models import AuditEntry
-from services.chatbot.imports import INLINE_ROWS
+from core.audit.models import AuditEntry
+from services.chatbot.actions.imports import INLINE_ROWS
 from services.chatbot.models import Entry
 from tenants.models import Role
 

@@ -19,7 +19,7 @@ def billing_setup(month: str, prefix: str, towns: int) -> list[int]:
     from billing.periods import parse_month
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Offering, Service
-    from kiverbund.demo.subscriptions import subscribe
+    from devtools.demo.subscriptions import subscribe
     from tenants.actions import TownData, onboard_town
 
     sync_catalogue(actor="faults")
@@ -50,7 +50,7 @@ def billing_request(month: str) -> str:
 def billing_state(month: str) -> dict:
     from billing.models import BillingPeriod, Statement
     from billing.periods import parse_month
-    from kiverbund.audit.models import AuditEntry
+    from core.audit.models import AuditEntry
 
     period = BillingPeriod.objects.filter(month=parse_month(month)).first()
     statements = Statement.objects.filter(period=period)
@@ -89,10 +89,10 @@ def chatbot_town(ags: str, name: str) -> dict:
 
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Offering, Service
-    from kiverbund.demo.chatbot import FAQ
-    from kiverbund.demo.subscriptions import subscribe
+    from devtools.demo.chatbot import FAQ
+    from devtools.demo.subscriptions import subscribe
+    from services.chatbot.actions.knowledge import import_entries
     from services.chatbot.formats import read_rows
-    from services.chatbot.knowledge import import_entries
 
     made = town(ags, name)
     sync_catalogue(actor="faults")
@@ -120,7 +120,7 @@ def operator_session() -> str:
                                                            defaults={"is_staff": True, "is_superuser": True})
     session = SessionStore()
     session[SESSION_KEY] = str(operator.pk)
-    session[BACKEND_SESSION_KEY] = "kiverbund.sso.backend.BreakGlassBackend"
+    session[BACKEND_SESSION_KEY] = "identity.backend.BreakGlassBackend"
     session[HASH_SESSION_KEY] = operator.get_session_auth_hash()
     session.create()
     return session.session_key
@@ -163,9 +163,9 @@ def chatbot_import_request(pk: int, count: int) -> str:
     from django.db import transaction
     from django_tenants.utils import schema_context
 
-    from kiverbund.demo.chatbot import FAQ
+    from devtools.demo.chatbot import FAQ
     from services.chatbot.formats import read_rows
-    from services.chatbot.imports import request_import
+    from services.chatbot.actions.imports import request_import
     from tenants.models import Town
 
     rows = read_rows(FAQ.read_bytes(), FAQ.name)
@@ -181,7 +181,7 @@ def chatbot_import_request(pk: int, count: int) -> str:
 def chatbot_import_state(pk: int, import_id: str) -> dict:
     from django_tenants.utils import schema_context
 
-    from kiverbund.audit.models import AuditEntry
+    from core.audit.models import AuditEntry
     from services.chatbot.models import Entry
     from tenants.models import Town
 
