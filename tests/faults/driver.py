@@ -164,8 +164,8 @@ def chatbot_import_request(pk: int, count: int) -> str:
     from django_tenants.utils import schema_context
 
     from devtools.demo.chatbot import FAQ
-    from services.chatbot.formats import read_rows
     from services.chatbot.actions.imports import request_import
+    from services.chatbot.formats import read_rows
     from tenants.models import Town
 
     rows = read_rows(FAQ.read_bytes(), FAQ.name)
