@@ -38,11 +38,31 @@ def test_containerfile_is_multi_stage_pinned_and_non_root():
     assert '"gunicorn", "--config", "python:kiverbund.gunicorn_conf", "kiverbund.wsgi"' in run
 
 
+def build_context(target: Path) -> Path:
+    """What the build stage's COPY lines put into /src, copied from the checkout (and nothing else)."""
+    import shutil
+
+    build, _run = stages()
+    for line in build.splitlines():
+        if not line.startswith("COPY ") or "--from" in line or "build.sh" in line:
+            continue
+        *sources, destination = line.split()[1:]
+        for source in sources:
+            into = target / destination
+            if (REPO / source).is_dir():
+                shutil.copytree(REPO / source, into, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo"))
+            else:  # files go into a folder (`COPY a b ./`)
+                into.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPO / source, into)
+    return target
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("image")
+    source = build_context(root / "src")
     venv, static = root / "opt" / "kiverbund", root / "opt" / "kiverbund" / "static"
-    result = subprocess.run(["sh", str(REPO / "infra" / "image" / "build.sh"), str(REPO), str(venv), str(static)],
+    result = subprocess.run(["sh", str(REPO / "infra" / "image" / "build.sh"), str(source), str(venv), str(static)],
                             capture_output=True, text=True, timeout=1500, cwd=root)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return venv, static
