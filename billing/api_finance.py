@@ -11,12 +11,18 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from billing.actions import BillingError, correct_period, request_run
-from billing.finance_actions import enter_cost_pool, remove_efficiency_override, set_efficiency_override
+from billing.actions import (
+    BillingError,
+    correct_period,
+    enter_cost_pool,
+    remove_efficiency_override,
+    request_run,
+    set_efficiency_override,
+)
 from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride, Statement
 from billing.periods import PeriodError, parse_month
 from billing.reports.render import CONTENT_TYPES, FORMATS, render_report
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 from tenants.access import can_manage_billing, has_town_role
 from tenants.models import Role, Town
 
