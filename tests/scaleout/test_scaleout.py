@@ -25,8 +25,8 @@ import psycopg
 import pytest
 import requests
 
+from devtools.stack import get_profile
 from kiverbund.celery import app
-from kiverbund.stack import get_profile
 
 from ..helm.chart import REPO, container_env, named, pod_spec, render
 from .balancer import RoundRobinBalancer
