@@ -8,9 +8,11 @@ import re
 
 from django.utils import timezone
 
+from core.errors import PlatformError
 
-class PeriodError(ValueError):
-    pass
+
+class PeriodError(PlatformError, ValueError):
+    """A period that is not a month written YYYY-MM (a 400 wherever it is named)."""
 
 
 def parse_month(text: str) -> dt.date:

@@ -28,7 +28,7 @@ from billing.periods import month_end, month_span
 from billing.reports.data import Line, Party, StatementData
 from billing.settings_defaults import USAGE_KEY_REASON, hourly_rate, provider
 from core.audit.log import log_action
-from core.errors import PlatformError
+from core.errors import NotFound, PlatformError
 from core.money import cents
 from core.tasks import registered_task
 from tenants.models import Town
@@ -44,6 +44,10 @@ KEY_LABELS = {
 
 class BillingError(PlatformError):
     """A billing request that cannot be carried out; the message says why."""
+
+
+class NoStatements(BillingError, NotFound):
+    """No statements for the period (and town) asked for: billing has not run (a 404)."""
 
 
 def allocation_key(rule: AllocationRule) -> AllocationKey:

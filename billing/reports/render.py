@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 from billing.actions import BillingError, from_json, latest_statements
+from billing.actions.periods import NoStatements
 from billing.reports.csv_report import render_csv
 from billing.reports.data import StatementData
 from billing.reports.pdf_report import render_overview_pdf, render_pdf
@@ -27,7 +28,7 @@ def render_report(month: dt.date, fmt: str, town: Town | None = None) -> tuple[b
         raise BillingError(f"Unbekanntes Format „{fmt}“; möglich: {', '.join(FORMATS)}. / Unknown format.")
     statements = [_as_rendered(s) for s in latest_statements(month, town)]
     if not statements:
-        raise BillingError(f"Für {month:%m/%Y} gibt es keine Abrechnung{' für ' + town.name if town else ''}; "
+        raise NoStatements(f"Für {month:%m/%Y} gibt es keine Abrechnung{' für ' + town.name if town else ''}; "
                            f"zuerst einen Abrechnungslauf starten. / No statements for this period: run billing first.")
     draft = any(s.draft for s in statements)
     stem = f"kiverbund-{month:%Y-%m}-{town.ags if town else 'kreis'}{'-entwurf' if draft else ''}"

@@ -302,7 +302,10 @@ REST_FRAMEWORK = {
         "identity.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Closed by default: a town's members (or its service account) at a town host, county IT at the console.
+    "DEFAULT_PERMISSION_CLASSES": ["identity.authentication.ClosedByDefault"],
+    # Typed errors (core.errors) answer with their own status; views never match an error's text.
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
