@@ -181,6 +181,32 @@ class DecisionView(RoadsAPIView):
         return Response(DetectionSerializer(detection).data)
 
 
+class MarkSerializer(serializers.Serializer):
+    damage_class = serializers.ChoiceField(choices=DamageClass.values)
+    box = serializers.ListField(child=serializers.FloatField(), min_length=4, max_length=4,
+                                help_text="x1, y1, x2, y2 in the image's pixels")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class MarkDamageView(RoadsAPIView):
+    @extend_schema(request=MarkSerializer, responses={201: DetectionSerializer}, operation_id="roads_mark_damage",
+                   description="Staff mark a damage on an image by hand; it is confirmed at once.")
+    def post(self, request, capture_id):
+        from services.roads.access import access_capture
+        from services.roads.actions.detection import mark_damage
+
+        self.person(request)
+        data = MarkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            detection = mark_damage(access_capture(capture_id), damage_class=data.validated_data["damage_class"],
+                                    box=data.validated_data["box"], note=data.validated_data["note"],
+                                    actor=request.user, town=request.tenant)
+        except ValueError as err:
+            return Response({"detail": str(err)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(DetectionSerializer(detection).data, status=status.HTTP_201_CREATED)
+
+
 class BatchSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     survey = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("segments", api.SegmentsView.as_view(), name="segments"),
     path("detections", api.DetectionsView.as_view(), name="detections"),
     path("detections/<int:detection_id>/decision", api.DecisionView.as_view(), name="decision"),
+    path("captures/<int:capture_id>/damage", api.MarkDamageView.as_view(), name="mark-damage"),
     path("batches", api.BatchesView.as_view(), name="batches"),
     path("batches/<uuid:token>", api.BatchView.as_view(), name="batch"),
     path("batches/<uuid:token>/files", api.BatchFilesView.as_view(), name="batch-files"),

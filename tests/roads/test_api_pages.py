@@ -113,6 +113,12 @@ def test_staff_journey(town_a, member_factory):
         capture = Capture.objects.get()
     image = staff.get(f"/roads/captures/{capture.pk}/image.jpg")
     assert image.status_code == 200 and b"".join(image.streaming_content).startswith(b"\xff\xd8")
+    marked = staff.post(f"/api/v1/roads/captures/{capture.pk}/damage", {"damage_class": "D20", "box": [10, 10, 300, 200]},
+                        content_type="application/json")
+    assert marked.status_code == 201 and marked.json()["status"] == "confirmed"
+    outside = staff.post(f"/api/v1/roads/captures/{capture.pk}/damage", {"damage_class": "D20", "box": [10, 10, 9e6, 20]},
+                         content_type="application/json")
+    assert outside.status_code == 400 and "inside the image" in outside.json()["detail"]
     bad_image = staff.post("/roads/captures/", {"files": [upload("b.png", b"\x89PNG....")]})
     assert bad_image.status_code == 400 and b"not a JPEG" in bad_image.content, bad_image.content.decode()[-3000:]
 
