@@ -10,8 +10,8 @@ from django.test import Client
 
 from catalog.actions import save_offering, sync_catalogue
 from catalog.models import PriceModel, Service, Subscription, SubscriptionStatus
-from kiverbund.audit.models import AuditEntry
-from kiverbund.sso.bootstrap import ensure_user
+from core.audit.models import AuditEntry
+from identity.bootstrap import ensure_user
 from tenants.actions import TownData, onboard_town
 from tenants.models import Membership, Role, Town
 
@@ -48,7 +48,9 @@ def test_town_admin_subscribes_in_the_browser(live_server, sso, settings, django
             page.goto(f"{amtsdorf.url}catalogue/")
             page.get_by_role("link", name="Echo test service").click()
             share = page.get_by_test_id("share").first.inner_text()
-            assert "12.000,00" in share, share  # alone, Amtsdorf would carry the whole pool
+            # Alone, Amtsdorf would carry the whole pool: a twelfth of the announced 12,000 € this month.
+            assert "1.000,00" in share, share
+            assert page.get_by_test_id("estimate").first.is_visible()
             page.screenshot(path=ARTIFACTS / "catalog-service.png", full_page=True)
             page.get_by_role("button", name=re.compile("Abonnement beantragen|Request subscription")).click()
 

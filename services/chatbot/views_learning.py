@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from services.chatbot import learning
+from services.chatbot.actions import learning
 from services.chatbot.views import access_entry, require_editor
 
 

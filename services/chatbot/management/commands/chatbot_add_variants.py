@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from services.chatbot import formats
-from services.chatbot.learning import add_variants
+from services.chatbot.actions.learning import add_variants
 from tenants.models import Town
 
 
