@@ -58,6 +58,7 @@ def development_environment(profile: Profile) -> dict[str, str]:
     return {
         "DEBUG": "true",
         "SECRET_KEY": "insecure-development-key-do-not-use",
+        "PLATFORM_DOMAIN": "kiverbund.localhost",
         "DATABASE_URL": profile.database_url,
         "REDIS_URL": profile.redis_url,
         "KEYCLOAK_URL": profile.keycloak_url,

@@ -20,10 +20,12 @@ from services.chatbot.sensitive import matching_topic
 
 # Below this calibrated confidence the machine does not answer by itself.
 ANSWER_THRESHOLD = 0.5
-# ... but offers "Did you mean …?" with the entries whose fused score (retrieval.py) says they are
-# plausibly related — a confidence of 0.2 had the entry stood alone — and that lie close to the best one.
+# ... but offers "Did you mean …?" when the question is ambiguous rather than unknown: either the best
+# entry is plausibly related (a fused score that would mean a confidence of 0.2 had it stood alone), or
+# several entries contain the question's own words and score alike (within half of the best).
 SUGGEST_MIN_SCORE = 0.30
-SUGGEST_SPREAD = 0.10
+SUGGEST_SHARE = 0.5
+SUGGEST_FLOOR = 0.04
 SUGGESTIONS = 3
 
 
@@ -79,10 +81,14 @@ def _source(entry: Entry, score: float) -> dict:
 
 def suggestions(hits) -> list[Entry]:
     """The "Did you mean …?" candidates among the hits of an unanswered question (never sensitive entries)."""
-    if not hits or hits[0].score < SUGGEST_MIN_SCORE:
+    if not hits:
         return []
-    floor = max(SUGGEST_MIN_SCORE, hits[0].score - SUGGEST_SPREAD)
-    return [h.entry for h in hits if h.score >= floor and not h.entry.sensitive][:SUGGESTIONS]
+    floor = max(SUGGEST_FLOOR, SUGGEST_SHARE * hits[0].score)
+    close = [h for h in hits if h.score >= floor and not h.entry.sensitive]
+    if hits[0].score >= SUGGEST_MIN_SCORE:
+        return [h.entry for h in close][:SUGGESTIONS]
+    worded = [h for h in close if h.fts > 0]
+    return [h.entry for h in worded][:SUGGESTIONS] if len(worded) >= 2 else []
 
 
 def _open_case(conversation: Conversation, question: str, reason: str, **counters: int) -> Case:
