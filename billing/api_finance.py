@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from billing.actions import BillingError, correct_period, request_run
-from billing.finance_actions import enter_cost_pool, remove_efficiency_override, set_efficiency_override
-from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride, Statement
-from billing.periods import PeriodError, parse_month
+from billing.finance_actions import (
+    enter_cost_pool,
+    remove_efficiency_override,
+    set_efficiency_override,
+    void_usage_event,
+)
+from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride, Statement, UsageEvent
+from billing.periods import PeriodError, month_span, parse_month
 from billing.reports.render import CONTENT_TYPES, FORMATS, render_report
+from kiverbund.api_schema import MonthField
 from kiverbund.audit.log import log_action
+from kiverbund.parsers import SafeJSONParser
 from tenants.access import can_manage_billing, has_town_role
 from tenants.models import Role, Town
+
+
+class NoStore:
+    """Money figures and invoices: no browser or proxy cache keeps a copy."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
 
 
 class CanManageBilling(permissions.BasePermission):
@@ -37,7 +54,8 @@ class IsTownFinance(permissions.BasePermission):
 
 
 class CostPoolSerializer(serializers.ModelSerializer):
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", write_only=True)
+    month = MonthField(write_only=True)
+    period = serializers.DateField(read_only=True, help_text="First day of the month")
     document = serializers.FileField(required=False, allow_empty_file=False, use_url=False,
                                      help_text="The invoice or another document (multipart/form-data upload); "
                                                "answered with its stored name.")
@@ -49,16 +67,16 @@ class CostPoolSerializer(serializers.ModelSerializer):
         read_only_fields = ["period", "created_by", "created_at"]
 
     def create(self, validated):
-        return enter_cost_pool(month=parse_month(validated.pop("month")), actor=self.context["request"].user,
+        return enter_cost_pool(month=validated.pop("month"), actor=self.context["request"].user,
                                **validated)
 
 
-class CostPoolViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class CostPoolViewSet(NoStore, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Costs per service and month; JSON, or multipart/form-data with the ``document`` attached."""
 
     serializer_class = CostPoolSerializer
     permission_classes = [CanManageBilling]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
     queryset = CostPool.objects.all()
 
     def get_queryset(self):
@@ -92,7 +110,7 @@ class AllocationRuleSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_by", "updated_at"]
 
 
-class AllocationRuleViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+class AllocationRuleViewSet(NoStore, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                             viewsets.GenericViewSet):
     serializer_class = AllocationRuleSerializer
     permission_classes = [CanManageBilling]
@@ -148,14 +166,17 @@ class AllocationRuleViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixi
 
 
 class BillingPeriodSerializer(serializers.ModelSerializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField()
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                     help_text="What the last run left out so that the others could be billed.")
 
     class Meta:
         model = BillingPeriod
-        fields = ["month", "status", "last_run_at", "run_requested_at", "last_error", "closed_at", "closed_by"]
+        fields = ["month", "status", "last_run_at", "run_requested_at", "last_error", "warnings", "closed_at",
+                  "closed_by"]
 
 
-class BillingPeriodViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BillingPeriodViewSet(NoStore, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = BillingPeriodSerializer
     permission_classes = [CanManageBilling]
     queryset = BillingPeriod.objects.all()
@@ -203,7 +224,7 @@ class BillingPeriodViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
 
 class StatementSerializer(serializers.ModelSerializer):
-    month = serializers.DateField(source="period.month", format="%Y-%m")
+    month = MonthField(source="period.month")
     ags = serializers.CharField(source="town.ags")
     corrects = serializers.CharField(source="corrects.number", default=None)
 
@@ -213,6 +234,9 @@ class StatementSerializer(serializers.ModelSerializer):
                   "created_at"]
 
 
+# What the report endpoints send, by ``output``.
+REPORT_RESPONSES = {(200, media): OpenApiTypes.BINARY
+                    for media in sorted({value.split(";")[0] for value in CONTENT_TYPES.values()})}
 REPORT_PARAMS = [OpenApiParameter("period", str, required=True, description="YYYY-MM"),
                  OpenApiParameter("output", str, required=True, enum=list(FORMATS),
                                   description="pdf, xlsx, csv, xrechnung or umlage (not `format`: DRF reserves it)")]
@@ -228,7 +252,7 @@ def _report(month: str, fmt: str, town: Town | None) -> HttpResponse:
     return response
 
 
-class StatementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class StatementViewSet(NoStore, mixins.ListModelMixin, viewsets.GenericViewSet):
     """County view (console host): every town's statements and reports."""
 
     serializer_class = StatementSerializer
@@ -239,20 +263,24 @@ class StatementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         queryset = self.queryset
         params = self.request.query_params
         if params.get("period"):
-            queryset = queryset.filter(period__month=parse_month(params["period"]))
+            queryset = queryset.filter(period__month=_month_param(params["period"], "period"))
         if params.get("town"):
             queryset = queryset.filter(town__ags=params["town"])
         return queryset
 
     @extend_schema(parameters=[*REPORT_PARAMS, OpenApiParameter("town", str, description="AGS; omit for the county")],
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+                   responses=REPORT_RESPONSES)
     @action(detail=False, methods=["get"])
     def report(self, request):
-        town = Town.objects.filter(ags=request.query_params.get("town", "")).first()
+        town = None
+        if request.query_params.get("town"):
+            town = Town.objects.exclude(schema_name="public").filter(ags=request.query_params["town"][:20]).first()
+            if town is None:
+                raise NotFound("No town with this AGS.")
         return _report(request.query_params.get("period", ""), request.query_params.get("output", ""), town)
 
 
-class TownStatementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class TownStatementViewSet(NoStore, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Town view (town host): only this town's statements."""
 
     serializer_class = StatementSerializer
@@ -262,7 +290,81 @@ class TownStatementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Statement.objects.filter(town=self.request.tenant).select_related("period", "town", "corrects") \
             .order_by("-period__month", "-created_at")
 
-    @extend_schema(parameters=REPORT_PARAMS, responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=REPORT_PARAMS, responses=REPORT_RESPONSES)
     @action(detail=False, methods=["get"])
     def report(self, request):
         return _report(request.query_params.get("period", ""), request.query_params.get("output", ""), request.tenant)
+
+
+class UsageVoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    voided_by = serializers.CharField(read_only=True)
+    voided_at = serializers.DateTimeField(read_only=True)
+
+
+class CountyUsageEventSerializer(serializers.ModelSerializer):
+    town = serializers.CharField(source="town.ags", help_text="AGS of the town")
+    town_name = serializers.CharField(source="town.name")
+    void = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UsageEvent
+        fields = ["id", "town", "town_name", "service", "unit", "quantity", "occurred_at", "recorded_at",
+                  "idempotency_key", "source", "void"]
+
+    @extend_schema_field(UsageVoidSerializer(allow_null=True))
+    def get_void(self, event):
+        void = getattr(event, "void", None)
+        return UsageVoidSerializer(void).data if void is not None else None
+
+
+USAGE_PARAMS = [OpenApiParameter("period", str, description="YYYY-MM: events that occurred in this month"),
+                OpenApiParameter("town", str, description="AGS"), OpenApiParameter("service", str),
+                OpenApiParameter("unit", str)]
+
+
+class UsageEventViewSet(NoStore, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Every town's reported usage, largest first; county finance voids an implausible event (audited)."""
+
+    serializer_class = CountyUsageEventSerializer
+    permission_classes = [CanManageBilling]
+    queryset = UsageEvent.objects.select_related("town", "void").order_by("-quantity", "-occurred_at", "-id")
+
+    def get_queryset(self):
+        queryset = self.queryset
+        params = self.request.query_params
+        if params.get("period"):
+            start, end = month_span(_month_param(params["period"], "period"))
+            queryset = queryset.filter(occurred_at__gte=start, occurred_at__lt=end)
+        for name, lookup in (("town", "town__ags"), ("service", "service"), ("unit", "unit")):
+            if params.get(name):
+                queryset = queryset.filter(**{lookup: params[name]})
+        return queryset
+
+    @extend_schema(parameters=USAGE_PARAMS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=UsageVoidSerializer, responses={201: CountyUsageEventSerializer})
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        """Take the event out of billing: a new, audited entry beside it; the event itself stays."""
+        event = UsageEvent.objects.filter(pk=pk).first() if str(pk).isascii() and str(pk).isdigit() \
+            and len(str(pk)) < 19 else None
+        if event is None:
+            raise NotFound()
+        incoming = UsageVoidSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            void_usage_event(event, incoming.validated_data["reason"], actor=request.user)
+        except BillingError as exc:
+            raise ValidationError({"detail": str(exc)}) from None
+        event = self.queryset.get(pk=event.pk)
+        return Response(CountyUsageEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+def _month_param(value: str, name: str):
+    try:
+        return parse_month(value)
+    except PeriodError as exc:
+        raise ValidationError({name: str(exc)}) from None

@@ -25,6 +25,15 @@ class CostPoolForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["service"].choices = service_choices()
 
+    def clean_month(self):
+        from billing.periods import PeriodError, parse_month
+
+        try:
+            parse_month(self.cleaned_data["month"])
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return self.cleaned_data["month"]
+
 
 class AllocationRuleForm(forms.ModelForm):
     class Meta:

@@ -15,7 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from kiverbund import env
+from kiverbund import client_address, env
 from kiverbund.stack import REPO_ROOT, get_profile
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -38,6 +38,18 @@ if not DATABASE_URL:
     raise ImproperlyConfigured("Set DATABASE_URL or KIVERBUND_PROFILE=demo to use the embedded PostgreSQL.")
 if not REDIS_URL:
     raise ImproperlyConfigured("Set REDIS_URL or KIVERBUND_PROFILE=demo to use the embedded Redis.")
+
+# --- behind a proxy -------------------------------------------------------------
+# Address ranges (CIDR, comma-separated) of the reverse proxies / ingress controllers in front of the
+# platform. Only from these peers is X-Forwarded-For believed (kiverbund.client_address); empty: the
+# peer's address is the client's. Checked at start-up: a malformed range stops the process.
+TRUSTED_PROXIES = env.get_list("TRUSTED_PROXIES", [])
+client_address.parse_networks(TRUSTED_PROXIES)
+# The header through which the proxy says the client used HTTPS, e.g. "X-Forwarded-Proto". Set it only when
+# every request passes that proxy and the proxy overwrites the header (Django then trusts it on every request).
+_SSL_HEADER = env.get_str("SECURE_PROXY_SSL_HEADER", "")
+if _SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _SSL_HEADER.upper().replace("-", "_"), "https")
 
 ALLOWED_HOSTS = [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "localhost", "127.0.0.1", *env.get_list("EXTRA_ALLOWED_HOSTS")]
 CSRF_TRUSTED_ORIGINS = env.get_list(
@@ -92,6 +104,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
     "kiverbund.portal.health.HealthMiddleware",
+    "kiverbund.middleware.RequestSanityMiddleware",
     "tenants.middleware.TownMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -102,6 +115,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kiverbund.middleware.ContentSecurityPolicyMiddleware",
     "tenants.middleware.MembershipMiddleware",
 ]
 
@@ -167,6 +181,14 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Imports and uploads (kiverbund.uploads): the file, its rows, one field, what an XLSX may unpack to and by
+# how much it may be compressed, how deeply a JSON file may nest.
+UPLOAD_MAX_BYTES = env.get_int("UPLOAD_MAX_BYTES", 10_000_000)
+IMPORT_MAX_ROWS = env.get_int("IMPORT_MAX_ROWS", 20_000)
+IMPORT_MAX_FIELD_CHARS = env.get_int("IMPORT_MAX_FIELD_CHARS", 100_000)
+UPLOAD_MAX_UNPACKED_BYTES = env.get_int("UPLOAD_MAX_UNPACKED_BYTES", 100_000_000)
+UPLOAD_MAX_COMPRESSION_RATIO = env.get_int("UPLOAD_MAX_COMPRESSION_RATIO", 100)
+IMPORT_MAX_JSON_DEPTH = env.get_int("IMPORT_MAX_JSON_DEPTH", 20)
 
 # --- i18n: German first -------------------------------------------------------
 LANGUAGE_CODE = "de"
@@ -187,6 +209,19 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.get_bool("SESSION_COOKIE_SECURE", PUBLIC_SCHEME == "https")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- transport security (production: PUBLIC_SCHEME=https) -----------------------------
+# Plain HTTP is redirected to HTTPS, and browsers are told to use HTTPS only, for the platform domain and
+# every town's host below it (HSTS with includeSubDomains). The health probes answer before the redirect.
+_HTTPS = PUBLIC_SCHEME == "https"
+SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", _HTTPS)
+SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 31_536_000 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Consent to the browsers' preload list (it takes a separate submission to be listed).
+SECURE_HSTS_PRELOAD = env.get_bool("SECURE_HSTS_PRELOAD", _HTTPS)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # --- single sign-on (Keycloak) ---------------------------------------------------
 KEYCLOAK_URL = env.get_str("KEYCLOAK_URL", _profile.keycloak_url if _profile else "", required=_required_in_production)
@@ -215,6 +250,12 @@ OIDC_TIMEOUT = 10
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 # Signing keys are cached this long; with Keycloak down, cached keys keep validating tokens.
 JWKS_CACHE_SECONDS = env.get_int("JWKS_CACHE_SECONDS", 300)
+# Pages load code and styles only from the platform; forms post to it and to Keycloak (login, logout).
+CONTENT_SECURITY_POLICY = env.get_str("CONTENT_SECURITY_POLICY", "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'",
+    f"form-action 'self' {KEYCLOAK_URL}".strip(),
+]))
 # Password login stays off except for break-glass superusers (see docs/operators.md).
 AUTHENTICATION_BACKENDS = [
     "kiverbund.sso.backend.KeycloakBackend",
@@ -235,6 +276,12 @@ BILLING_PROVIDER_PHONE = env.get_str("BILLING_PROVIDER_PHONE", "+49 9999 0000-0"
 BILLING_PROVIDER_IBAN = env.get_str("BILLING_PROVIDER_IBAN", "DE02120300000000202051")
 # Personnel cost per staff hour for valuing freed time (see billing/settings_defaults.py for the source).
 BILLING_HOURLY_RATE = env.get_str("BILLING_HOURLY_RATE", "68.00")
+# Plausible usage: the most one report may carry, the most a town may use of one unit of a service in a
+# month (reports beyond it are refused; a billing run leaves a larger total out and says so), and how many
+# days late a report from outside the platform may arrive. With these bounds no statement can overflow.
+USAGE_MAX_PER_EVENT = env.get_int("USAGE_MAX_PER_EVENT", 100_000)
+USAGE_MAX_PER_MONTH = env.get_int("USAGE_MAX_PER_MONTH", 10_000_000)
+USAGE_MAX_AGE_DAYS = env.get_int("USAGE_MAX_AGE_DAYS", 45)
 
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -243,8 +290,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "kiverbund.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "kiverbund.api_schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "kiverbund.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
 SPECTACULAR_SETTINGS = {
@@ -297,6 +349,8 @@ CELERY_BEAT_SCHEDULE = {
 # Public chatbot endpoints: requests per minute from one client (by IP address) and for one town.
 CHATBOT_RATE_PER_CLIENT = env.get_int("CHATBOT_RATE_PER_CLIENT", 30)
 CHATBOT_RATE_PER_TOWN = env.get_int("CHATBOT_RATE_PER_TOWN", 1200)
+# Where the limits are counted (the cache's Redis unless set).
+CHATBOT_RATE_REDIS_URL = env.get_str("CHATBOT_RATE_REDIS_URL", REDIS_URL)
 # CPU threads of the sentence-embedding model in each process (web worker or Celery worker); 0 means one per
 # core, which halves a question's latency on two cores. Hosts that run many busy workers side by side may
 # prefer 1. The engine (OpenMP) reads it once per process.
@@ -307,6 +361,10 @@ CHATBOT_BATCH_EMBEDDING_THREADS = env.get_int("CHATBOT_BATCH_EMBEDDING_THREADS",
 # before showing the knowledge-base entry's own text, and the longest answer it may write.
 CHATBOT_GENERATIVE_TIMEOUT = env.get_float("CHATBOT_GENERATIVE_TIMEOUT", 8.0)
 CHATBOT_GENERATIVE_MAX_TOKENS = env.get_int("CHATBOT_GENERATIVE_MAX_TOKENS", 400)
+# Endpoints a town configures (the generative mode's model server) must resolve to public addresses; these
+# CIDR ranges are allowed besides, e.g. the county's data centre "10.20.0.0/16" (kiverbund.outbound).
+OUTBOUND_ALLOWED_NETWORKS = env.get_list("OUTBOUND_ALLOWED_NETWORKS", [])
+client_address.parse_networks(OUTBOUND_ALLOWED_NETWORKS)
 
 LOGGING = {
     "version": 1,

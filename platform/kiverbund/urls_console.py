@@ -31,6 +31,8 @@ finance_patterns = [
     path("rules/<slug:service>/", billing_county.rule, name="rule"),
     path("period/", billing_county.period_action, name="period"),
     path("download/<str:fmt>/", billing_county.download, name="download"),
+    path("usage/", billing_county.usage, name="usage"),
+    path("usage/<int:event_id>/void/", billing_county.usage_void, name="usage-void"),
 ]
 
 urlpatterns = [
@@ -41,3 +43,6 @@ urlpatterns = [
     # One schema for the console and the town APIs (committed as docs/openapi.yaml).
     path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="kiverbund.urls_api"), name="schema"),
 ]
+
+# A 400 page that says what was wrong (our own BadRequest messages only).
+handler400 = "kiverbund.portal.errors.bad_request"

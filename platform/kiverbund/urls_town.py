@@ -29,3 +29,6 @@ urlpatterns = [
     path("api/v1/", include(town_api_patterns)),
     path("chatbot/", include("services.chatbot.urls")),
 ]
+
+# A 400 page that says what was wrong (our own BadRequest messages only).
+handler400 = "kiverbund.portal.errors.bad_request"

@@ -88,6 +88,13 @@ class GenerativeForm(forms.ModelForm):
             for field in ("generative_base_url", "generative_model"):
                 if not data.get(field):
                     self.add_error(field, _("Required when the generative mode is on."))
+        if data.get("generative_base_url"):
+            from kiverbund.outbound import EndpointRefused, check_url
+
+            try:
+                check_url(data["generative_base_url"])
+            except EndpointRefused as refused:
+                self.add_error("generative_base_url", str(refused))
         return data
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from kiverbund import outbound
 from services.chatbot.text import plain_text, sanitise_html
 
 logger = logging.getLogger(__name__)
@@ -110,9 +111,16 @@ def rephrase(question: str, numbered: list[tuple[int, object]], *, config, town_
         return None
     from openai import OpenAI, OpenAIError
 
+    try:
+        # The endpoint is checked again on every connection (kiverbund.outbound); this early check names why.
+        outbound.check_url(config.generative_base_url)
+    except outbound.EndpointRefused as refused:
+        logger.warning("generative endpoint refused (%s); showing the entry's text", refused)
+        return None
     passages = passages_from(numbered)
     client = OpenAI(base_url=config.generative_base_url, api_key=config.generative_api_key or "not-needed",
-                    timeout=settings.CHATBOT_GENERATIVE_TIMEOUT, max_retries=0)
+                    timeout=settings.CHATBOT_GENERATIVE_TIMEOUT, max_retries=0,
+                    http_client=outbound.guarded_http_client(settings.CHATBOT_GENERATIVE_TIMEOUT))
     try:
         completion = client.chat.completions.create(
             model=config.generative_model,

@@ -14,6 +14,9 @@ from tenants.ags import slugify_town, validate_ags, validate_leitweg_id
 from tenants.models import Domain, Invitation, Role, Town, TownStatus
 from tenants.schemas import clone_template, ensure_template_schema
 
+# Berlin, the largest German municipality, has under four million inhabitants.
+MAX_POPULATION = 10_000_000
+
 logger = logging.getLogger(__name__)
 
 
@@ -50,13 +53,23 @@ class TownData:
         except ValidationError as exc:
             problems.extend(exc.messages)
         try:
-            population = int(self.population)
-            if population < 0:
+            population = int(str(self.population)[:20])
+            if not 0 <= population <= MAX_POPULATION:
                 raise ValueError
         except (TypeError, ValueError):
-            problems.append(f"Die Einwohnerzahl muss eine ganze Zahl ≥ 0 sein, nicht „{self.population}“. "
-                            f"/ The population must be a whole number ≥ 0.")
+            problems.append(f"Die Einwohnerzahl muss eine ganze Zahl von 0 bis {MAX_POPULATION} sein, nicht "
+                            f"„{str(self.population)[:20]}“. / The population must be a whole number from 0 to "
+                            f"{MAX_POPULATION}.")
             population = 0
+        for label, value, longest in (("name", name, 100), ("kreis_name", self.kreis_name, 100),
+                                      ("contact_name", self.contact_name, 200),
+                                      ("contact_email", self.contact_email, 254),
+                                      ("contact_phone", self.contact_phone, 50)):
+            if len((value or "").strip()) > longest:
+                problems.append(f"{label} ist länger als {longest} Zeichen. / {label} is longer than {longest} "
+                                f"characters.")
+            if "\x00" in (value or ""):
+                problems.append(f"{label} enthält ein NUL-Zeichen. / {label} contains a NUL character.")
         leitweg_id = (self.leitweg_id or "").strip()
         if leitweg_id:
             try:

@@ -1,0 +1,116 @@
+"""Schemathesis over the committed schema (docs/openapi.yaml), with every authenticated role.
+
+For every documented operation, generated requests (valid ones and deliberately
+invalid ones) are sent through the real Django application, as anonymous
+callers, as each role of a town with real Keycloak tokens (town admin, staff,
+finance, data protection officer, the town's service account) at the town's
+host, and as county IT, county finance and a service account at the console
+host. No answer may be a server error, and every answer must be one the
+schema documents: status code, content type and body.
+
+The number of generated examples per operation and mode is bounded
+(``SCHEMATHESIS_EXAMPLES``, default 4) and the generation is derandomised, so
+the run is repeatable and stays within a couple of minutes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from .chatbot.conftest import TOWN_FAQ, subscribe_to_chatbot
+from .sso.test_api_auth import person, service_account, towns  # noqa: F401  (fixtures)
+from .sso.test_tokens import _fresh_key_cache, clients  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.keycloak
+
+SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "openapi.yaml"
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Operations served at a town's host; every other path is the console's.
+TOWN_PATHS = ("/api/v1/town/", "/api/v1/usage/", "/api/v1/chatbot/", "/api/v1/finance/", "/api/v1/catalogue/",
+              "/api/v1/subscriptions/", "/api/v1/register/")
+
+
+@pytest.fixture
+def application():
+    """The project's WSGI application, inside this test's transaction (as Django's test client does it)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def _exercise(operation, mode, application, host: str, callers: dict):
+    """A Hypothesis test for one operation and mode: every generated request, sent as every caller."""
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+                         phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    def exercise(case):
+        for role, token in callers.items():
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            response = case.call(app=application, base_url=f"http://{host}", headers=headers)
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except Exception as failure:
+                failure.add_note(f"as {role} at {host}")
+                raise
+
+    return exercise
+
+
+def test_no_operation_answers_with_a_server_error_or_outside_its_schema(towns, person, service_account,
+                                                                       application, settings):
+    from django_tenants.utils import schema_context
+
+    from services.chatbot.knowledge import import_entries
+
+    town, _other = towns
+    subscribe_to_chatbot(town)
+    with schema_context(town.schema_name):
+        import_entries(TOWN_FAQ, actor="pytest", town=town)
+    settings.CHATBOT_RATE_PER_CLIENT = settings.CHATBOT_RATE_PER_TOWN = 1_000_000
+    machine = service_account(town)
+    callers = {
+        "town": {"anonymous": None, "machine": machine,
+                 **{role: person(f"fuzz-{role}", [role], town)
+                    for role in ("town_admin", "town_staff", "finance", "dpo")}},
+        "console": {"anonymous": None, "machine": machine,
+                    **{role: person(f"fuzz-{role}", [role]) for role in ("platform_admin", "county_finance")}},
+    }
+    schema = schemathesis.openapi.from_path(str(SCHEMA))
+    problems: list[str] = []
+    operations = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        side = "town" if operation.path.startswith(TOWN_PATHS) else "console"
+        host = town.host if side == "town" else settings.PLATFORM_DOMAIN
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            exercise = _exercise(operation, mode, application, host, callers[side])
+            try:
+                exercise()
+            except Exception as failure:  # collect every operation's failure, then report them all
+                notes = "\n".join(getattr(failure, "__notes__", []))
+                problems.append(f"{operation.label} [{mode.value}]: {str(failure)[:1500]}\n{notes[:1500]}")
+    assert operations > 30
+    assert not problems, f"{len(problems)} operation(s) failed:\n\n" + "\n\n".join(problems)
