@@ -20,7 +20,7 @@ FIRST_YEAR, LAST_YEAR = 2000, 2199
 def parse_month(text) -> dt.date:
     """'2026-11' → 2026-11-01; anything else (13th months, year 0, text, other types) raises PeriodError."""
     text = text if isinstance(text, str) else ""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", text.strip()[:20])
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text.strip()[:20])
     if not match or not 1 <= int(match.group(2)) <= 12 or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
         shown = text[:20].replace("\x00", "")
         raise PeriodError(f"Zeitraum als JJJJ-MM zwischen {FIRST_YEAR} und {LAST_YEAR} angeben, nicht „{shown}“. "

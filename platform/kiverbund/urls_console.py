@@ -44,5 +44,8 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="kiverbund.urls_api"), name="schema"),
 ]
 
-# A 400 page that says what was wrong (our own BadRequest messages only).
+# Error answers: a 400 page that says what was wrong; JSON under /api/.
 handler400 = "kiverbund.portal.errors.bad_request"
+handler403 = "kiverbund.portal.errors.permission_denied"
+handler404 = "kiverbund.portal.errors.not_found"
+handler500 = "kiverbund.portal.errors.server_error"

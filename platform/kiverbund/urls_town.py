@@ -30,5 +30,8 @@ urlpatterns = [
     path("chatbot/", include("services.chatbot.urls")),
 ]
 
-# A 400 page that says what was wrong (our own BadRequest messages only).
+# Error answers: a 400 page that says what was wrong; JSON under /api/.
 handler400 = "kiverbund.portal.errors.bad_request"
+handler403 = "kiverbund.portal.errors.permission_denied"
+handler404 = "kiverbund.portal.errors.not_found"
+handler500 = "kiverbund.portal.errors.server_error"
