@@ -85,6 +85,7 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "kiverbund.documents",
     "services.chatbot",
+    "services.roads",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
