@@ -25,6 +25,7 @@ from billing.reports.render import CONTENT_TYPES, FORMATS, render_report
 from kiverbund.api_schema import MonthField
 from kiverbund.audit.log import log_action
 from kiverbund.parsers import SafeJSONParser
+from kiverbund.uploads import validate_upload_size
 from tenants.access import can_manage_billing, has_town_role
 from tenants.models import Role, Town
 
@@ -57,6 +58,7 @@ class CostPoolSerializer(serializers.ModelSerializer):
     month = MonthField(write_only=True)
     period = serializers.DateField(read_only=True, help_text="First day of the month")
     document = serializers.FileField(required=False, allow_empty_file=False, use_url=False,
+                                     validators=[validate_upload_size],
                                      help_text="The invoice or another document (multipart/form-data upload); "
                                                "answered with its stored name.")
 

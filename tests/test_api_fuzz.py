@@ -9,7 +9,7 @@ host (each generated request goes to one of them). No answer may be a server err
 schema documents: status code, content type and body.
 
 The number of generated examples per operation and mode is bounded
-(``SCHEMATHESIS_EXAMPLES``, default 12; each example goes to one of the callers,
+(``SCHEMATHESIS_EXAMPLES``, default 6; each example goes to one of the callers,
 drawn by Hypothesis) and the generation is derandomised, so the run is
 repeatable and stays within a couple of minutes.
 """
@@ -27,6 +27,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -42,7 +43,7 @@ from .sso.test_tokens import _fresh_key_cache, clients  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.keycloak
 
 SCHEMA = Path(__file__).resolve().parents[1] / "docs" / "openapi.yaml"
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "6"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Operations served at a town's host; every other path is the console's.
 TOWN_PATHS = ("/api/v1/town/", "/api/v1/usage/", "/api/v1/chatbot/", "/api/v1/finance/", "/api/v1/catalogue/",
@@ -111,6 +112,9 @@ def test_no_operation_answers_with_a_server_error_or_outside_its_schema(towns, p
             exercise = _exercise(operation, mode, application, host, callers[side])
             try:
                 exercise()
+            except Unsatisfiable:
+                # Nothing invalid can be made for this operation (e.g. one free-text path parameter).
+                continue
             except (Exception, BaseExceptionGroup) as failure:  # collect every operation's failures
                 notes = "\n".join(getattr(failure, "__notes__", []))
                 problems.append(f"{operation.label} [{mode.value}]: {str(failure)[:1500]}\n{notes[:1500]}")

@@ -106,3 +106,14 @@ def test_bad_town_lists_are_refused_with_a_reason(db, tmp_path, body, message):
         pass
     assert message in str(refused.value) + errors.getvalue()
     assert not Town.objects.filter(ags="09998201").exists()
+
+
+def test_documents_over_the_size_limit_are_refused(db, console_host, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.UPLOAD_MAX_BYTES = 1000
+    county = host_client(console_host, county_finance())
+    response = county.post("/api/v1/billing/pools/", {
+        "service": "echo", "month": "2026-11", "category": "licences", "amount": "10.00",
+        "document": SimpleUploadedFile("rechnung.pdf", b"%PDF-1.4 " + b"x" * 5000)}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "larger than" in str(response.json()["document"])

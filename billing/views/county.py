@@ -113,7 +113,8 @@ def add_pool(request):
     form = CostPoolForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-        return redirect(f"/finance/?period={request.POST.get('month', '')}")
+        month = form.cleaned_data.get("month") if "month" not in form.errors else None
+        return redirect(f"/finance/?period={month}" if month else "/finance/")
     data = form.cleaned_data
     month = parse_month(data["month"])
     period = BillingPeriod.objects.filter(month=month).first()

@@ -202,3 +202,15 @@ def check_json_depth(text: str, max_depth: int) -> None:
         depth += 1 if match.group() in "[{" else -1
         if depth > max_depth:
             raise UploadRejected(_("The JSON is nested more than %(limit)s levels deep.") % {"limit": max_depth})
+
+
+def validate_upload_size(upload) -> None:
+    """A form or serializer field validator: the uploaded file is at most ``UPLOAD_MAX_BYTES``.
+
+    Checked on the upload's size before anything reads it into memory.
+    """
+    from django.core.exceptions import ValidationError
+
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload is not None and getattr(upload, "size", 0) > limit:
+        raise ValidationError(_("The file is larger than %(limit)s MB.") % {"limit": _megabytes(limit)})

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kiverbund.uploads import validate_upload_size
 from services.chatbot.knowledge import EntryData
 from services.chatbot.models import ChatbotSettings, Entry, SensitiveTopic
 from services.chatbot.text import sanitise_html
@@ -47,7 +48,7 @@ class EntryForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("File (CSV, TSV, XLSX or JSON)"))
+    file = forms.FileField(label=_("File (CSV, TSV, XLSX or JSON)"), validators=[validate_upload_size])
 
 
 class SettingsForm(forms.ModelForm):

@@ -124,3 +124,9 @@ def test_a_small_workbook_that_unpacks_to_a_million_rows_is_refused_unread(town_
         uploads.read_xlsx(xlsx_bomb(150), uploads.limits(max_rows=100))
 
 
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(town_faq, member_factory, settings):
+    settings.UPLOAD_MAX_BYTES = 1000
+    response = _upload(town_faq, member_factory, "faq.csv", b"id,question,answer\n" + b"x,q,a\n" * 500)
+    assert response.status_code == 200 and "larger than 0.001 MB" in response.content.decode()
