@@ -64,7 +64,7 @@ def limits(**overrides) -> Limits:
 
 
 def _megabytes(count: int) -> str:
-    return f"{count / 1_000_000:.1f}".rstrip("0").rstrip(".")
+    return f"{count / 1_000_000:g}"
 
 
 def check_size(data: bytes, limit: Limits) -> None:

@@ -31,13 +31,14 @@ def report(quantity="12"):
 
 
 @pytest.fixture
-def towns(towns, offering, subscribe):  # noqa: F811  (the towns of test_api_auth, subscribed to the echo service)
+def subscribed(towns, offering, subscribe):
+    """The two towns of test_api_auth; the first subscribed to the echo service."""
     subscribe(towns[0], offering)
     return towns
 
 
-def test_a_service_account_reports_usage_exactly_once(towns, service_account):
-    town, _other = towns
+def test_a_service_account_reports_usage_exactly_once(subscribed, service_account):
+    town, _other = subscribed
     token = service_account(town)
     body = report()
     first = post(town, token, body)
@@ -52,8 +53,8 @@ def test_a_service_account_reports_usage_exactly_once(towns, service_account):
     assert conflict.status_code == 409 and "already used" in conflict.json()["detail"]
 
 
-def test_usage_for_another_town_and_by_people_is_refused(towns, service_account, person):
-    town, other = towns
+def test_usage_for_another_town_and_by_people_is_refused(subscribed, service_account, person):
+    town, other = subscribed
     assert post(other, service_account(town), report()).status_code == 403
     staff = person("usage-clerk", ["town_staff"], town)
     refused = post(town, staff, report())
@@ -61,8 +62,8 @@ def test_usage_for_another_town_and_by_people_is_refused(towns, service_account,
     assert not UsageEvent.objects.exists()
 
 
-def test_bad_reports_get_a_400_with_a_reason(towns, service_account):
-    town, _other = towns
+def test_bad_reports_get_a_400_with_a_reason(subscribed, service_account):
+    town, _other = subscribed
     token = service_account(town)
     assert post(town, token, report(), key=None).status_code == 400
     bad = post(town, token, report(quantity="-3"))
@@ -74,13 +75,13 @@ def test_bad_reports_get_a_400_with_a_reason(towns, service_account):
 HUGE = "99999999999.999"
 
 
-def test_reports_that_could_break_billing_are_refused(towns, service_account, offering):
+def test_reports_that_could_break_billing_are_refused(subscribed, service_account, offering):
     import datetime as dt
     from decimal import Decimal
 
     from billing.models import BillingPeriod, PeriodStatus
 
-    town, other = towns
+    town, other = subscribed
     token = service_account(town)
     now = timezone.now().replace(microsecond=0)
     refused = {
@@ -115,10 +116,10 @@ def test_reports_that_could_break_billing_are_refused(towns, service_account, of
     assert list(UsageEvent.objects.values_list("quantity", flat=True)) == [Decimal("60.000")]
 
 
-def test_a_service_account_gets_a_403_on_county_billing_not_a_server_error(towns, service_account):
+def test_a_service_account_gets_a_403_on_county_billing_not_a_server_error(subscribed, service_account):
     from django.conf import settings
 
-    town, _other = towns
+    town, _other = subscribed
     api = Client(HTTP_HOST=settings.PLATFORM_DOMAIN, HTTP_AUTHORIZATION=f"Bearer {service_account(town)}")
     for method, path in [("get", "/api/v1/billing/statements/"), ("get", "/api/v1/billing/pools/"),
                          ("get", "/api/v1/billing/usage/"), ("post", "/api/v1/billing/periods/2026-11/run/"),
