@@ -149,10 +149,15 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# An unreachable Redis must not hold a request for long (seconds; redis-py waits forever by default).
+_CACHE_OPTIONS = {"socket_connect_timeout": env.get_float("CACHE_CONNECT_TIMEOUT", 0.5),
+                  "socket_timeout": env.get_float("CACHE_TIMEOUT", 1.0)}
 CACHES = {
+    # Redis down is a cache miss (kiverbund.caching.FailOpenRedisCache): pages and APIs keep answering.
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "kiverbund.caching.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": _CACHE_OPTIONS,
         # Every key carries the current schema: one town never reads another's entries.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
@@ -161,8 +166,9 @@ CACHES = {
     # The same Redis database, keys without a schema: for facts about towns that are read in a
     # town's schema and changed from the console's (entitlements).
     "shared": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "kiverbund.caching.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": _CACHE_OPTIONS,
         "KEY_PREFIX": env.get_str("CACHE_KEY_PREFIX", "kiverbund") + ":shared",
     },
 }
@@ -323,8 +329,15 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 # Separate deployments (or test runs) sharing one Redis keep their work apart by queue name.
 CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_QUEUE", "celery")
+# A task is acknowledged when it has finished: if its worker dies, the broker hands it to another
+# worker (every task is idempotent). A worker killed outright (SIGKILL, a lost machine) cannot
+# give its tasks back; Redis returns them after the visibility timeout, which must be longer than
+# the longest task (a billing run, a town export), or a task still running is started a second time.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.get_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600)}
+# Redis restarted or briefly unreachable: workers and beat keep reconnecting instead of exiting.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600

@@ -44,7 +44,8 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="kiverbund.urls_api"), name="schema"),
 ]
 
-# Error answers: a 400 page that says what was wrong; JSON under /api/.
+# Error answers (kiverbund.portal.errors): a 400 page that says what was wrong, JSON under /api/, and a
+# backing server down is a 503 with Retry-After, not a 500.
 handler400 = "kiverbund.portal.errors.bad_request"
 handler403 = "kiverbund.portal.errors.permission_denied"
 handler404 = "kiverbund.portal.errors.not_found"

@@ -10,6 +10,8 @@ from kiverbund.urls_api import town_api_patterns
 from kiverbund.urls_common import account_patterns
 
 urlpatterns = [
+    # First: machines call the API far more often than people open pages, and Django tries patterns in order.
+    path("api/v1/", include(town_api_patterns)),
     path("", include(([
         path("", town.landing, name="landing"),
         path("documents/", town.documents, name="documents"),
@@ -26,11 +28,11 @@ urlpatterns = [
     ], "town-finance"))),
     *catalog_patterns,
     *service_patterns(),
-    path("api/v1/", include(town_api_patterns)),
     path("chatbot/", include("services.chatbot.urls")),
 ]
 
-# Error answers: a 400 page that says what was wrong; JSON under /api/.
+# Error answers (kiverbund.portal.errors): a 400 page that says what was wrong, JSON under /api/, and a
+# backing server down is a 503 with Retry-After, not a 500.
 handler400 = "kiverbund.portal.errors.bad_request"
 handler403 = "kiverbund.portal.errors.permission_denied"
 handler404 = "kiverbund.portal.errors.not_found"

@@ -15,7 +15,7 @@ so one town's visitors never use up another town's budget.
 
 Redis unreachable: the limit is not applied (requests are answered, a warning
 is logged per request); the chatbot stays available and the limit returns with
-Redis. A slow Redis is given ``TIMEOUT_SECONDS`` before that.
+Redis. A slow Redis is given the cache's socket timeouts before that.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ return 1
 
 @functools.cache
 def _script(url: str):
-    client = redis.Redis.from_url(url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS)
+    options = settings.CACHES["default"].get("OPTIONS", {})
+    client = redis.Redis.from_url(url, socket_connect_timeout=options.get("socket_connect_timeout", TIMEOUT_SECONDS),
+                                  socket_timeout=options.get("socket_timeout", TIMEOUT_SECONDS))
     return client.register_script(_COUNT)
 
 
@@ -71,6 +73,8 @@ def allow(request) -> tuple[bool, int]:
             keys=[client_key, town_key],
             args=[settings.CHATBOT_RATE_PER_CLIENT, settings.CHATBOT_RATE_PER_TOWN, WINDOW_SECONDS + 1]))
     except redis.RedisError as error:
+        # Stated decision (docs/operators.md): with Redis down citizens are not limited (fail open); a
+        # restarted Redis counts afresh. Refusing every citizen would turn a Redis restart into an outage.
         logger.warning("chatbot rate limit not applied: Redis unreachable (%s)", type(error).__name__)
         return True, 0
     return allowed, 0 if allowed else WINDOW_SECONDS - int(now % WINDOW_SECONDS)
