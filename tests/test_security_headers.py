@@ -17,7 +17,7 @@ PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50), "PLATFORM_DOMAIN": "ki.example.de", "PUBLIC_SCHEME": "https",
     "PUBLIC_PORT": "443", "DATABASE_URL": "postgres://u@db.invalid:5432/x", "REDIS_URL": "redis://cache.invalid:6379/0",
     "KEYCLOAK_URL": "https://login.example.de", "KEYCLOAK_ADMIN_USER": "kiverbund",
-    "KEYCLOAK_ADMIN_PASSWORD": "p" * 20, "TRUSTED_PROXIES": "10.0.0.0/8", "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+    "KEYCLOAK_ADMIN_PASSWORD": "p" * 20, "TRUSTED_PROXIES": "10.0.0.0/8", "SECURE_PROXY_SSL_HEADER": "true",
 }
 
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from kiverbund import client_address, env
+from kiverbund.discovery import service_apps
 from kiverbund.stack import REPO_ROOT, get_profile
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -45,11 +46,6 @@ if not REDIS_URL:
 # peer's address is the client's. Checked at start-up: a malformed range stops the process.
 TRUSTED_PROXIES = env.get_list("TRUSTED_PROXIES", [])
 client_address.parse_networks(TRUSTED_PROXIES)
-# The header through which the proxy says the client used HTTPS, e.g. "X-Forwarded-Proto". Set it only when
-# every request passes that proxy and the proxy overwrites the header (Django then trusts it on every request).
-_SSL_HEADER = env.get_str("SECURE_PROXY_SSL_HEADER", "")
-if _SSL_HEADER:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _SSL_HEADER.upper().replace("-", "_"), "https")
 
 ALLOWED_HOSTS = [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "localhost", "127.0.0.1", *env.get_list("EXTRA_ALLOWED_HOSTS")]
 CSRF_TRUSTED_ORIGINS = env.get_list(
@@ -59,7 +55,7 @@ CSRF_TRUSTED_ORIGINS = env.get_list(
 )
 
 # --- applications -----------------------------------------------------------
-# public schema: towns, users, memberships, audit log, catalogue and subscriptions (and later billing)
+# public schema: towns, users, memberships, audit log, catalogue, subscriptions and billing
 SHARED_APPS = [
     # Before django_tenants: our `migrate` (parallel, skips current schemas) replaces its own.
     "tenants",
@@ -80,12 +76,12 @@ SHARED_APPS = [
     "catalog",
     "django.contrib.postgres",
 ]
-# one schema per town: everything a town's services store
+# one schema per town: everything a town's services store. Every service app below services/ is found
+# here, so adding a service never edits these settings (catalog.registry reads its descriptor).
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "kiverbund.documents",
-    "services.chatbot",
-    "services.roads",
+    *service_apps(),
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -104,6 +100,7 @@ ROOT_URLCONF = "kiverbund.urls_town"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
+    "kiverbund.observability.RequestContextMiddleware",
     "kiverbund.portal.health.HealthMiddleware",
     "kiverbund.middleware.RequestSanityMiddleware",
     "tenants.middleware.TownMiddleware",
@@ -114,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kiverbund.sso.sessions.SsoSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kiverbund.middleware.ContentSecurityPolicyMiddleware",
@@ -214,18 +212,37 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 SESSION_COOKIE_HTTPONLY = True
+# A portal session never outlives the SSO session behind it (Keycloak: 30 idle minutes, 10 hours at
+# most; kiverbund.sso.bootstrap), and is re-checked against Keycloak every SSO_REVALIDATE_SECONDS.
+SSO_SESSION_MAX_SECONDS = 10 * 60 * 60
+SESSION_COOKIE_AGE = SSO_SESSION_MAX_SECONDS
+SSO_REVALIDATE_SECONDS = env.get_int("SSO_REVALIDATE_SECONDS", 60)
+# With Keycloak unreachable, a session lasts this long after its last successful check.
+SSO_UNREACHABLE_GRACE_SECONDS = env.get_int("SSO_UNREACHABLE_GRACE_SECONDS", 300)
+# Break-glass: password sessions of superusers end after an hour; five failed attempts per user name
+# or per address lock the form for a quarter of an hour.
+BREAK_GLASS_SESSION_SECONDS = env.get_int("BREAK_GLASS_SESSION_SECONDS", 3600)
+BREAK_GLASS_MAX_FAILURES = env.get_int("BREAK_GLASS_MAX_FAILURES", 5)
+BREAK_GLASS_LOCK_SECONDS = env.get_int("BREAK_GLASS_LOCK_SECONDS", 900)
 SESSION_COOKIE_SECURE = env.get_bool("SESSION_COOKIE_SECURE", PUBLIC_SCHEME == "https")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # --- transport security (production: PUBLIC_SCHEME=https) -----------------------------
+# Behind a TLS-terminating proxy (the Kubernetes ingress): the proxy speaks plain HTTP to the pods and says in
+# X-Forwarded-Proto what the client used. Only set this where every request passes that proxy: a client
+# reaching the pods directly could claim https.
+if env.get_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Plain HTTP is redirected to HTTPS, and browsers are told to use HTTPS only, for the platform domain and
 # every town's host below it (HSTS with includeSubDomains). The health probes answer before the redirect.
 _HTTPS = PUBLIC_SCHEME == "https"
 SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", _HTTPS)
 SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 31_536_000 if _HTTPS else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-# Consent to the browsers' preload list (it takes a separate submission to be listed).
-SECURE_HSTS_PRELOAD = env.get_bool("SECURE_HSTS_PRELOAD", _HTTPS)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
+# Asking browsers to hard-code https (hstspreload.org) is hard to undo: the operator decides. Without it,
+# `check --deploy` would only remind of it (security.W021), so that reminder is silenced.
+SECURE_HSTS_PRELOAD = env.get_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -239,6 +256,8 @@ KEYCLOAK_ADMIN_PASSWORD = env.get_str("KEYCLOAK_ADMIN_PASSWORD", "admin" if _pro
                                       required=_required_in_production)
 # Off only in tests that do not exercise identity: onboarding then creates no Organization.
 KEYCLOAK_PROVISIONING = env.get_bool("KEYCLOAK_PROVISIONING", True)
+# How long an invitation link stays valid (Keycloak's link and the platform's invitation alike).
+KEYCLOAK_INVITATION_DAYS = env.get_int("KEYCLOAK_INVITATION_DAYS", 7)
 OIDC_ISSUER = f"{KEYCLOAK_URL}/realms/{KEYCLOAK_REALM}"
 API_AUDIENCE = "kiverbund-api"
 OIDC_RP_CLIENT_ID = "kiverbund-portal"
@@ -354,41 +373,43 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.end_expired_subscriptions",
         "schedule": env.get_int("SUBSCRIPTION_END_INTERVAL_SECONDS", 3600),
     },
-    "chatbot-retention": {
-        "task": "kiverbund.tasks.dispatch_to_active_towns",
-        "schedule": env.get_int("CHATBOT_RETENTION_INTERVAL_SECONDS", 86400),
-        "args": ("chatbot.purge_expired_conversations",),
-    },
 }
-# Public chatbot endpoints: requests per minute from one client (by IP address) and for one town.
-CHATBOT_RATE_PER_CLIENT = env.get_int("CHATBOT_RATE_PER_CLIENT", 30)
-CHATBOT_RATE_PER_TOWN = env.get_int("CHATBOT_RATE_PER_TOWN", 1200)
-# Where the limits are counted (the cache's Redis unless set).
-CHATBOT_RATE_REDIS_URL = env.get_str("CHATBOT_RATE_REDIS_URL", REDIS_URL)
-# CPU threads of the sentence-embedding model in each process (web worker or Celery worker); 0 means one per
-# core, which halves a question's latency on two cores. Hosts that run many busy workers side by side may
-# prefer 1. The engine (OpenMP) reads it once per process.
-CHATBOT_EMBEDDING_THREADS = env.get_int("CHATBOT_EMBEDDING_THREADS", 0)
-# Threads for batch embedding (imports, re-indexing); 0 means one per CPU core.
-CHATBOT_BATCH_EMBEDDING_THREADS = env.get_int("CHATBOT_BATCH_EMBEDDING_THREADS", 0)
-# Generative mode (off unless a town turns it on): seconds to wait for the town's language model
-# before showing the knowledge-base entry's own text, and the longest answer it may write.
-CHATBOT_GENERATIVE_TIMEOUT = env.get_float("CHATBOT_GENERATIVE_TIMEOUT", 8.0)
-CHATBOT_GENERATIVE_MAX_TOKENS = env.get_int("CHATBOT_GENERATIVE_MAX_TOKENS", 400)
-# Endpoints a town configures (the generative mode's model server) must resolve to public addresses; these
-# CIDR ranges are allowed besides, e.g. the county's data centre "10.20.0.0/16" (kiverbund.outbound).
+# Services' periodic tasks (their descriptors' ``periodic_tasks``) join this schedule when beat starts.
+CELERY_BEAT_SCHEDULER = "catalog.schedule:ServiceScheduler"
+# Endpoints a town configures (the chatbot's generative-mode model server) must resolve to public addresses;
+# these CIDR ranges are allowed besides, e.g. the county's data centre "10.20.0.0/16" (kiverbund.outbound).
 OUTBOUND_ALLOWED_NETWORKS = env.get_list("OUTBOUND_ALLOWED_NETWORKS", [])
 client_address.parse_networks(OUTBOUND_ALLOWED_NETWORKS)
 
+# --- observability --------------------------------------------------------------------
+# json: one JSON object per log line (request id and town included), for the cluster's log collector.
+LOG_FORMAT = env.get_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "kiverbund.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(town)s %(request_id)s] %(message)s"},
+        "json": {"()": "kiverbund.observability.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env.get_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
                 "fontTools": {"level": "WARNING"}},
 }
 
+# Celery workers and beat log through the handlers above, not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics (Prometheus): off with METRICS_ENABLED=false; METRICS_TOKEN asks scrapers for a bearer token.
+METRICS_ENABLED = env.get_bool("METRICS_ENABLED", True)
+METRICS_TOKEN = env.get_str("METRICS_TOKEN", "")
+# Queues whose length /metrics reports (the default queue and every worker group's).
+METRICS_CELERY_QUEUES = env.get_list("METRICS_CELERY_QUEUES", [CELERY_TASK_DEFAULT_QUEUE])
+
 # Parallel workers for migrations across town schemas.
 MIGRATION_WORKERS = env.get_int("MIGRATION_WORKERS", max(1, (os.cpu_count() or 2)))
+# Each migration worker builds the project state once per set of applied migrations and reuses it for
+# every town schema (tenants/migrating.py); false: Django's migrate command per schema.
+MIGRATION_REUSE_STATE = env.get_bool("MIGRATION_REUSE_STATE", True)

@@ -1,7 +1,7 @@
 """Fixed-window request limits for the anonymous endpoints, counted in Redis.
 
 Two budgets per minute: each client's (``CHATBOT_RATE_PER_CLIENT``) and the
-town's (``CHATBOT_RATE_PER_TOWN``). A request over the client's budget is
+town's (``CHATBOT_RATE_PER_TOWN``), both in ``services/chatbot/conf.py``. A request over the client's budget is
 refused *without* touching the town's, and a request refused because the town
 is full is taken off the town's count again: only answered requests use the
 town's budget, so one address sending as fast as it can locks out itself, not
@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connection
 
 from kiverbund.client_address import client_address
+from services.chatbot import conf
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +70,8 @@ def allow(request) -> tuple[bool, int]:
     prefix = f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:chatbot:rl:{connection.schema_name}"
     town_key, client_key = f"{prefix}:town:{window}", f"{prefix}:client:{_client(request)}:{window}"
     try:
-        allowed = bool(_script(settings.CHATBOT_RATE_REDIS_URL)(
-            keys=[client_key, town_key],
-            args=[settings.CHATBOT_RATE_PER_CLIENT, settings.CHATBOT_RATE_PER_TOWN, WINDOW_SECONDS + 1]))
+        allowed = bool(_script(conf.RATE_REDIS_URL or settings.REDIS_URL)(
+            keys=[client_key, town_key], args=[conf.RATE_PER_CLIENT, conf.RATE_PER_TOWN, WINDOW_SECONDS + 1]))
     except redis.RedisError as error:
         # Stated decision (docs/operators.md): with Redis down citizens are not limited (fail open); a
         # restarted Redis counts afresh. Refusing every citizen would turn a Redis restart into an outage.

@@ -6,6 +6,8 @@ import uuid
 import pytest
 from django.core.cache import cache
 
+from services.chatbot import conf
+
 from ..conftest import host_client
 
 NOWHERE = f"/api/v1/chatbot/conversations/{uuid.UUID(int=0)}"
@@ -25,8 +27,9 @@ def visit(town, address, forwarded=None):
     return host_client(town.host).get(NOWHERE, **headers).status_code
 
 
-def test_one_address_hammering_the_chatbot_locks_out_only_itself(town_faq, settings):
-    settings.CHATBOT_RATE_PER_CLIENT, settings.CHATBOT_RATE_PER_TOWN = 3, 5
+def test_one_address_hammering_the_chatbot_locks_out_only_itself(town_faq, monkeypatch):
+    monkeypatch.setattr(conf, "RATE_PER_CLIENT", 3)
+    monkeypatch.setattr(conf, "RATE_PER_TOWN", 5)
     answers = [visit(town_faq, "198.51.100.66") for _ in range(40)]
     assert answers.count(404) == 3 and answers.count(429) == 37
     # The 37 refused requests did not use the town's budget: citizens still get through.
@@ -35,19 +38,21 @@ def test_one_address_hammering_the_chatbot_locks_out_only_itself(town_faq, setti
     # The town's budget (5) is now used up by answered requests only; the next citizen waits.
     assert visit(town_faq, "198.51.100.3") == 429
     # ... and that refusal did not count either: the town's count stays at its limit, not above.
-    settings.CHATBOT_RATE_PER_TOWN = 6
+    monkeypatch.setattr(conf, "RATE_PER_TOWN", 6)
     assert visit(town_faq, "198.51.100.4") == 404
 
 
-def test_forwarded_addresses_from_untrusted_peers_are_ignored(town_faq, settings):
-    settings.CHATBOT_RATE_PER_CLIENT, settings.TRUSTED_PROXIES = 2, []
+def test_forwarded_addresses_from_untrusted_peers_are_ignored(town_faq, settings, monkeypatch):
+    monkeypatch.setattr(conf, "RATE_PER_CLIENT", 2)
+    settings.TRUSTED_PROXIES = []
     # A client inventing a new X-Forwarded-For for every request is still one client.
     answers = [visit(town_faq, "198.51.100.66", forwarded=f"203.0.113.{i}") for i in range(5)]
     assert answers == [404, 404, 429, 429, 429]
 
 
-def test_behind_a_trusted_ingress_each_citizen_has_an_own_budget(town_faq, settings):
-    settings.CHATBOT_RATE_PER_CLIENT, settings.TRUSTED_PROXIES = 2, ["10.0.0.0/8", "fd00::/8"]
+def test_behind_a_trusted_ingress_each_citizen_has_an_own_budget(town_faq, settings, monkeypatch):
+    monkeypatch.setattr(conf, "RATE_PER_CLIENT", 2)
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "fd00::/8"]
     ingress = "10.42.0.7"
     assert [visit(town_faq, ingress, "203.0.113.5") for _ in range(3)] == [404, 404, 429]
     # Another citizen behind the same ingress is another client.
@@ -68,9 +73,9 @@ def test_a_malformed_trusted_proxy_range_stops_the_start(settings):
         parse_networks(["10.0.0.0/8", "ingress.local"])
 
 
-def test_without_redis_the_limit_is_not_applied_and_the_chatbot_answers(town_faq, settings, caplog):
-    settings.CHATBOT_RATE_PER_CLIENT = 1
+def test_without_redis_the_limit_is_not_applied_and_the_chatbot_answers(town_faq, monkeypatch, caplog):
+    monkeypatch.setattr(conf, "RATE_PER_CLIENT", 1)
     # Nothing listens on port 9 (discard) of this machine: every Redis call fails at once.
-    settings.CHATBOT_RATE_REDIS_URL = "redis://127.0.0.1:9/0"
+    monkeypatch.setattr(conf, "RATE_REDIS_URL", "redis://127.0.0.1:9/0")
     assert [visit(town_faq, "198.51.100.66") for _ in range(3)] == [404, 404, 404]
     assert "rate limit not applied" in caplog.text

@@ -132,6 +132,31 @@ def town_stats(pk: int) -> str | None:
     return stamp.isoformat() if stamp else None
 
 
+def export_request(pk: int) -> str:
+    from django.db import transaction
+
+    from tenants.actions import request_export
+    from tenants.models import Town
+
+    with transaction.atomic():
+        return request_export(Town.objects.get(pk=pk), actor="faults")
+
+
+def export_state(pk: int, request_id: str) -> dict:
+    from tenants.actions.export import requested_export_path, verify_export
+    from tenants.models import Town, TownExport
+
+    town = Town.objects.get(pk=pk)
+    out = requested_export_path(town, request_id)
+    folder = out.parent
+    return {
+        "records": TownExport.objects.filter(town=town, path=str(out)).count(),
+        "file": out.exists(),
+        "leftovers": sorted(p.name for p in folder.glob(".export-*")) if folder.exists() else [],
+        "verified_files": len(verify_export(out)["files"]) if out.exists() else 0,
+    }
+
+
 def main() -> None:
     import django
 
