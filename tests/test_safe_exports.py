@@ -49,6 +49,6 @@ def test_billing_reports_neutralise_text_but_keep_their_own_formulas(make_town, 
     (row,) = csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";")
     assert row["town"] == "'" + name and row["share_eur"] == "100.00"
     book = load_workbook(io.BytesIO(render_report(month, "xlsx", None)[0]))
-    summary = book["Übersicht"]
+    summary = book.worksheets[0]
     assert summary["D2"].value == name and summary["D2"].data_type == "s"
     assert summary["G2"].data_type == "f" and summary["E3"].value == "=SUM(E2:E2)"

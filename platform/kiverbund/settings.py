@@ -300,6 +300,26 @@ BILLING_PROVIDER_CONTACT_NAME = env.get_str("BILLING_PROVIDER_CONTACT_NAME", "Kr
 BILLING_PROVIDER_PHONE = env.get_str("BILLING_PROVIDER_PHONE", "+49 9999 0000-0")
 # A test IBAN (valid check digits) for the demo; operators set their own.
 BILLING_PROVIDER_IBAN = env.get_str("BILLING_PROVIDER_IBAN", "DE02120300000000202051")
+# How towns identify the provider on an e-invoice (EN 16931 BR-CO-26 wants at least one of the first three):
+# an identifier the towns know it by (BT-29, e.g. its creditor number in their books), its legal registration
+# (BT-30, e.g. a register number), its VAT id (BT-31, USt-IdNr.; never with VAT category "O"), its tax number
+# (BT-32, Steuernummer).
+BILLING_PROVIDER_ID = env.get_str("BILLING_PROVIDER_ID", "KV-MUSTERLAND-01")
+BILLING_PROVIDER_REGISTRATION_ID = env.get_str("BILLING_PROVIDER_REGISTRATION_ID", "")
+BILLING_PROVIDER_VAT_ID = env.get_str("BILLING_PROVIDER_VAT_ID", "")
+BILLING_PROVIDER_TAX_NUMBER = env.get_str("BILLING_PROVIDER_TAX_NUMBER", "")
+# Tax treatment of the shares (UNTDID 5305): "O" not taxable (cost sharing between public bodies, § 2b UStG),
+# "E" exempt (give the exemption reason), "S" standard rate (BILLING_VAT_RATE per cent on top of the shares).
+BILLING_VAT_CATEGORY = env.get_str("BILLING_VAT_CATEGORY", "O")
+BILLING_VAT_RATE = env.get_str("BILLING_VAT_RATE", "19")
+BILLING_VAT_EXEMPTION_REASON = env.get_str("BILLING_VAT_EXEMPTION_REASON", "")
+# Days until a statement (invoice, Umlagebescheid) is due.
+BILLING_PAYMENT_DAYS = env.get_int("BILLING_PAYMENT_DAYS", 30)
+# The legal remedy (Rechtsbehelfsbelehrung) printed on every Umlagebescheid; the county words it.
+BILLING_LEGAL_REMEDY = env.get_str("BILLING_LEGAL_REMEDY", (
+    "Gegen diesen Bescheid kann innerhalb eines Monats nach Bekanntgabe Widerspruch erhoben werden. Der "
+    "Widerspruch ist schriftlich, in elektronischer Form oder zur Niederschrift beim Rechnungssteller (Anschrift "
+    "oben) einzulegen."))
 # Personnel cost per staff hour for valuing freed time (see billing/settings_defaults.py for the source).
 BILLING_HOURLY_RATE = env.get_str("BILLING_HOURLY_RATE", "68.00")
 # Plausible usage: the most one report may carry, the most a town may use of one unit of a service in a
