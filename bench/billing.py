@@ -27,7 +27,7 @@ import time
 from decimal import Decimal
 from fractions import Fraction
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiverbund.test_settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devtools.test_settings")
 os.environ.setdefault("KIVERBUND_PROFILE", "test")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -87,7 +87,7 @@ def evaluate(host: str, questions: list[tuple[str, str]], entries: list[dict]) -
     from django.test import Client
     from rank_bm25 import BM25Okapi
 
-    from services.chatbot import embedding
+    from core import embedding
 
     client = Client(HTTP_HOST=host)
     client.post("/api/v1/chatbot/ask", {"question": "Aufwärmen"}, content_type="application/json")
@@ -178,8 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django_tenants.utils import schema_context
 
+    from services.chatbot.actions.knowledge import import_entries
     from services.chatbot.formats import read_rows
-    from services.chatbot.knowledge import import_entries
     from tenants.actions import TownData, onboard_town
 
     town, _ = onboard_town(TownData(ags="09999001", name="Benchstadt", population=12000), actor="bench",
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Service
-    from kiverbund.demo.subscriptions import subscribe
+    from devtools.demo.subscriptions import subscribe
 
     sync_catalogue(actor="bench")
     subscribe(town, save_offering({"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1.0",

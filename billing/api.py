@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.metering import UsageConflict, UsageError, check_report, record_usage
-from kiverbund.sso.authentication import IsTownMember
+from identity.authentication import IsTownMember
 from tenants.access import service_town
 
 

@@ -12,20 +12,22 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from billing.actions import BillingError, correct_period, request_run
-from billing.finance_actions import (
+from billing.actions import (
+    BillingError,
+    correct_period,
     enter_cost_pool,
     remove_efficiency_override,
+    request_run,
     set_efficiency_override,
     void_usage_event,
 )
 from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride, Statement, UsageEvent
 from billing.periods import PeriodError, month_span, parse_month
 from billing.reports.render import CONTENT_TYPES, FORMATS, render_report
-from kiverbund.api_schema import MonthField
-from kiverbund.audit.log import log_action
-from kiverbund.parsers import SafeJSONParser
-from kiverbund.uploads import validate_upload_size
+from core.api_schema import MonthField
+from core.audit.log import log_action
+from core.parsers import SafeJSONParser
+from core.uploads import validate_upload_size
 from tenants.access import can_manage_billing, has_town_role
 from tenants.models import Role, Town
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import AllocationRule, CostCategory
-from kiverbund.uploads import validate_upload_size
+from core.uploads import validate_upload_size
 
 
 def service_choices():

@@ -92,8 +92,8 @@ CSV_REQUIRED = {"ags", "name", "population"}
 
 
 def read_csv(path: Path) -> tuple[list[ImportRow], list[tuple[int, str]]]:
-    """Rows of a town list in CSV; read within the upload limits (``kiverbund.uploads``)."""
-    from kiverbund import uploads
+    """Rows of a town list in CSV; read within the upload limits (``core.uploads``)."""
+    from core import uploads
 
     rows: list[ImportRow] = []
     errors: list[tuple[int, str]] = []

@@ -3,7 +3,7 @@
 import pytest
 from django_tenants.utils import schema_exists
 
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 from tenants.actions import export_town
 from tenants.models import Town, TownExport, TownStatus
 
@@ -95,7 +95,7 @@ def test_unknown_town_in_console_is_404(console):
 
 
 def test_the_operator_enters_a_towns_postal_address_with_errors_next_to_the_fields(town_a, operator, console_host):
-    from kiverbund.audit.models import AuditEntry
+    from core.audit.models import AuditEntry
 
     from .conftest import host_client
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_exists
 
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 from tenants.importers import clean_gv_name
 from tenants.models import Town
 

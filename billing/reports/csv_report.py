@@ -3,7 +3,7 @@ from __future__ import annotations
 import io
 
 from billing.reports.data import StatementData
-from kiverbund.cells import SafeWriter
+from core.cells import SafeWriter
 
 COLUMNS = ["statement", "period_start", "period_end", "ags", "town", "leitweg_id", "service", "allocation_key",
            "pool_eur", "share_eur", "usage", "unit", "minutes_saved", "value_of_time_eur",

@@ -10,7 +10,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from billing.reports.data import StatementData
-from kiverbund.cells import Formula, append_row
+from core.cells import Formula, append_row
 
 EURO = '#,##0.00 "€"'
 HEADER = ["AGS", "Gemeinde", "Verteilschlüssel bzw. Preis", "Kostenpool (€)", "Anteil (€)", "Nutzung", "Einheit",

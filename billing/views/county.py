@@ -19,10 +19,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from billing.actions import BillingError, compute, correct_period, latest_statements, request_run
-from billing.finance_actions import (
+from billing.actions import (
+    BillingError,
+    compute,
+    correct_period,
     enter_cost_pool,
+    latest_statements,
     remove_efficiency_override,
+    request_run,
     set_efficiency_override,
     void_usage_event,
 )
@@ -32,7 +36,7 @@ from billing.periods import PeriodError, month_span, parse_month
 from billing.reports.render import CONTENT_TYPES, render_report
 from billing.settings_defaults import HOURLY_RATE_SOURCE, hourly_rate
 from billing.views.charts import bar_chart
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 from tenants.access import can_manage_billing
 from tenants.models import Town
 

@@ -10,7 +10,7 @@ from catalog.models import (
     Service,
     Subscription,
 )
-from kiverbund.uploads import validate_upload_size
+from core.uploads import validate_upload_size
 
 
 class ServiceSerializer(serializers.ModelSerializer):

@@ -23,8 +23,8 @@ from catalog.api.serializers import (
 )
 from catalog.models import RegisterEntry, Service, Subscription
 from catalog.pricing import cost_preview
-from kiverbund.parsers import SafeJSONParser
-from kiverbund.sso.authentication import IsTownMember
+from core.parsers import SafeJSONParser
+from identity.authentication import IsTownMember
 from tenants.access import has_town_role
 
 

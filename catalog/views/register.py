@@ -11,7 +11,7 @@ from catalog import register
 from catalog.access import REGISTER_ROLES, access_register_entry, require_town_role
 from catalog.actions import CatalogError, update_register_entry
 from catalog.forms import REGISTER_LABELS, RegisterEntryForm
-from kiverbund.cells import SafeWriter
+from core.cells import SafeWriter
 from tenants.access import has_town_role
 from tenants.middleware import town_public
 

@@ -1,9 +1,9 @@
-"""Settings of the KI-Verbund platform, read from the environment.
+"""Settings of the KI-Verbund platform, read from the environment (the production settings).
 
 Outside debug mode every value that has no safe default must be set
-(``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL``, ``PLATFORM_DOMAIN``); the
-process refuses to start otherwise. ``KIVERBUND_PROFILE=demo|test`` points the
-URLs at the embedded servers of that profile (see ``kiverbund.stack``).
+(``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL``, ``PLATFORM_DOMAIN``, Keycloak's); the
+process refuses to start otherwise. Nothing here knows the development tooling: ``devtools.settings``
+fills the environment with the embedded servers of a profile and then reads these settings.
 """
 
 from __future__ import annotations
@@ -15,17 +15,16 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from kiverbund import client_address, env
+from core import client_address, env
 from kiverbund.discovery import service_apps
-from kiverbund.stack import REPO_ROOT, get_profile
 
 BASE_DIR = Path(__file__).resolve().parent
-PROFILE = os.environ.get("KIVERBUND_PROFILE", "")
-_profile = get_profile(PROFILE) if PROFILE else None
+# Default folders for files when run from a checkout (platform/kiverbund/ is two levels down).
+SOURCE_ROOT = BASE_DIR.parents[1]
 
-DEBUG = env.get_bool("DEBUG", default=_profile is not None)
-# Outside debug mode every value must be given, unless a profile (demo, test) supplies its embedded servers.
-_required_in_production = not DEBUG and _profile is None
+DEBUG = env.get_bool("DEBUG", default=False)
+# Outside debug mode every value must be given.
+_required_in_production = not DEBUG
 
 SECRET_KEY = env.get_str("SECRET_KEY", "insecure-development-key-do-not-use", required=_required_in_production)
 PLATFORM_DOMAIN = env.get_str("PLATFORM_DOMAIN", "kiverbund.localhost", required=_required_in_production).lower()
@@ -33,16 +32,18 @@ PLATFORM_DOMAIN = env.get_str("PLATFORM_DOMAIN", "kiverbund.localhost", required
 PUBLIC_PORT = env.get_int("PUBLIC_PORT", 8000)
 PUBLIC_SCHEME = env.get_str("PUBLIC_SCHEME", "http")
 
-DATABASE_URL = env.get_str("DATABASE_URL", _profile.database_url if _profile else "", required=_required_in_production)
-REDIS_URL = env.get_str("REDIS_URL", _profile.redis_url if _profile else "", required=_required_in_production)
+DATABASE_URL = env.get_str("DATABASE_URL", "", required=_required_in_production)
+REDIS_URL = env.get_str("REDIS_URL", "", required=_required_in_production)
 if not DATABASE_URL:
-    raise ImproperlyConfigured("Set DATABASE_URL or KIVERBUND_PROFILE=demo to use the embedded PostgreSQL.")
+    raise ImproperlyConfigured("Set DATABASE_URL (in development DJANGO_SETTINGS_MODULE=devtools.settings uses the "
+                               "embedded PostgreSQL).")
 if not REDIS_URL:
-    raise ImproperlyConfigured("Set REDIS_URL or KIVERBUND_PROFILE=demo to use the embedded Redis.")
+    raise ImproperlyConfigured("Set REDIS_URL (in development DJANGO_SETTINGS_MODULE=devtools.settings uses the "
+                               "embedded Redis).")
 
 # --- behind a proxy -------------------------------------------------------------
 # Address ranges (CIDR, comma-separated) of the reverse proxies / ingress controllers in front of the
-# platform. Only from these peers is X-Forwarded-For believed (kiverbund.client_address); empty: the
+# platform. Only from these peers is X-Forwarded-For believed (core.client_address); empty: the
 # peer's address is the client's. Checked at start-up: a malformed range stops the process.
 TRUSTED_PROXIES = env.get_list("TRUSTED_PROXIES", [])
 client_address.parse_networks(TRUSTED_PROXIES)
@@ -69,9 +70,10 @@ SHARED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "mozilla_django_oidc",
-    "kiverbund.audit",
-    "kiverbund.sso",
-    "kiverbund.portal",
+    "core",
+    "core.audit",
+    "identity",
+    "portal",
     "billing",
     "catalog",
     "django.contrib.postgres",
@@ -80,7 +82,7 @@ SHARED_APPS = [
 # here, so adding a service never edits these settings (catalog.registry reads its descriptor).
 TENANT_APPS = [
     "django.contrib.contenttypes",
-    "kiverbund.documents",
+    "core.documents",
     *service_apps(),
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -101,8 +103,8 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
     "kiverbund.observability.RequestContextMiddleware",
-    "kiverbund.portal.health.HealthMiddleware",
-    "kiverbund.middleware.RequestSanityMiddleware",
+    "portal.health.HealthMiddleware",
+    "core.middleware.RequestSanityMiddleware",
     "tenants.middleware.TownMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -111,10 +113,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "kiverbund.sso.sessions.SsoSessionMiddleware",
+    "identity.sessions.SsoSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "kiverbund.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "tenants.middleware.MembershipMiddleware",
 ]
 
@@ -129,7 +131,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "kiverbund.portal.context_processors.platform",
+                "portal.context_processors.platform",
             ],
         },
     },
@@ -151,9 +153,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 _CACHE_OPTIONS = {"socket_connect_timeout": env.get_float("CACHE_CONNECT_TIMEOUT", 0.5),
                   "socket_timeout": env.get_float("CACHE_TIMEOUT", 1.0)}
 CACHES = {
-    # Redis down is a cache miss (kiverbund.caching.FailOpenRedisCache): pages and APIs keep answering.
+    # Redis down is a cache miss (core.caching.FailOpenRedisCache): pages and APIs keep answering.
     "default": {
-        "BACKEND": "kiverbund.caching.FailOpenRedisCache",
+        "BACKEND": "core.caching.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "OPTIONS": _CACHE_OPTIONS,
         # Every key carries the current schema: one town never reads another's entries.
@@ -164,7 +166,7 @@ CACHES = {
     # The same Redis database, keys without a schema: for facts about towns that are read in a
     # town's schema and changed from the console's (entitlements).
     "shared": {
-        "BACKEND": "kiverbund.caching.FailOpenRedisCache",
+        "BACKEND": "core.caching.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "OPTIONS": _CACHE_OPTIONS,
         "KEY_PREFIX": env.get_str("CACHE_KEY_PREFIX", "kiverbund") + ":shared",
@@ -173,20 +175,20 @@ CACHES = {
 
 # --- files --------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env.get_str("STATIC_ROOT", str(REPO_ROOT / "staticfiles")))
-MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT", str(REPO_ROOT / "media")))
+STATIC_ROOT = Path(env.get_str("STATIC_ROOT", str(SOURCE_ROOT / "staticfiles")))
+MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT", str(SOURCE_ROOT / "media")))
 MEDIA_URL = "/media/"
 # Uploaded files live below MEDIA_ROOT/<schema>/ and are only served through
 # views that check membership; nothing under MEDIA_ROOT is published directly.
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
-EXPORT_ROOT = Path(env.get_str("EXPORT_ROOT", str(REPO_ROOT / "exports")))
+EXPORT_ROOT = Path(env.get_str("EXPORT_ROOT", str(SOURCE_ROOT / "exports")))
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-# Imports and uploads (kiverbund.uploads): the file, its rows, one field, what an XLSX may unpack to and by
+# Imports and uploads (core.uploads): the file, its rows, one field, what an XLSX may unpack to and by
 # how much it may be compressed, how deeply a JSON file may nest.
 UPLOAD_MAX_BYTES = env.get_int("UPLOAD_MAX_BYTES", 10_000_000)
 IMPORT_MAX_ROWS = env.get_int("IMPORT_MAX_ROWS", 20_000)
@@ -213,7 +215,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_HTTPONLY = True
 # A portal session never outlives the SSO session behind it (Keycloak: 30 idle minutes, 10 hours at
-# most; kiverbund.sso.bootstrap), and is re-checked against Keycloak every SSO_REVALIDATE_SECONDS.
+# most; identity.bootstrap), and is re-checked against Keycloak every SSO_REVALIDATE_SECONDS.
 SSO_SESSION_MAX_SECONDS = 10 * 60 * 60
 SESSION_COOKIE_AGE = SSO_SESSION_MAX_SECONDS
 SSO_REVALIDATE_SECONDS = env.get_int("SSO_REVALIDATE_SECONDS", 60)
@@ -248,11 +250,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- single sign-on (Keycloak) ---------------------------------------------------
-KEYCLOAK_URL = env.get_str("KEYCLOAK_URL", _profile.keycloak_url if _profile else "", required=_required_in_production)
+KEYCLOAK_URL = env.get_str("KEYCLOAK_URL", "", required=_required_in_production)
 KEYCLOAK_REALM = env.get_str("KEYCLOAK_REALM", "kiverbund")
 # Admin API access for realm bootstrap, organizations and members (a master-realm admin).
-KEYCLOAK_ADMIN_USER = env.get_str("KEYCLOAK_ADMIN_USER", "admin" if _profile else "", required=_required_in_production)
-KEYCLOAK_ADMIN_PASSWORD = env.get_str("KEYCLOAK_ADMIN_PASSWORD", "admin" if _profile else "",
+KEYCLOAK_ADMIN_USER = env.get_str("KEYCLOAK_ADMIN_USER", "", required=_required_in_production)
+KEYCLOAK_ADMIN_PASSWORD = env.get_str("KEYCLOAK_ADMIN_PASSWORD", "",
                                       required=_required_in_production)
 # Off only in tests that do not exercise identity: onboarding then creates no Organization.
 KEYCLOAK_PROVISIONING = env.get_bool("KEYCLOAK_PROVISIONING", True)
@@ -270,7 +272,7 @@ OIDC_OP_TOKEN_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/token"
 OIDC_OP_USER_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/userinfo"
 OIDC_OP_JWKS_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/certs"
 OIDC_OP_LOGOUT_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/logout"
-OIDC_OP_LOGOUT_URL_METHOD = "kiverbund.sso.views.provider_logout_url"
+OIDC_OP_LOGOUT_URL_METHOD = "identity.views.provider_logout_url"
 OIDC_STORE_ID_TOKEN = True
 OIDC_TIMEOUT = 10
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
@@ -284,8 +286,8 @@ CONTENT_SECURITY_POLICY = env.get_str("CONTENT_SECURITY_POLICY", "; ".join([
 ]))
 # Password login stays off except for break-glass superusers (see docs/operators.md).
 AUTHENTICATION_BACKENDS = [
-    "kiverbund.sso.backend.KeycloakBackend",
-    "kiverbund.sso.backend.BreakGlassBackend",
+    "identity.backend.KeycloakBackend",
+    "identity.backend.BreakGlassBackend",
 ]
 
 # --- billing ------------------------------------------------------------------------
@@ -332,17 +334,17 @@ USAGE_MAX_AGE_DAYS = env.get_int("USAGE_MAX_AGE_DAYS", 45)
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "kiverbund.sso.authentication.BearerTokenAuthentication",
+        "identity.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "kiverbund.parsers.SafeJSONParser",
+        "core.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "kiverbund.api_schema.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "kiverbund.pagination.BoundedLimitOffsetPagination",
+    "DEFAULT_SCHEMA_CLASS": "core.api_schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
 SPECTACULAR_SETTINGS = {
@@ -384,7 +386,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "town-usage-stats": {
-        "task": "kiverbund.tasks.dispatch_to_active_towns",
+        "task": "tenants.dispatch_to_active_towns",
         "schedule": env.get_int("TOWN_STATS_INTERVAL_SECONDS", 3600),
         "args": ("tenants.collect_town_stats",),
     },
@@ -397,7 +399,7 @@ CELERY_BEAT_SCHEDULE = {
 # Services' periodic tasks (their descriptors' ``periodic_tasks``) join this schedule when beat starts.
 CELERY_BEAT_SCHEDULER = "catalog.schedule:ServiceScheduler"
 # Endpoints a town configures (the chatbot's generative-mode model server) must resolve to public addresses;
-# these CIDR ranges are allowed besides, e.g. the county's data centre "10.20.0.0/16" (kiverbund.outbound).
+# these CIDR ranges are allowed besides, e.g. the county's data centre "10.20.0.0/16" (core.outbound).
 OUTBOUND_ALLOWED_NETWORKS = env.get_list("OUTBOUND_ALLOWED_NETWORKS", [])
 client_address.parse_networks(OUTBOUND_ALLOWED_NETWORKS)
 
@@ -420,6 +422,9 @@ LOGGING = {
                 "fontTools": {"level": "WARNING"}},
 }
 
+# The pg_dump that reads the template schema's DDL for onboarding (TOWN_SCHEMA_FROM_DUMP); empty: the
+# one on PATH. It must be at least as new as the server.
+PG_DUMP = env.get_str("PG_DUMP", "")
 # Celery workers and beat log through the handlers above, not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # /metrics (Prometheus): off with METRICS_ENABLED=false; METRICS_TOKEN asks scrapers for a bearer token.

@@ -5,9 +5,9 @@ from drf_spectacular.views import SpectacularAPIView
 
 from billing.views import county as billing_county
 from catalog.views import console as catalog_console
-from kiverbund.portal.views import console
 from kiverbund.urls_api import console_api_patterns
 from kiverbund.urls_common import account_patterns
+from portal.views import console
 
 console_patterns = [
     path("", console.town_list, name="towns"),
@@ -46,9 +46,9 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="kiverbund.urls_api"), name="schema"),
 ]
 
-# Error answers (kiverbund.portal.errors): a 400 page that says what was wrong, JSON under /api/, and a
-# backing server down is a 503 with Retry-After, not a 500.
-handler400 = "kiverbund.portal.errors.bad_request"
-handler403 = "kiverbund.portal.errors.permission_denied"
-handler404 = "kiverbund.portal.errors.not_found"
-handler500 = "kiverbund.portal.errors.server_error"
+# Error answers (portal.errors): a 400 page that says what was wrong, JSON under /api/, and a backing
+# server down is a 503 with Retry-After, not a 500.
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.not_found"
+handler500 = "portal.errors.server_error"

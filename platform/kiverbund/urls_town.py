@@ -8,9 +8,9 @@ from django.urls import include, path
 from billing.views import town as billing_town
 from catalog.mounting import service_urlpatterns
 from catalog.urls_town import urlpatterns as catalog_patterns
-from kiverbund.portal.views import members, town
 from kiverbund.urls_api import town_api_patterns
 from kiverbund.urls_common import account_patterns
+from portal.views import members, town
 
 urlpatterns = [
     # First: machines call the API far more often than people open pages, and Django tries patterns in order.
@@ -37,9 +37,9 @@ urlpatterns = [
     *service_urlpatterns(),
 ]
 
-# Error answers (kiverbund.portal.errors): a 400 page that says what was wrong, JSON under /api/, and a
-# backing server down is a 503 with Retry-After, not a 500.
-handler400 = "kiverbund.portal.errors.bad_request"
-handler403 = "kiverbund.portal.errors.permission_denied"
-handler404 = "kiverbund.portal.errors.not_found"
-handler500 = "kiverbund.portal.errors.server_error"
+# Error answers (portal.errors): a 400 page that says what was wrong, JSON under /api/, and a backing
+# server down is a 503 with Retry-After, not a 500.
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.not_found"
+handler500 = "portal.errors.server_error"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from kiverbund import cells, uploads
-from kiverbund.cells import SafeDictWriter, append_row
+from core import cells, uploads
+from core.cells import SafeDictWriter, append_row
 
 COLUMNS = ["id", "question", "answer", "link", "source", "department", "variants", "tags", "valid_from",
            "valid_until", "sensitive"]
@@ -37,7 +37,7 @@ def format_of(filename: str) -> str:
 def read_rows(data: bytes, filename: str) -> list[dict]:
     """The file's rows as dicts (keys lower-cased); row numbers for reports are list index + 2.
 
-    Read within the platform's upload limits (``kiverbund.uploads``): size, rows, field length, nesting,
+    Read within the platform's upload limits (``core.uploads``): size, rows, field length, nesting,
     decompression; a file beyond them raises FileFormatError with the reason.
     """
     fmt = format_of(filename)

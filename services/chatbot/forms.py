@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kiverbund.uploads import validate_upload_size
-from services.chatbot.knowledge import EntryData
+from core.uploads import validate_upload_size
+from services.chatbot.actions.knowledge import EntryData
 from services.chatbot.models import ChatbotSettings, Entry, SensitiveTopic
 from services.chatbot.text import sanitise_html
 
@@ -90,7 +90,7 @@ class GenerativeForm(forms.ModelForm):
                 if not data.get(field):
                     self.add_error(field, _("Required when the generative mode is on."))
         if data.get("generative_base_url"):
-            from kiverbund.outbound import EndpointRefused, check_url
+            from core.outbound import EndpointRefused, check_url
 
             try:
                 check_url(data["generative_base_url"])

@@ -18,7 +18,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from kiverbund import outbound
+from core import outbound
 from services.chatbot import conf
 from services.chatbot.text import plain_text, sanitise_html
 
@@ -111,7 +111,7 @@ def rephrase(question: str, numbered: list[tuple[int, object]], *, config, town_
     from openai import OpenAI, OpenAIError
 
     try:
-        # The endpoint is checked again on every connection (kiverbund.outbound); this early check names why.
+        # The endpoint is checked again on every connection (core.outbound); this early check names why.
         outbound.check_url(config.generative_base_url)
     except outbound.EndpointRefused as refused:
         logger.warning("generative endpoint refused (%s); showing the entry's text", refused)

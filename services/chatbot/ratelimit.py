@@ -8,7 +8,7 @@ town's budget, so one address sending as fast as it can locks out itself, not
 every citizen of the town. Both are decided in one round trip (a Lua script
 runs atomically in Redis).
 
-The client is known by its address (``kiverbund.client_address``: through the
+The client is known by its address (``core.client_address``: through the
 trusted proxies, never a forwarded header from anybody else), kept only in
 hashed form; nothing is written to the database. Keys carry the town's schema,
 so one town's visitors never use up another town's budget.
@@ -29,7 +29,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from kiverbund.client_address import client_address
+from core.client_address import client_address
 from services.chatbot import conf
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from kiverbund.tasks import town_task
-from services.chatbot.retention import purge_expired_conversations as purge
+from core.tasks import town_task
+from services.chatbot.actions.retention import purge_expired_conversations as purge
 
 
 @town_task(name="chatbot.purge_expired_conversations")

@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from services.chatbot import configure, formats, knowledge
+from services.chatbot import formats
+from services.chatbot.actions import configure, knowledge
 from services.chatbot.forms import EntryForm, GenerativeForm, ImportForm, SensitiveTopicForm, SettingsForm
 from services.chatbot.models import ChatbotSettings, Entry, SensitiveTopic
 from tenants.access import has_town_role

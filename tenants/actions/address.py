@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 from tenants.actions.errors import TownError
 from tenants.models import Town
 

@@ -8,11 +8,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
+from core.errors import AlreadyMember, IdentityUnavailable
+from tenants import identity
 from tenants.actions.errors import TownError
 from tenants.ags import slugify_town, validate_ags, validate_leitweg_id
+from tenants.migrating import ensure_template_schema
 from tenants.models import Domain, Invitation, Role, Town, TownStatus
-from tenants.schemas import clone_template, ensure_template_schema
+from tenants.schemas import clone_template
 
 # Berlin, the largest German municipality, has under four million inhabitants.
 MAX_POPULATION = 10_000_000
@@ -141,11 +144,9 @@ def onboard_town(data: TownData, *, actor: Any = None, activate: bool = False) -
 
 
 def _provision_identity(town: Town, actor: Any) -> None:
-    from kiverbund.sso.provisioning import AlreadyMember, KeycloakUnavailable, invite, provision_town
-
     try:
-        organization_id = provision_town(town)
-    except KeycloakUnavailable as exc:
+        organization_id = identity.provider().provision_town(town)
+    except IdentityUnavailable as exc:
         undo_identity(town)  # whatever part of it Keycloak made before it failed
         raise TownError(str(exc)) from exc
     if not (organization_id and town.contact_email):
@@ -154,7 +155,7 @@ def _provision_identity(town: Town, actor: Any) -> None:
         invitation = Invitation.objects.create(town=town, email=town.contact_email, role=Role.TOWN_ADMIN,
                                                invited_by=actor_name(actor))
         try:
-            invitation.keycloak_user_id = invite(town, town.contact_email)
+            invitation.keycloak_user_id = identity.provider().invite(town, town.contact_email)
         except AlreadyMember:
             # An Organization kept from an earlier attempt already has the contact as a member.
             invitation.delete()
@@ -162,7 +163,7 @@ def _provision_identity(town: Town, actor: Any) -> None:
         invitation.save(update_fields=["keycloak_user_id"])
         log_action("tenants.member.invited", actor=actor, town=town, email=town.contact_email,
                    role=Role.TOWN_ADMIN.value)
-    except KeycloakUnavailable as exc:
+    except IdentityUnavailable as exc:
         # The database takes the town back; Keycloak must not keep its Organization either.
         undo_identity(town)
         raise TownError(str(exc)) from exc
@@ -170,11 +171,9 @@ def _provision_identity(town: Town, actor: Any) -> None:
 
 def undo_identity(town: Town) -> None:
     """Remove the Organization of a town whose onboarding was rolled back (best effort, logged)."""
-    from kiverbund.sso.provisioning import KeycloakUnavailable, deprovision_town
-
     try:
-        deprovision_town(town)
-    except KeycloakUnavailable:
+        identity.provider().deprovision_town(town)
+    except IdentityUnavailable:
         logger.warning("Organization %s stays in Keycloak after a rolled-back onboarding; onboarding the "
                        "town again reuses it", town.slug)
 

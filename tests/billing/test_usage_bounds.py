@@ -12,7 +12,7 @@ from django.utils import timezone
 from billing.actions import run_period
 from billing.metering import UsageError, record_usage
 from billing.models import AllocationRule, BillingPeriod, CostPool, Statement, UsageEvent, UsageVoid
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 
 from ..conftest import host_client
 from .test_finance_api import county_finance

@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from django_tenants.utils import schema_context
 
-from kiverbund import uploads
+from core import uploads
 from services.chatbot.formats import FileFormatError, read_rows
 from services.chatbot.models import Entry
 from tenants.models import Role

@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 from django_tenants.utils import schema_context
 
-from kiverbund import outbound
+from core import outbound
 from services.chatbot import configure
 from services.chatbot.models import ChatbotSettings
 from tenants.models import Role

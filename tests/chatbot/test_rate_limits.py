@@ -67,7 +67,7 @@ def test_behind_a_trusted_ingress_each_citizen_has_an_own_budget(town_faq, setti
 def test_a_malformed_trusted_proxy_range_stops_the_start(settings):
     from django.core.exceptions import ImproperlyConfigured
 
-    from kiverbund.client_address import parse_networks
+    from core.client_address import parse_networks
 
     with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXIES"):
         parse_networks(["10.0.0.0/8", "ingress.local"])

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from kiverbund.stack import RUN_ROOT
-from kiverbund.stack.postgres import Postgres
-from kiverbund.stack.processes import port_open, wait_until
-from kiverbund.stack.redis import Redis
+from devtools.stack import RUN_ROOT
+from devtools.stack.postgres import Postgres
+from devtools.stack.processes import port_open, wait_until
+from devtools.stack.redis import Redis
 
 REPO = Path(__file__).resolve().parents[2]
 DOMAIN = "kiverbund.localhost"

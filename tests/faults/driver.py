@@ -19,7 +19,7 @@ def billing_setup(month: str, prefix: str, towns: int) -> list[int]:
     from billing.periods import parse_month
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Offering, Service
-    from kiverbund.demo.subscriptions import subscribe
+    from devtools.demo.subscriptions import subscribe
     from tenants.actions import TownData, onboard_town
 
     sync_catalogue(actor="faults")
@@ -50,7 +50,7 @@ def billing_request(month: str) -> str:
 def billing_state(month: str) -> dict:
     from billing.models import BillingPeriod, Statement
     from billing.periods import parse_month
-    from kiverbund.audit.models import AuditEntry
+    from core.audit.models import AuditEntry
 
     period = BillingPeriod.objects.filter(month=parse_month(month)).first()
     statements = Statement.objects.filter(period=period)
@@ -89,10 +89,10 @@ def chatbot_town(ags: str, name: str) -> dict:
 
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Offering, Service
-    from kiverbund.demo.chatbot import FAQ
-    from kiverbund.demo.subscriptions import subscribe
+    from devtools.demo.chatbot import FAQ
+    from devtools.demo.subscriptions import subscribe
+    from services.chatbot.actions.knowledge import import_entries
     from services.chatbot.formats import read_rows
-    from services.chatbot.knowledge import import_entries
 
     made = town(ags, name)
     sync_catalogue(actor="faults")
@@ -119,7 +119,7 @@ def operator_session() -> str:
     operator, _ = get_user_model().objects.get_or_create(username="kreis-it-faults", defaults={"is_staff": True})
     session = SessionStore()
     session[SESSION_KEY] = str(operator.pk)
-    session[BACKEND_SESSION_KEY] = "kiverbund.sso.backend.BreakGlassBackend"
+    session[BACKEND_SESSION_KEY] = "identity.backend.BreakGlassBackend"
     session[HASH_SESSION_KEY] = operator.get_session_auth_hash()
     session.create()
     return session.session_key

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kiverbund.sso.authentication import IsTownMember
+from identity.authentication import IsTownMember
 
 
 def echo_page(request):

@@ -6,8 +6,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
 from services.roads import conf
+from services.roads.actions.jobs import enqueue_grading
 from services.roads.detectors import parse_class_map
 from services.roads.models import Capture, Detection, Job
 
@@ -73,8 +74,6 @@ def mark_damage(capture: Capture, *, damage_class: str, box, actor, town, note: 
             decision_note=note)
         log_action("roads.detection.marked", actor=actor, town=town, detection=detection.external_id,
                    damage_class=damage_class)
-        from services.roads.tasks import enqueue_grading
-
         enqueue_grading()
     return detection
 

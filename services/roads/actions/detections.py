@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 from services.roads.models import Detection, Survey
 from services.roads.vendor import DetectionRow, RowError
 
@@ -56,7 +56,7 @@ def import_detections(rows: list[DetectionRow], errors: list[RowError], *, actor
         log_action("roads.detections.imported", actor=actor, town=town, file=filename[:255], created=report.created,
                    unchanged=report.unchanged, surveys=sorted(surveys))
         if new:
-            from services.roads.tasks import enqueue_grading
+            from services.roads.actions.jobs import enqueue_grading
 
             enqueue_grading()
     return report

@@ -8,7 +8,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 from services.roads import conf, geo, grading
 from services.roads.matching import Matcher
 from services.roads.models import Capture, Job, Segment, SegmentGrade, Survey, Track

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
 from services.roads import conf, geo
 from services.roads.models import NetworkImport, Segment
 from services.roads.sources import DEFAULT_WIDTH_M, NetworkFileError, read_network
@@ -92,7 +92,7 @@ def import_network(data: bytes, filename: str, *, actor, town, classes=None,
         run.save(update_fields=["created", "updated", "unchanged", "retired"])
         log_action("roads.network.imported", actor=actor, town=town, file=filename[:255], created=run.created,
                    updated=run.updated, unchanged=run.unchanged, retired=run.retired)
-        from services.roads.tasks import enqueue_grading
+        from services.roads.actions.jobs import enqueue_grading
 
         enqueue_grading()
     return run
