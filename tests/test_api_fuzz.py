@@ -85,7 +85,7 @@ def test_no_operation_answers_with_a_server_error_or_outside_its_schema(towns, p
                                                                        application, settings, monkeypatch):
     from django_tenants.utils import schema_context
 
-    from services.chatbot.knowledge import import_entries
+    from services.chatbot.actions.knowledge import import_entries
 
     town, _other = towns
     subscribe_to_chatbot(town)

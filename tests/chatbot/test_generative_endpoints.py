@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django_tenants.utils import schema_context
 
 from core import outbound
-from services.chatbot import configure
+from services.chatbot.actions import configure
 from services.chatbot.models import ChatbotSettings
 from tenants.models import Role
 
