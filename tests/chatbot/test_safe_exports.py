@@ -8,8 +8,8 @@ import io
 from django_tenants.utils import schema_context
 from openpyxl import load_workbook
 
-from services.chatbot.formats import read_rows, write_rows
 from services.chatbot.actions.knowledge import import_entries
+from services.chatbot.formats import read_rows, write_rows
 from services.chatbot.models import Entry
 
 from ..test_safe_exports import EVIL
