@@ -39,5 +39,9 @@ class AlreadyMember(Conflict):
     """The invited address belongs to someone who is a member of the town already."""
 
 
+class UnverifiedAddress(Conflict):
+    """The invited address is on an account that has not verified it: it may not be that person's."""
+
+
 def status_for(error: Exception) -> int:
     return getattr(error, "status", 400) if isinstance(error, PlatformError) else 500

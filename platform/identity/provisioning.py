@@ -17,7 +17,7 @@ import requests
 from django.conf import settings
 from keycloak.exceptions import KeycloakError, KeycloakGetError
 
-from core.errors import AlreadyMember, IdentityUnavailable
+from core.errors import AlreadyMember, IdentityUnavailable, UnverifiedAddress
 from identity import bootstrap
 from tenants.models import Town
 
@@ -94,6 +94,9 @@ def invite(town: Town, email: str) -> str:
         user_id = existing[0]["id"]
         if organization_id in {org["id"] for org in client.get_user_organizations(user_id)}:
             raise AlreadyMember(email)
+        if not existing[0].get("emailVerified"):
+            # Anyone may type any address into their account; the invitation would be bound to them.
+            raise UnverifiedAddress(email)
         response = requests.post(
             f"{settings.KEYCLOAK_URL}/admin/realms/{settings.KEYCLOAK_REALM}/organizations/{organization_id}"
             f"/members/invite-existing-user",
@@ -136,20 +139,23 @@ def withdraw_invitation(town: Town, email: str) -> int:
 
 
 @_guarded("resend invitation")
-def resend_invitation(town: Town, email: str) -> str:
-    """Send the invitation mail again with a fresh validity; returns the invited account's id (or "")."""
+def resend_invitation(town: Town, email: str) -> bool:
+    """Send the invitation mail again with a fresh validity; True if an account with the address exists now.
+
+    The invitation is not bound here: only when it was sent (``invite``) or collected (``identity.sync``).
+    """
     client = admin()
     organization_id = _organization_id(client, town)
     found = _keycloak_invitations(client, organization_id, email)
     if not found:
-        return invite(town, email)
-    response = requests.post(
-        f"{settings.KEYCLOAK_URL}/admin/realms/{settings.KEYCLOAK_REALM}/organizations/{organization_id}"
-        f"/invitations/{found[0]['id']}/resend",
-        headers={"Authorization": f"Bearer {client.connection.token['access_token']}"}, timeout=30)
-    response.raise_for_status()
-    existing = client.get_users({"email": email, "exact": "true"})
-    return existing[0]["id"] if existing else ""
+        invite(town, email)
+    else:
+        response = requests.post(
+            f"{settings.KEYCLOAK_URL}/admin/realms/{settings.KEYCLOAK_REALM}/organizations/{organization_id}"
+            f"/invitations/{found[0]['id']}/resend",
+            headers={"Authorization": f"Bearer {client.connection.token['access_token']}"}, timeout=30)
+        response.raise_for_status()
+    return bool(client.get_users({"email": email, "exact": "true"}))
 
 
 @_guarded("look up account")

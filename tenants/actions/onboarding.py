@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from core.audit.log import actor_name, log_action
-from core.errors import AlreadyMember, IdentityUnavailable
+from core.errors import AlreadyMember, IdentityUnavailable, UnverifiedAddress
 from tenants import identity
 from tenants.actions.errors import TownError
 from tenants.ags import slugify_town, validate_ags, validate_leitweg_id
@@ -158,6 +158,11 @@ def _provision_identity(town: Town, actor: Any) -> None:
             invitation.keycloak_user_id = identity.provider().invite(town, town.contact_email)
         except AlreadyMember:
             # An Organization kept from an earlier attempt already has the contact as a member.
+            invitation.delete()
+            return
+        except UnverifiedAddress:
+            # An account claims the contact's address without having proven it: invite nobody.
+            logger.warning("%s not invited: an account holds the address unverified", town.contact_email)
             invitation.delete()
             return
         invitation.save(update_fields=["keycloak_user_id"])

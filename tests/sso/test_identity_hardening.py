@@ -121,6 +121,17 @@ def test_an_invitation_of_an_existing_account_is_bound_to_it_and_accepted_throug
     assert "gehört bereits" in member.content.decode()
 
 
+def test_an_address_an_account_has_not_verified_is_not_invited_to_that_account(sso, town, member_factory):
+    admin = member_factory(town, Role.TOWN_ADMIN, "amtsdorf-admin")
+    squatter = _person(sso, "fremder", [], None, email="fremder@amtsdorf.example")
+    sso.update_user(squatter, {"email": "chefin@amtsdorf.example", "emailVerified": False})
+    response = host_client(town.host, admin).post("/members/invite/", {"email": "chefin@amtsdorf.example",
+                                                                       "role": Role.TOWN_ADMIN.value},
+                                                  follow=True, HTTP_ACCEPT_LANGUAGE="de")
+    assert "noch nicht bestätigt" in response.content.decode()
+    assert not Invitation.objects.filter(town=town, email="chefin@amtsdorf.example").exists()
+
+
 def test_an_unverified_address_collects_no_invitation(sso, town, django_capture_on_commit_callbacks):
     from identity.sync import sync_user_from_claims
 

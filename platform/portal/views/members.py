@@ -64,6 +64,11 @@ def member_invite(request):
     except provisioning.AlreadyMember:
         messages.error(request, _("%(email)s already belongs to this town.") % {"email": email})
         return redirect("town:members")
+    except provisioning.UnverifiedAddress:
+        messages.error(request, _("%(email)s is entered on an account that has not confirmed it yet. Please ask "
+                                  "the person to confirm their address, or the county IT to check the account.")
+                       % {"email": email})
+        return redirect("town:members")
     except KeycloakUnavailable as exc:
         messages.error(request, str(exc))
         return redirect("town:members")
@@ -126,13 +131,15 @@ def invitation_resend(request, invitation_id):
     _require_town_admin(request)
     invitation = _open_invitation(request, invitation_id)
     try:
-        user_id = provisioning.resend_invitation(request.tenant, invitation.email)
-    except KeycloakUnavailable as exc:
-        messages.error(request, str(exc))
+        registered = provisioning.resend_invitation(request.tenant, invitation.email)
+    except (KeycloakUnavailable, provisioning.AlreadyMember, provisioning.UnverifiedAddress) as exc:
+        messages.error(request, str(exc) if isinstance(exc, KeycloakUnavailable)
+                       else _("The invitation to %(email)s cannot be sent again.") % {"email": invitation.email})
         return redirect("town:members")
-    # A fresh validity from now on, for Keycloak's link and for the invitation alike.
-    Invitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now(),
-                                                       keycloak_user_id=user_id or invitation.keycloak_user_id)
+    if invitation.keycloak_user_id or not registered:
+        # A fresh validity from now on, for Keycloak's link and for the invitation alike. Not for an unbound
+        # invitation someone already registered through: it goes to an account created after it was sent.
+        Invitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now())
     log_action("tenants.member.invitation_resent", actor=request.user, town=request.tenant, email=invitation.email,
                role=invitation.role)
     messages.success(request, _("The invitation to %(email)s was sent again.") % {"email": invitation.email})

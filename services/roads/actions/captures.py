@@ -155,4 +155,8 @@ def review_capture(capture: Capture, *, publish: bool, actor, town) -> Capture:
         capture.reviewed_by, capture.reviewed_at = actor_name(actor), timezone.now()
         capture.save(update_fields=["status", "reviewed_by", "reviewed_at"])
         log_action("roads.capture.reviewed", actor=actor, town=town, capture=capture.pk, status=capture.status)
+        if not publish:
+            # A withheld image is not kept: nobody may see it, so there is no reason to store it.
+            name = capture.image.name
+            transaction.on_commit(lambda: default_storage.delete(name))
     return capture
