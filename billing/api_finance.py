@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -24,6 +24,7 @@ from billing.actions import (
 from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride, Statement, UsageEvent
 from billing.periods import PeriodError, month_span, parse_month
 from billing.reports.render import CONTENT_TYPES, FORMATS, render_report
+from core.api import QueryFilters
 from core.api_schema import MonthField
 from core.audit.log import log_action
 from core.parsers import SafeJSONParser
@@ -75,22 +76,32 @@ class CostPoolSerializer(serializers.ModelSerializer):
                                **validated)
 
 
-class CostPoolViewSet(NoStore, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class PeriodFilters(serializers.Serializer):
+    period = MonthField(required=False, help_text="YYYY-MM")
+
+
+class StatementFilters(PeriodFilters):
+    town = serializers.RegexField(r"^\d{8}$", required=False, help_text="AGS (eight digits)")
+
+
+class OverrideFilters(serializers.Serializer):
+    town = serializers.RegexField(r"^\d{8}$", required=False, help_text="AGS (eight digits)")
+    service = serializers.SlugField(required=False)
+
+
+@extend_schema_view(list=extend_schema(parameters=[PeriodFilters]))
+class CostPoolViewSet(NoStore, QueryFilters, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Costs per service and month; JSON, or multipart/form-data with the ``document`` attached."""
 
     serializer_class = CostPoolSerializer
     permission_classes = [CanManageBilling]
     parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
     queryset = CostPool.objects.all()
+    filter_serializer = PeriodFilters
 
     def get_queryset(self):
-        month = self.request.query_params.get("period")
-        if month:
-            try:
-                return self.queryset.filter(period=parse_month(month))
-            except PeriodError as exc:
-                raise ValidationError({"period": str(exc)}) from None
-        return self.queryset
+        filters = self.filters() if self.action == "list" else {}
+        return self.queryset.filter(period=filters["period"]) if "period" in filters else self.queryset
 
 
 
@@ -114,7 +125,7 @@ class AllocationRuleSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_by", "updated_at"]
 
 
-class AllocationRuleViewSet(NoStore, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+class AllocationRuleViewSet(NoStore, QueryFilters, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                             viewsets.GenericViewSet):
     serializer_class = AllocationRuleSerializer
     permission_classes = [CanManageBilling]
@@ -140,10 +151,11 @@ class AllocationRuleViewSet(NoStore, mixins.ListModelMixin, mixins.CreateModelMi
         """Per-town minutes saved per unit, replacing the service descriptor's (POST sets one; audited)."""
         if request.method == "GET":
             overrides = EfficiencyOverride.objects.select_related("town").order_by("town__ags", "service", "unit")
-            if request.query_params.get("town"):
-                overrides = overrides.filter(town__ags=request.query_params["town"])
-            if request.query_params.get("service"):
-                overrides = overrides.filter(service=request.query_params["service"])
+            filters = self.filters(OverrideFilters)
+            if "town" in filters:
+                overrides = overrides.filter(town__ags=filters["town"])
+            if "service" in filters:
+                overrides = overrides.filter(service=filters["service"])
             return Response(EfficiencyOverrideSerializer(overrides, many=True).data)
         incoming = EfficiencyOverrideSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -247,29 +259,29 @@ REPORT_PARAMS = [OpenApiParameter("period", str, required=True, description="YYY
 
 
 def _report(month: str, fmt: str, town: Town | None) -> HttpResponse:
-    try:
-        content, name = render_report(parse_month(month), fmt, town)
-    except (BillingError, PeriodError) as exc:
-        raise ValidationError({"detail": str(exc)}) from None
+    # A bad period or format is a 400, a period without statements a 404 (core.api.exception_handler).
+    content, name = render_report(parse_month(month), fmt, town)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
-class StatementViewSet(NoStore, mixins.ListModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(list=extend_schema(parameters=[StatementFilters]))
+class StatementViewSet(NoStore, QueryFilters, mixins.ListModelMixin, viewsets.GenericViewSet):
     """County view (console host): every town's statements and reports."""
 
     serializer_class = StatementSerializer
     permission_classes = [CanManageBilling]
     queryset = Statement.objects.select_related("period", "town", "corrects").order_by("-period__month", "town__ags")
+    filter_serializer = StatementFilters
 
     def get_queryset(self):
         queryset = self.queryset
-        params = self.request.query_params
-        if params.get("period"):
-            queryset = queryset.filter(period__month=_month_param(params["period"], "period"))
-        if params.get("town"):
-            queryset = queryset.filter(town__ags=params["town"])
+        filters = self.filters() if self.action == "list" else {}
+        if "period" in filters:
+            queryset = queryset.filter(period__month=filters["period"])
+        if "town" in filters:
+            queryset = queryset.filter(town__ags=filters["town"])
         return queryset
 
     @extend_schema(parameters=[*REPORT_PARAMS, OpenApiParameter("town", str, description="AGS; omit for the county")],
@@ -284,13 +296,15 @@ class StatementViewSet(NoStore, mixins.ListModelMixin, viewsets.GenericViewSet):
         return _report(request.query_params.get("period", ""), request.query_params.get("output", ""), town)
 
 
-class TownStatementViewSet(NoStore, mixins.ListModelMixin, viewsets.GenericViewSet):
+class TownStatementViewSet(NoStore, QueryFilters, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Town view (town host): only this town's statements."""
 
     serializer_class = StatementSerializer
     permission_classes = [IsTownFinance]
 
     def get_queryset(self):
+        if self.action == "list":
+            self.filters()  # takes none: an unknown parameter is a 400, not a silently unfiltered list
         return Statement.objects.filter(town=self.request.tenant).select_related("period", "town", "corrects") \
             .order_by("-period__month", "-created_at")
 

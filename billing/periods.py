@@ -7,10 +7,13 @@ import datetime as dt
 import re
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import PlatformError
 
 
-class PeriodError(ValueError):
-    pass
+class PeriodError(PlatformError, ValueError):
+    """A period that is not a month written YYYY-MM (a 400 wherever it is named)."""
 
 
 # Billing periods this platform can have: nothing before it existed, nothing a date type cannot end.
@@ -22,9 +25,7 @@ def parse_month(text) -> dt.date:
     text = text if isinstance(text, str) else ""
     match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text.strip()[:20])
     if not match or not 1 <= int(match.group(2)) <= 12 or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
-        shown = text[:20].replace("\x00", "")
-        raise PeriodError(f"Zeitraum als JJJJ-MM zwischen {FIRST_YEAR} und {LAST_YEAR} angeben, nicht „{shown}“. "
-                          f"/ Give the period as YYYY-MM between {FIRST_YEAR} and {LAST_YEAR}.")
+        raise PeriodError(_("Give the period as YYYY-MM, not “%(text)s”.") % {"text": text[:20].replace("\x00", "")})
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
