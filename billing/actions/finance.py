@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from billing.actions.periods import BillingError, service_units
 from billing.models import CostPool, EfficiencyOverride
@@ -34,14 +35,14 @@ def set_efficiency_override(town: Town, service: str, unit: str, minutes_saved: 
     """The town's own estimate of staff minutes saved per ``unit``, replacing the descriptor's default."""
     units = service_units(service)
     if unit not in units:
-        raise BillingError(f"Der Dienst {service} misst keine Einheit „{unit}“; möglich: "
-                           f"{', '.join(units) or '–'}. / Unknown metering unit.")
+        raise BillingError(_("The service %(service)s measures no unit “%(unit)s”; it measures: %(units)s.") % {
+            "service": service, "unit": unit, "units": ", ".join(units) or "–"})
     if minutes_saved < 0:
-        raise BillingError("Eingesparte Minuten können nicht negativ sein. / Minutes saved cannot be negative.")
+        raise BillingError(_("Minutes saved cannot be negative."))
     with transaction.atomic():
         previous = EfficiencyOverride.objects.select_for_update().filter(town=town, service=service,
                                                                          unit=unit).first()
-        override, _ = EfficiencyOverride.objects.update_or_create(
+        override, _created = EfficiencyOverride.objects.update_or_create(
             town=town, service=service, unit=unit, defaults={"minutes_saved": minutes_saved})
         log_action("billing.efficiency_override.set", actor=actor, town=town, service=service, unit=unit,
                    minutes_saved=str(minutes_saved), default=str(units[unit][1]),

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing import charges
 from billing.allocation import AllocationKey, KeyKind, Participant, split
@@ -28,7 +29,7 @@ from billing.periods import month_end, month_span
 from billing.reports.data import Line, Party, StatementData
 from billing.settings_defaults import USAGE_KEY_REASON, hourly_rate, provider
 from core.audit.log import log_action
-from core.errors import PlatformError
+from core.errors import NotFound, PlatformError
 from core.money import cents
 from core.tasks import registered_task
 from tenants.models import Town
@@ -44,6 +45,10 @@ KEY_LABELS = {
 
 class BillingError(PlatformError):
     """A billing request that cannot be carried out; the message says why."""
+
+
+class NoStatements(BillingError, NotFound):
+    """No statements for the period (and town) asked for: billing has not run (a 404)."""
 
 
 def allocation_key(rule: AllocationRule) -> AllocationKey:
@@ -138,8 +143,8 @@ def _offering_unit(offering, units: dict[str, tuple[str, Decimal]]) -> str:
     for key, (name, _minutes) in units.items():
         if name.casefold() == wanted.casefold():
             return key
-    raise BillingError(f"Das Angebot für {offering.service.key} rechnet je „{wanted}“ ab; diese Einheit misst der "
-                       f"Dienst nicht. / The offering's unit is not one of the service's metering units.")
+    raise BillingError(_("The offering for %(service)s charges per “%(unit)s”, which the service does not measure.")
+                       % {"service": offering.service.key, "unit": wanted})
 
 
 def compute(month: dt.date) -> dict[int, StatementData]:
@@ -244,7 +249,7 @@ def _as_draft(data: StatementData) -> StatementData:
 
 def _open_period(month: dt.date) -> BillingPeriod:
     """The month's period, locked for this transaction; a closed one takes corrections only."""
-    period, _ = BillingPeriod.objects.select_for_update().get_or_create(month=month)
+    period, _created = BillingPeriod.objects.select_for_update().get_or_create(month=month)
     if period.status == PeriodStatus.CLOSED:
         raise BillingError(f"Der Zeitraum {month:%m/%Y} ist abgeschlossen; Änderungen nur als Korrektur. "
                            f"/ The period is closed; use a correction run.")
@@ -254,7 +259,7 @@ def _open_period(month: dt.date) -> BillingPeriod:
 def _require_keys(services_without_key: set[str]) -> None:
     if services_without_key:
         missing = ", ".join(sorted(services_without_key))
-        raise BillingError(f"Für {missing} ist kein Verteilschlüssel festgelegt. / No allocation key for {missing}.")
+        raise BillingError(_("There is no allocation key for %(services)s.") % {"services": missing})
 
 
 def run_period(month: dt.date, *, actor: Any = None, close: bool = False,
@@ -319,7 +324,7 @@ def correct_period(month: dt.date, *, actor: Any = None) -> list[Statement]:
     with transaction.atomic():
         period = BillingPeriod.objects.select_for_update().filter(month=month).first()
         if period is None or period.status != PeriodStatus.CLOSED:
-            raise BillingError("Korrekturen gibt es nur für abgeschlossene Zeiträume. / Only closed periods are corrected.")
+            raise BillingError(_("Only closed periods are corrected."))
         made = []
         for town_id, data in compute(month).items():
             latest = period.statements.filter(town_id=town_id).order_by("-created_at").first()

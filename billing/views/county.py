@@ -35,6 +35,7 @@ from billing.reports.render import CONTENT_TYPES, render_report
 from billing.settings_defaults import HOURLY_RATE_SOURCE, hourly_rate
 from billing.views.charts import bar_chart
 from core.audit.log import log_action
+from core.errors import PlatformError, status_for
 from tenants.access import can_manage_billing
 from tenants.models import Town
 
@@ -225,9 +226,8 @@ def download(request, fmt):
 def _file(month, fmt, town):
     try:
         content, name = render_report(month, fmt, town)
-    except BillingError as exc:
-        return HttpResponse(str(exc), status=404 if "keine Abrechnung" in str(exc) else 400,
-                            content_type="text/plain; charset=utf-8")
+    except PlatformError as exc:  # by type: NoStatements is a 404, a bad format a 400
+        return HttpResponse(str(exc), status=status_for(exc), content_type="text/plain; charset=utf-8")
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -1,7 +1,7 @@
 """Demo subscriptions: every installed service is offered, and every other demo town subscribes to it.
 
 The services are whatever service apps are installed (the citizen chatbot,
-``services.chatbot``, and each service added later); ``.demo/demo.json`` lists
+``services.chatbot``, ``services.roads``, and every other service app); ``.demo/demo.json`` lists
 each town's active ones. At least one town always stays unsubscribed. The
 test-only echo service is never installed outside the test settings.
 """

@@ -8,7 +8,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 
 from core.principals import ServicePrincipal
 from identity.tokens import InvalidToken, KeysUnavailable, validate_access_token
-from tenants.access import can_access_town
+from tenants.access import can_access_town, is_platform_admin
 
 SERVICE_ACCOUNT_PREFIX = "service-account-"
 
@@ -81,3 +81,20 @@ class IsTownMember(permissions.BasePermission):
             self.message = _("This API is served at a town's host only.")
             return False
         return bool(request.user and request.user.is_authenticated and can_access_town(request.user, town))
+
+
+class ClosedByDefault(IsTownMember):
+    """Every API view's default permission (REST_FRAMEWORK's DEFAULT_PERMISSION_CLASSES).
+
+    At a town's host the caller must be a member of that town, its service account, or county IT; at
+    the console host county IT. A view opens up only by saying so: ``town_public = True`` (citizen
+    endpoints) or permission classes of its own. A new view that names no permission is closed.
+    """
+
+    def has_permission(self, request, view):
+        if getattr(view, "town_public", False):
+            return True
+        if getattr(request, "tenant", None) is None:
+            self.message = _("This API is for the county's IT administrators.")
+            return bool(request.user and request.user.is_authenticated and is_platform_admin(request.user))
+        return super().has_permission(request, view)

@@ -302,7 +302,10 @@ REST_FRAMEWORK = {
         "identity.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Closed by default: a town's members (or its service account) at a town host, county IT at the console.
+    "DEFAULT_PERMISSION_CLASSES": ["identity.authentication.ClosedByDefault"],
+    # Typed errors (core.errors) answer with their own status; views never match an error's text.
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
@@ -310,11 +313,12 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "KI-Verbund API",
     "DESCRIPTION": (
-        "Operator and town API of the KI-Verbund platform. Served at two kinds of host: the console host "
-        "(PLATFORM_DOMAIN) answers /api/v1/towns/, /api/v1/services/, /api/v1/offerings/ and /api/v1/county/; "
-        "each town's host (<town>.PLATFORM_DOMAIN) answers /api/v1/town/, /api/v1/catalogue/, "
-        "/api/v1/subscriptions/ and /api/v1/register/. The public KI-Register is /ki-register.json at a town's "
-        "host (schema: catalog/schemas/ki-register.schema.json)."
+        "Operator and town API of the KI-Verbund platform, served at two kinds of host: the console host "
+        "(PLATFORM_DOMAIN) for county IT and county finance, and each town's host (<town>.PLATFORM_DOMAIN) for "
+        "the town's members, its service accounts and, where an endpoint says so, citizens. Each service's API "
+        "is mounted at /api/v1/<service key>/ on town hosts and answers only for towns subscribed to it. "
+        "Every endpoint is closed unless it states otherwise; malformed input is a 400 naming the field. The "
+        "public KI-Register is /ki-register.json at a town's host (schema: catalog/schemas/ki-register.schema.json)."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -25,6 +25,7 @@ from django.core import serializers
 from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from core.audit.log import actor_name, log_action
@@ -136,7 +137,7 @@ def request_export(town: Town, *, actor: Any = None) -> str:
     records it once.
     """
     if town.status == TownStatus.OFFBOARDED:
-        raise TownError(f"{town.name} ist abgemeldet; es gibt keine Daten mehr. / The town was offboarded.")
+        raise TownError(_("%(town)s was offboarded; its data is gone.") % {"town": town.name})
     request_id = f"{timezone.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     arguments = {"town_id": town.pk, "request_id": request_id, "actor": actor_name(actor)}
     log_action("tenants.town.export_requested", actor=actor, town=town, request=request_id)
@@ -172,7 +173,7 @@ def export_town(town: Town, out: str | Path | None = None, *, actor: Any = None,
     never half-written.
     """
     if town.status == TownStatus.OFFBOARDED:
-        raise TownError(f"{town.name} ist abgemeldet; es gibt keine Daten mehr. / The town was offboarded.")
+        raise TownError(_("%(town)s was offboarded; its data is gone.") % {"town": town.name})
     created = timezone.now()
     if out is None:
         out = Path(settings.EXPORT_ROOT) / town.ags / f"{town.slug}-{created:%Y%m%dT%H%M%S}.zip"

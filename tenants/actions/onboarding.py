@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from core.audit.log import actor_name, log_action
 from core.errors import AlreadyMember, IdentityUnavailable, UnverifiedAddress
@@ -49,7 +50,7 @@ class TownData:
         problems: list[str] = []
         name = (self.name or "").strip()
         if not name:
-            problems.append("Der Name fehlt. / The name is missing.")
+            problems.append(_("The name is missing."))
         ags = self.ags
         try:
             ags = validate_ags(self.ags, kreis=self.kreis, land=self.land)
@@ -71,10 +72,10 @@ class TownData:
                 problems.extend(exc.messages)
         postcode = (self.postcode or "").strip()
         if postcode and not (len(postcode) == 5 and postcode.isdigit()):
-            problems.append(f"Die Postleitzahl hat fünf Ziffern, nicht „{postcode}“. / A post code has five digits.")
+            problems.append(_("A post code has five digits, not “%(postcode)s”.") % {"postcode": postcode})
         slug = slugify_town(self.slug or name) if (self.slug or name) else ""
         if name and not slug:
-            problems.append(f"Aus „{name}“ lässt sich kein Hostname bilden. / No host name can be made from it.")
+            problems.append(_("No host name can be made from “%(name)s”.") % {"name": name})
         if problems:
             raise TownError(" ".join(problems))
         return TownData(
