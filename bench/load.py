@@ -188,7 +188,7 @@ class Issuer:
 # --- data --------------------------------------------------------------------------------------------------
 
 def seed(towns: int) -> dict:
-    """A chatbot town with the demo FAQ, ``towns`` further towns, and an operator's session."""
+    """A chatbot town with the demo FAQ, ``towns`` further towns, and a break-glass administrator's session."""
     from decimal import Decimal
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
@@ -217,7 +217,7 @@ def seed(towns: int) -> dict:
     with schema_context(town.schema_name):
         report = import_entries(rows, actor="bench", town=town)
     assert report.ok, report.errors
-    operator = get_user_model().objects.create_user("kreis-it-bench", is_staff=True)
+    operator = get_user_model().objects.create_user("kreis-it-bench", is_staff=True, is_superuser=True)
     session = SessionStore()
     session[SESSION_KEY] = str(operator.pk)
     session[BACKEND_SESSION_KEY] = "identity.backend.BreakGlassBackend"
