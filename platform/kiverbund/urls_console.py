@@ -10,7 +10,7 @@ from kiverbund.urls_common import account_patterns
 from portal.views import console
 
 console_patterns = [
-    path("", console.town_list, name="towns"),
+    path("", console.console_home, name="towns"),
     path("towns/<str:ags>/", console.town_detail, name="town"),
     path("towns/<str:ags>/status/", console.town_status, name="town-status"),
     path("towns/<str:ags>/address/", console.town_address, name="town-address"),

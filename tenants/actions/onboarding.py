@@ -64,9 +64,8 @@ class TownData:
             if not 0 <= population <= MAX_POPULATION:
                 raise ValueError
         except (TypeError, ValueError):
-            problems.append(f"Die Einwohnerzahl muss eine ganze Zahl von 0 bis {MAX_POPULATION} sein, nicht "
-                            f"„{str(self.population)[:20]}“. / The population must be a whole number from 0 to "
-                            f"{MAX_POPULATION}.")
+            problems.append(_("The population must be a whole number ≥ 0, not “%(population)s”.")
+                            % {"population": str(self.population)[:20]})
             population = 0
         for label, value, longest in (("name", name, 100), ("kreis_name", self.kreis_name, 100),
                                       ("contact_name", self.contact_name, 200),
@@ -114,10 +113,8 @@ def onboard_town(data: TownData, *, actor: Any = None, activate: bool = False) -
         return _existing(existing, clean), False
     other = Town.objects.filter(slug=clean.slug).first()
     if other is not None:
-        raise TownError(
-            f"Der Hostname „{clean.slug}“ gehört schon {other.name} (AGS {other.ags}); bitte einen anderen wählen. "
-            f"/ The host name is taken; choose another slug."
-        )
+        raise TownError(_("The host name “%(slug)s” belongs to %(town)s (AGS %(ags)s) already; please choose "
+                          "another.") % {"slug": clean.slug, "town": other.name, "ags": other.ags})
     ensure_template_schema()
     try:
         with transaction.atomic():
@@ -186,13 +183,9 @@ def undo_identity(town: Town) -> None:
 
 def _existing(town: Town, clean: TownData) -> Town:
     if town.status == TownStatus.OFFBOARDED:
-        raise TownError(
-            f"Die Gemeinde mit AGS {town.ags} ({town.name}) wurde am {town.offboarded_at:%d.%m.%Y} abgemeldet. "
-            f"/ This town was offboarded."
-        )
+        raise TownError(_("The town with AGS %(ags)s (%(town)s) was offboarded on %(date)s.") % {
+            "ags": town.ags, "town": town.name, "date": f"{town.offboarded_at:%d.%m.%Y}"})
     if town.name != clean.name:
-        raise TownError(
-            f"Der AGS {town.ags} gehört bereits zu {town.name}, nicht zu {clean.name}. "
-            f"/ AGS {town.ags} already belongs to {town.name}."
-        )
+        raise TownError(_("AGS %(ags)s belongs to %(town)s already, not to %(other)s.") % {
+            "ags": town.ags, "town": town.name, "other": clean.name})
     return town
