@@ -18,6 +18,9 @@ from tenants.migrating import ensure_template_schema
 from tenants.models import Domain, Invitation, Role, Town, TownStatus
 from tenants.schemas import clone_template
 
+# Berlin, the largest German municipality, has under four million inhabitants.
+MAX_POPULATION = 10_000_000
+
 logger = logging.getLogger(__name__)
 
 
@@ -57,13 +60,22 @@ class TownData:
         except ValidationError as exc:
             problems.extend(exc.messages)
         try:
-            population = int(self.population)
-            if population < 0:
+            population = int(str(self.population)[:20])
+            if not 0 <= population <= MAX_POPULATION:
                 raise ValueError
         except (TypeError, ValueError):
             problems.append(_("The population must be a whole number ≥ 0, not “%(population)s”.")
-                            % {"population": self.population})
+                            % {"population": str(self.population)[:20]})
             population = 0
+        for label, value, longest in (("name", name, 100), ("kreis_name", self.kreis_name, 100),
+                                      ("contact_name", self.contact_name, 200),
+                                      ("contact_email", self.contact_email, 254),
+                                      ("contact_phone", self.contact_phone, 50)):
+            if len((value or "").strip()) > longest:
+                problems.append(f"{label} ist länger als {longest} Zeichen. / {label} is longer than {longest} "
+                                f"characters.")
+            if "\x00" in (value or ""):
+                problems.append(f"{label} enthält ein NUL-Zeichen. / {label} contains a NUL character.")
         leitweg_id = (self.leitweg_id or "").strip()
         if leitweg_id:
             try:
