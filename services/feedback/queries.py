@@ -98,4 +98,25 @@ def filtered(project: Project, params) -> QuerySet[Contribution]:  # noqa: F821
         vector = SearchVector("title", "text", config="german")
         qs = qs.annotate(search=vector).filter(Q(search=SearchQuery(q, config="german", search_type="websearch"))
                                                | Q(text__icontains=q) | Q(external_id=q))
-    return qs.order_by("pk")
+    return qs.select_related("duplicate_of_suggested").order_by("pk")
+
+
+def timeline(project: Project) -> list[dict]:
+    """Contributions per day (by submission date), with the negative share."""
+    days: dict = defaultdict(Counter)
+    for moment, sent_s, sent_d in project.contributions.filter(submitted_at__isnull=False).values_list(
+            "submitted_at", "sentiment_suggested", "sentiment_decided"):
+        days[moment.date()][sent_d or sent_s or "none"] += 1
+    return [{"day": day, "count": sum(c.values()), "negative": c["negative"], "positive": c["positive"]}
+            for day, c in sorted(days.items())]
+
+
+def located(project: Project) -> list[dict]:
+    topics = topic_map(project)
+    out = []
+    for c in project.contributions.filter(lat__isnull=False, lon__isnull=False):
+        topic = topics.get(c.topic_id_effective)
+        out.append({"id": c.external_id, "lat": c.lat, "lon": c.lon, "text": c.text[:200],
+                    "topic": topic.label if topic else "", "topic_id": topic.pk if topic else None,
+                    "sentiment": c.sentiment})
+    return out
