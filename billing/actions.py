@@ -246,13 +246,18 @@ def _require_keys(services_without_key: set[str]) -> None:
         raise BillingError(f"Für {missing} ist kein Verteilschlüssel festgelegt. / No allocation key for {missing}.")
 
 
-def run_period(month: dt.date, *, actor: Any = None, close: bool = False) -> BillingPeriod:
+def run_period(month: dt.date, *, actor: Any = None, close: bool = False,
+               requested_at: dt.datetime | None = None) -> BillingPeriod:
     """Compute the month's statements; re-runnable (and idempotent) while the period is open.
 
-    ``close=True`` makes them final and the period immutable.
+    ``close=True`` makes them final and the period immutable. ``requested_at`` (a queued run's
+    request time) makes a second delivery of the same request do nothing: a worker that died
+    after the commit but before acknowledging its task gets it again.
     """
     with transaction.atomic():
         period = _open_period(month)
+        if requested_at is not None and period.last_run_at is not None and period.last_run_at >= requested_at:
+            return period
         computed = compute(month)
         period.statements.filter(final=False).delete()
         Statement.objects.bulk_create([_statement(period, town_id, data, final=close)
@@ -285,7 +290,8 @@ def request_run(month: dt.date, *, actor: Any = None, close: bool = False) -> Bi
         period.run_requested_at = timezone.now()
         period.save(update_fields=["run_requested_at"])
         log_action("billing.period.run_requested", actor=actor, month=f"{month:%Y-%m}", close=close)
-        arguments = {"month": f"{month:%Y-%m}", "close": close, "actor": _name(actor)}
+        arguments = {"month": f"{month:%Y-%m}", "close": close, "actor": _name(actor),
+                     "requested_at": period.run_requested_at.isoformat()}
         transaction.on_commit(lambda: run_period_task.apply_async(kwargs=arguments))
     return period
 

@@ -88,6 +88,9 @@ def _empty_shared_cache_after_test(settings):
     if keys:
         client.delete(*keys)
     client.close()
+    from tenants import hosts
+
+    hosts._local.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -74,6 +74,7 @@ TENANT_APPS = [
     "kiverbund.documents",
     "services.chatbot",
     "services.feedback",
+    "services.roads",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -271,8 +272,15 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 # Separate deployments (or test runs) sharing one Redis keep their work apart by queue name.
 CELERY_TASK_DEFAULT_QUEUE = env.get_str("CELERY_QUEUE", "celery")
+# A task is acknowledged when it has finished: if its worker dies, the broker hands it to another
+# worker (every task is idempotent). A worker killed outright (SIGKILL, a lost machine) cannot
+# give its tasks back; Redis returns them after the visibility timeout, which must be longer than
+# the longest task (a billing run, a town export), or a task still running is started a second time.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.get_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600)}
+# Redis restarted or briefly unreachable: workers and beat keep reconnecting instead of exiting.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600

@@ -41,3 +41,6 @@ urlpatterns = [
     # One schema for the console and the town APIs (committed as docs/openapi.yaml).
     path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="kiverbund.urls_api"), name="schema"),
 ]
+
+# A backing server down is a 503 with Retry-After, not a 500 (kiverbund.portal.errors).
+handler500 = "kiverbund.portal.errors.server_error"

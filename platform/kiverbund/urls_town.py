@@ -10,6 +10,8 @@ from kiverbund.urls_api import town_api_patterns
 from kiverbund.urls_common import account_patterns
 
 urlpatterns = [
+    # First: machines call the API far more often than people open pages, and Django tries patterns in order.
+    path("api/v1/", include(town_api_patterns)),
     path("", include(([
         path("", town.landing, name="landing"),
         path("documents/", town.documents, name="documents"),
@@ -26,6 +28,8 @@ urlpatterns = [
     ], "town-finance"))),
     *catalog_patterns,
     *service_patterns(),
-    path("api/v1/", include(town_api_patterns)),
     path("chatbot/", include("services.chatbot.urls")),
 ]
+
+# A backing server down is a 503 with Retry-After, not a 500 (kiverbund.portal.errors).
+handler500 = "kiverbund.portal.errors.server_error"

@@ -10,7 +10,7 @@ def test_town_admin_subscribes_through_the_api(town_a, town_b, offering, member_
     admin = member_factory(town_a, Role.TOWN_ADMIN)
     api = host_client(town_a.host, admin)
     rows = {row["service"]["key"]: row for row in api.get("/api/v1/catalogue/").json()}
-    assert sorted(rows) == ["chatbot", "echo"]  # every registered service, offered or not
+    assert sorted(rows) == ["chatbot", "echo", "roads"]  # every registered service, offered or not
     row = rows["echo"]
     assert row["offerings"][0]["cost_preview"]["alone"] == "12000.00"
     created = api.post("/api/v1/subscriptions/", {"offering": offering.pk}, content_type="application/json")
@@ -47,7 +47,7 @@ def test_roles_are_enforced_in_the_town_api(town_a, offering, member_factory):
 
 def test_console_api_offerings_and_approval(town_a, echo_service, operator, console_host, subscribe):
     api = host_client(console_host, operator)
-    assert [s["key"] for s in api.get("/api/v1/services/").json()["results"]] == ["chatbot", "echo"]
+    assert [s["key"] for s in api.get("/api/v1/services/").json()["results"]] == ["chatbot", "echo", "roads"]
     created = api.post("/api/v1/offerings/", {
         "service": "echo", "provider": "Kreis-IT", "contract_title": "AVV", "contract_version": "3",
         "price_model": "per_inhabitant", "amount": "0.2500", "requires_county_approval": True,

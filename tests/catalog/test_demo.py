@@ -10,7 +10,7 @@ def test_seed_lists_active_services_per_town(db, tmp_path):
     # The test settings add the test-only echo service to the real ones.
     state = seed(tmp_path / "demo.json")
     services = {town["name"]: town["services"] for town in state["towns"]}
-    assert any(keys == ["chatbot", "echo"] for keys in services.values())
+    assert any(keys == ["chatbot", "echo", "roads"] for keys in services.values())
     assert any(keys == [] for keys in services.values())
     # Chatbot towns get the demo FAQ and a link to the widget's demo page; the others get neither.
     for town in state["towns"]:

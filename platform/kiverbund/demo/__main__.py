@@ -108,8 +108,9 @@ def main() -> None:
     logs = profile.run_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     commands = {
-        "web": [sys.executable, "-m", "gunicorn", "kiverbund.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", "2",
-                "--threads", "4", "--access-logfile", "-"],
+        # The production server settings (kiverbund.gunicorn_conf), on this machine's port.
+        "web": [sys.executable, "-m", "gunicorn", "-c", "python:kiverbund.gunicorn_conf", "kiverbund.wsgi",
+                "--bind", f"127.0.0.1:{PORT}"],
         "worker": [sys.executable, "-m", "celery", "-A", "kiverbund", "worker", "-Q", "kiverbund-demo",
                    "--concurrency", "2", "--loglevel", "INFO"],
         "beat": [sys.executable, "-m", "celery", "-A", "kiverbund", "beat", "--loglevel", "INFO",

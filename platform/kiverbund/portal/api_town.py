@@ -48,4 +48,8 @@ class TownInfoView(APIView):
             "kind": "service_account" if isinstance(user, ServicePrincipal) else "person",
             "roles": sorted(roles),
         }
-        return Response(TownInfoSerializer({"town": town, "caller": caller}).data)
+        # Built by hand: machines poll this, and building the serializers' fields cost more than the
+        # rest of the request (TownInfoSerializer describes the same fields for the schema).
+        facts = {"name": town.name, "ags": town.ags, "host": town.host, "population": town.population,
+                 "status": town.status}
+        return Response({"town": facts, "caller": caller})

@@ -6,6 +6,10 @@ rotated its keys) triggers one early refresh, at most every
 ``UNKNOWN_KID_REFRESH_SECONDS``, so random ``kid`` values cannot make us hammer
 Keycloak. When Keycloak cannot be reached, the keys we already have keep
 validating tokens: the API stays up while the identity provider is down.
+
+A machine sends the same token with every request until it expires; each process
+keeps the claims of tokens it has validated (``VALIDATED_TOKEN_SECONDS``, and never
+past their expiry), so the signature of one token is checked once, not per request.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ UNKNOWN_KID_REFRESH_SECONDS = 10
 # After a failed fetch, stale keys are used this long before the next attempt.
 RETRY_AFTER_FAILURE_SECONDS = 10
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+# A validated token's claims are reused this long (and never after the token expires).
+VALIDATED_TOKEN_SECONDS = 60
+VALIDATED_TOKEN_LIMIT = 4096
 
 
 class InvalidToken(Exception):
@@ -125,12 +132,15 @@ def _signing_keys(jwks: dict[str, Any]) -> dict[str, jwt.PyJWK]:
 
 
 _cache = _KeyCache()
+# token -> (monotonic time until which it may be reused, issuer, audience, claims)
+_validated: dict[str, tuple[float, str, str, dict]] = {}
 
 
 def reset_key_cache() -> None:
-    """Forget all cached signing keys and refresh timers (tests)."""
+    """Forget all cached signing keys, validated tokens and refresh timers (tests)."""
     with _cache._lock:
         _cache.reset()
+        _validated.clear()
 
 
 def key_cache_fetches() -> int:
@@ -145,6 +155,22 @@ def validate_access_token(token: str) -> dict:
     ``API_AUDIENCE``, expiry, not-before and issued-at (with ``LEEWAY_SECONDS``),
     and that it is an access token (Keycloak's ``typ: Bearer``), not an ID token.
     """
+    known = _validated.get(token)
+    if known is not None:
+        until, issuer, audience, claims = known
+        if (time.monotonic() < until and time.time() < claims["exp"] + LEEWAY_SECONDS
+                and issuer == settings.OIDC_ISSUER and audience == settings.API_AUDIENCE):
+            return dict(claims)
+        _validated.pop(token, None)
+    claims = _validate(token)
+    if len(_validated) >= VALIDATED_TOKEN_LIMIT:
+        _validated.clear()  # many distinct tokens at once: start afresh rather than grow
+    _validated[token] = (time.monotonic() + VALIDATED_TOKEN_SECONDS, settings.OIDC_ISSUER, settings.API_AUDIENCE,
+                         dict(claims))
+    return claims
+
+
+def _validate(token: str) -> dict:
     try:
         header = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})

@@ -1,0 +1,81 @@
+"""Running the county's damage model over captures, and staff marking damage by hand."""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from kiverbund.audit.log import actor_name, log_action
+from services.roads import conf
+from services.roads.detectors import parse_class_map
+from services.roads.models import Capture, Detection, Job
+
+# Across the road, the camera sees about this many metres at the height of a typical damage.
+VISIBLE_WIDTH_M = 4.0
+
+
+def county_detector():
+    from services.roads.detectors.onnx import OnnxDamageDetector
+
+    return OnnxDamageDetector(conf.DAMAGE_MODEL_PATH, parse_class_map(conf.DAMAGE_MODEL_CLASSES),
+                              conf.DAMAGE_MODEL_THRESHOLD)
+
+
+def run_damage_model(capture_ids, *, actor, town, job_id: int | None = None, detector=None) -> int:
+    """Detect damage in each capture (once: analysed captures are skipped), then grade.
+
+    Suggestions are new rows; a re-run never overwrites a suggestion or a decision.
+    """
+    from services.roads.actions.grading import grade_town
+    from services.roads.media import decode_rgb
+
+    detector = detector or county_detector()
+    captures = list(Capture.objects.filter(pk__in=capture_ids, analysed_at__isnull=True).order_by("pk"))
+    if job_id:
+        Job.objects.filter(pk=job_id).update(state=Job.State.RUNNING, total=len(captures), done=0)
+    found = 0
+    for number, capture in enumerate(captures, start=1):
+        with default_storage.open(capture.image.name, "rb") as handle:
+            rgb = decode_rgb(handle.read(), capture.filename)
+        damages = detector.detect(rgb)
+        with transaction.atomic():
+            Detection.objects.bulk_create([
+                Detection(external_id=f"model-{capture.pk}-{i}", survey_id=capture.survey_id,
+                          source=Detection.Source.MODEL, capture=capture, suggested_class=d.damage_class,
+                          damage_class=d.damage_class, confidence=d.confidence, box=list(d.box), lat=capture.lat,
+                          lon=capture.lon, heading=capture.heading, captured_at=capture.captured_at,
+                          width_m=round((d.box[2] - d.box[0]) / capture.width * VISIBLE_WIDTH_M, 2))
+                for i, d in enumerate(damages)], ignore_conflicts=True)
+            Capture.objects.filter(pk=capture.pk).update(analysed_at=timezone.now())
+        found += len(damages)
+        if job_id:
+            Job.objects.filter(pk=job_id).update(done=number)
+    log_action("roads.model.ran", actor=actor, town=town, captures=len(captures), detections=found,
+               detector=getattr(detector, "name", "custom"))
+    grade_town(actor=actor, town=town)
+    return found
+
+
+def mark_damage(capture: Capture, *, damage_class: str, box, actor, town, note: str = "") -> Detection:
+    """Staff mark a damage on an image: it is confirmed at once (a person made it)."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    if not (0 <= x1 < x2 <= capture.width and 0 <= y1 < y2 <= capture.height):
+        raise ValueError("the box must lie inside the image")
+    with transaction.atomic():
+        number = Detection.objects.filter(capture=capture, source=Detection.Source.MANUAL).count() + 1
+        detection = Detection.objects.create(
+            external_id=f"manual-{capture.pk}-{number}", survey_id=capture.survey_id, source=Detection.Source.MANUAL,
+            capture=capture, suggested_class=damage_class, damage_class=damage_class, confidence=1.0,
+            box=[x1, y1, x2, y2], lat=capture.lat, lon=capture.lon, heading=capture.heading,
+            captured_at=capture.captured_at, width_m=round((x2 - x1) / capture.width * VISIBLE_WIDTH_M, 2),
+            status=Detection.Status.CONFIRMED, decided_by=actor_name(actor), decided_at=timezone.now(),
+            decision_note=note)
+        log_action("roads.detection.marked", actor=actor, town=town, detection=detection.external_id,
+                   damage_class=damage_class)
+        from services.roads.tasks import enqueue_grading
+
+        enqueue_grading()
+    return detection
+
+

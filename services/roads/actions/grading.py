@@ -1,0 +1,162 @@
+"""Match detections, captures and tracks to segments and grade every segment, per survey."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kiverbund.audit.log import log_action
+from services.roads import conf, geo, grading
+from services.roads.matching import Matcher
+from services.roads.models import Capture, Job, Segment, SegmentGrade, Survey, Track
+
+STATUS_WEIGHT = {"confirmed": 1.0, "rejected": 0.0}
+
+
+def network_matcher() -> tuple[Matcher, np.ndarray, np.ndarray]:
+    rows = list(Segment.objects.filter(active=True).order_by("id").values_list("id", "coords", "length_m", "width_m"))
+    matcher = Matcher((r[0] for r in rows), (r[1] for r in rows))
+    area = np.array([r[2] * (r[3] or 5.0) for r in rows], dtype=float)
+    return matcher, matcher.ids, area
+
+
+def _copy_rows(cursor, table: str, columns: str, rows) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+    buffer.seek(0)
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        copy.write(buffer.getvalue())
+
+
+def match_detections(survey: Survey, matcher: Matcher, tolerance_m: float) -> dict:
+    """Write each detection's segment and distance (one COPY and one UPDATE, not a query per row)."""
+    from services.roads.models import Detection
+
+    rows = list(Detection.objects.filter(survey=survey).values_list(
+        "id", "lon", "lat", "heading", "damage_class", "status", "confidence", "width_m"))
+    if not rows:
+        return {"ids": np.zeros(0, dtype=np.int64), "segment": np.zeros(0, dtype=np.int64), "rows": rows}
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    lon = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+    lat = np.fromiter((r[2] for r in rows), dtype=float, count=len(rows))
+    heading = np.fromiter((np.nan if r[3] is None else r[3] for r in rows), dtype=float, count=len(rows))
+    segment, distance = matcher.match(lon, lat, heading, tolerance_m)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE roads_match (id bigint, segment_id bigint, distance double precision) "
+                       "ON COMMIT DROP")
+        _copy_rows(cursor.cursor, "roads_match", "id, segment_id, distance",
+                   ((int(i), None if s < 0 else int(s), None if np.isnan(d) else round(float(d), 2))
+                    for i, s, d in zip(ids, segment, distance, strict=True)))
+        cursor.execute("UPDATE roads_detection d SET segment_id = m.segment_id, match_distance_m = m.distance "
+                       "FROM roads_match m WHERE d.id = m.id AND (d.segment_id IS DISTINCT FROM m.segment_id "
+                       "OR d.match_distance_m IS DISTINCT FROM m.distance)")
+        cursor.execute("DROP TABLE roads_match")
+    return {"ids": ids, "segment": segment, "rows": rows}
+
+
+def _covered(survey: Survey, matcher: Matcher, tolerance_m: float, detection_segments) -> set[int] | None:
+    """Segment ids the survey drove past; None when the survey has no captures or tracks (a vendor's
+    survey of the whole network, delivered as detections only)."""
+    captures = list(Capture.objects.filter(survey=survey).values_list("id", "lon", "lat", "heading"))
+    tracks = list(Track.objects.filter(survey=survey).values_list("coords", flat=True))
+    if not captures and not tracks:
+        return None
+    covered = {int(s) for s in detection_segments if s >= 0}
+    if captures:
+        segment, _ = matcher.match([c[1] for c in captures], [c[2] for c in captures],
+                                   [np.nan if c[3] is None else c[3] for c in captures], tolerance_m)
+        for (capture_id, *_rest), seg in zip(captures, segment, strict=True):
+            Capture.objects.filter(pk=capture_id).update(segment_id=None if seg < 0 else int(seg))
+        covered.update(int(s) for s in segment if s >= 0)
+    for coords in tracks:
+        lon, lat = _densify(coords, 10.0)
+        segment, _ = matcher.match(lon, lat, None, tolerance_m)
+        covered.update(int(s) for s in segment if s >= 0)
+    return covered
+
+
+def _densify(coords, step_m: float):
+    import shapely
+
+    if len(coords) < 2:
+        return [c[0] for c in coords], [c[1] for c in coords]
+    line = geo.line_to_metric([(c[0], c[1]) for c in coords])
+    distances = np.arange(0, line.length + step_m, step_m)
+    points = shapely.line_interpolate_point(line, distances)
+    lon, lat = geo.to_wgs84(shapely.get_x(points), shapely.get_y(points))
+    return lon, lat
+
+
+def grade_survey(survey: Survey, matcher: Matcher, segment_ids, segment_area, tolerance_m: float) -> int:
+    matched = match_detections(survey, matcher, tolerance_m)
+    rows = matched["rows"]
+    position = {int(s): i for i, s in enumerate(segment_ids)}
+    n = len(segment_ids)
+    damaged = np.zeros(n)
+    confirmed = np.zeros(n, dtype=np.int64)
+    suggested = np.zeros(n, dtype=np.int64)
+    if rows:
+        seg = matched["segment"]
+        ok = seg >= 0
+        where = np.fromiter((position.get(int(s), -1) for s in seg), dtype=np.int64, count=len(seg))
+        ok &= where >= 0
+        status = np.array([r[5] for r in rows])
+        weight = np.where(status == "confirmed", 1.0, np.where(status == "rejected", 0.0,
+                                                                np.array([r[6] for r in rows], dtype=float)))
+        width = np.array([np.nan if r[7] is None else r[7] for r in rows], dtype=float)
+        area = grading.damage_area(np.array([r[4] for r in rows]), width) * weight
+        damaged = np.bincount(where[ok], weights=area[ok], minlength=n)
+        confirmed = np.bincount(where[ok & (status == "confirmed")], minlength=n)
+        suggested = np.bincount(where[ok & (status == "suggested")], minlength=n)
+    covered = _covered(survey, matcher, tolerance_m, matched["segment"])
+    share = np.minimum(damaged / np.maximum(segment_area, 1.0), 1.0)
+    grades = grading.grade_for_share(share)
+    keep = np.ones(n, dtype=bool) if covered is None else np.isin(segment_ids, list(covered))
+    SegmentGrade.objects.filter(survey=survey).delete()
+    with connection.cursor() as cursor:
+        now = timezone.now().isoformat()
+        _copy_rows(cursor.cursor, "roads_segmentgrade",
+                   "segment_id, survey_id, grade, damage_share, confirmed, suggested, method, computed_at",
+                   ((int(segment_ids[i]), survey.pk, float(grades[i]), round(float(share[i]), 6), int(confirmed[i]),
+                     int(suggested[i]), grading.METHOD, now) for i in np.flatnonzero(keep)))
+    survey.graded_at = timezone.now()
+    survey.save(update_fields=["graded_at"])
+    return int(keep.sum())
+
+
+def refresh_current_grades() -> None:
+    """Each segment shows the grade of the latest survey that graded it."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            UPDATE roads_segment s SET grade = latest.grade, graded_survey_id = latest.survey_id
+            FROM (SELECT DISTINCT ON (g.segment_id) g.segment_id, g.grade, g.survey_id
+                  FROM roads_segmentgrade g JOIN roads_survey v ON v.id = g.survey_id
+                  ORDER BY g.segment_id, v.created_at DESC, v.id DESC) latest
+            WHERE s.id = latest.segment_id
+              AND (s.grade IS DISTINCT FROM latest.grade OR s.graded_survey_id IS DISTINCT FROM latest.survey_id)""")
+        cursor.execute("UPDATE roads_segment s SET grade = NULL, graded_survey_id = NULL WHERE s.grade IS NOT NULL "
+                       "AND NOT EXISTS (SELECT 1 FROM roads_segmentgrade g WHERE g.segment_id = s.id)")
+
+
+def grade_town(*, actor, town, survey: Survey | None = None, job: Job | None = None,
+               tolerance_m: float | None = None) -> dict:
+    """Grade one survey or all of them; one transaction, so readers see old or new grades, never a mix."""
+    tolerance_m = float(tolerance_m or conf.MATCH_TOLERANCE_M)
+    surveys = [survey] if survey is not None else list(Survey.objects.order_by("created_at", "id"))
+    result = {"surveys": 0, "graded_segments": 0}
+    with transaction.atomic():
+        matcher, segment_ids, segment_area = network_matcher()
+        if job is not None:
+            Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, total=len(surveys), done=0)
+        for number, item in enumerate(surveys, start=1):
+            result["graded_segments"] += grade_survey(item, matcher, segment_ids, segment_area, tolerance_m)
+            result["surveys"] += 1
+            if job is not None:
+                Job.objects.filter(pk=job.pk).update(done=number)
+        refresh_current_grades()
+        log_action("roads.network.graded", actor=actor, town=town, **result)
+    return result

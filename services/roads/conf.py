@@ -1,0 +1,31 @@
+"""Settings of the road service: defaults here, overridable by environment variables (ROADS_...)."""
+
+from __future__ import annotations
+
+from kiverbund import env
+
+# Drivable public roads kept from OpenStreetMap (the `highway` tag).
+HIGHWAY_CLASSES = env.get_list("ROADS_HIGHWAY_CLASSES", [
+    "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link",
+    "unclassified", "residential", "living_street",
+])
+SEGMENT_LENGTH_M = env.get_float("ROADS_SEGMENT_LENGTH_M", 50.0)
+# A detection further than this from every segment stays unmatched.
+MATCH_TOLERANCE_M = env.get_float("ROADS_MATCH_TOLERANCE_M", 15.0)
+# Uploads: one image at most this many bytes and pixels.
+MAX_IMAGE_BYTES = env.get_int("ROADS_MAX_IMAGE_BYTES", 15 * 1024 * 1024)
+MAX_IMAGE_PIXELS = env.get_int("ROADS_MAX_IMAGE_PIXELS", 40_000_000)
+MAX_IMAGES_PER_REQUEST = env.get_int("ROADS_MAX_IMAGES_PER_REQUEST", 20)
+# Anonymisation: a face above FACE_THRESHOLD is certain; between REVIEW and FACE_THRESHOLD the image
+# is blurred there too but waits for a person before anyone else sees it.
+FACE_THRESHOLD = env.get_float("ROADS_FACE_THRESHOLD", 0.5)
+FACE_REVIEW_THRESHOLD = env.get_float("ROADS_FACE_REVIEW_THRESHOLD", 0.2)
+# Longest image side the face detector sees (larger images are scaled down for detection only).
+FACE_DETECTION_SIDE = env.get_int("ROADS_FACE_DETECTION_SIDE", 960)
+# The county's damage model (YOLO-style ONNX) and its class map ("0=D00,1=D10,2=D20,3=D40").
+DAMAGE_MODEL_PATH = env.get_str("ROADS_DAMAGE_MODEL", "")
+DAMAGE_MODEL_CLASSES = env.get_str("ROADS_DAMAGE_MODEL_CLASSES", "0=D00,1=D10,2=D20,3=D40")
+DAMAGE_MODEL_THRESHOLD = env.get_float("ROADS_DAMAGE_MODEL_THRESHOLD", 0.25)
+# Map basemap (Leaflet tile URL template); empty: the map shows the network on a plain background.
+BASEMAP_URL = env.get_str("ROADS_BASEMAP_URL", "")
+BASEMAP_ATTRIBUTION = env.get_str("ROADS_BASEMAP_ATTRIBUTION", "© OpenStreetMap-Mitwirkende")

@@ -1,0 +1,94 @@
+"""The Django side of the fault tests, run in a subprocess against the fault stack's servers.
+
+``python -m tests.faults.driver <function> '<json keyword arguments>'`` prints ``RESULT <json>``.
+The test process keeps its own database connection to the session's test database; these
+functions reach the fault stack's database instead (environment set by ``FaultStack.env``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def billing_setup(month: str, prefix: str, towns: int) -> list[int]:
+    """``towns`` towns subscribed to the chatbot, sharing a cost pool by equal shares in ``month``."""
+    from decimal import Decimal
+
+    from billing.models import AllocationRule, CostPool
+    from billing.periods import parse_month
+    from catalog.actions import save_offering, sync_catalogue
+    from catalog.models import Offering, Service
+    from kiverbund.demo.subscriptions import subscribe
+    from tenants.actions import TownData, onboard_town
+
+    sync_catalogue(actor="faults")
+    service = Service.objects.get(key="chatbot")
+    offering = Offering.objects.filter(service=service, available=True).first() or save_offering(
+        {"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1.0",
+         "price_model": "cost_pool", "amount": Decimal("1200.00"), "description": "Fault tests"},
+        actor="faults", service=service)
+    made = []
+    for number in range(towns):
+        town, _ = onboard_town(TownData(ags=f"{prefix}{number:03d}", name=f"Fault {prefix} {number}",
+                                        population=1000 + number), actor="faults", activate=True)
+        subscribe(town, offering, actor="faults")
+        made.append(town.pk)
+    first = parse_month(month)
+    CostPool.objects.create(service="chatbot", period=first, category="hosting", amount=Decimal("1000.00"))
+    AllocationRule.objects.get_or_create(service="chatbot", defaults={"kind": "equal"})
+    return made
+
+
+def billing_request(month: str) -> str:
+    from billing.actions import request_run
+    from billing.periods import parse_month
+
+    return request_run(parse_month(month), actor="faults").run_requested_at.isoformat()
+
+
+def billing_state(month: str) -> dict:
+    from billing.models import BillingPeriod, Statement
+    from billing.periods import parse_month
+    from kiverbund.audit.models import AuditEntry
+
+    period = BillingPeriod.objects.filter(month=parse_month(month)).first()
+    statements = Statement.objects.filter(period=period)
+    return {
+        "last_run_at": period.last_run_at.isoformat() if period and period.last_run_at else None,
+        "last_error": period.last_error if period else "",
+        "statements": statements.count(),
+        "towns": statements.values("town").distinct().count(),
+        "runs": AuditEntry.objects.filter(action="billing.period.run", details__month=month).count(),
+    }
+
+
+def town(ags: str, name: str) -> dict:
+    from tenants.actions import TownData, onboard_town
+
+    made, _ = onboard_town(TownData(ags=ags, name=name, population=1000), actor="faults", activate=True)
+    return {"pk": made.pk, "slug": made.slug, "host": made.host, "schema": made.schema_name}
+
+
+def usage_counts(town_pk: int, keys: list[str]) -> dict[str, int]:
+    from django.db.models import Count
+
+    from billing.models import UsageEvent
+
+    rows = UsageEvent.objects.filter(town_id=town_pk, idempotency_key__in=keys).values("idempotency_key") \
+        .annotate(n=Count("id"))
+    found = {row["idempotency_key"]: row["n"] for row in rows}
+    return {key: found.get(key, 0) for key in keys}
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    name, arguments = sys.argv[1], json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}")
+    result = globals()[name](**arguments)
+    print("RESULT " + json.dumps(result, default=str), flush=True)
+
+
+if __name__ == "__main__":
+    main()

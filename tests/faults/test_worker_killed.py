@@ -1,0 +1,51 @@
+"""A Celery worker killed (SIGKILL) in the middle of a job: after a restart the job completes exactly once.
+
+The job is caught half-way deterministically: the test holds a lock on a table the job
+writes, waits until the worker's transaction waits for it (``pg_stat_activity``), kills
+the worker's whole process group, releases the lock and starts a new worker. The killed
+worker's transaction never commits; the broker hands the unacknowledged task to the new
+worker after the visibility timeout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+import pytest
+
+from .conftest import wait_for
+
+pytestmark = [pytest.mark.fault, pytest.mark.worker]
+
+
+def waiting_on_lock(conn: psycopg.Connection, table: str) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE %s",
+        [f"%{table}%"]).fetchone()
+    return row[0] > 0
+
+
+def test_a_billing_run_killed_half_way_completes_once_after_a_restart(stack):
+    month = f"{dt.date.today():%Y-%m}"  # the towns subscribe today
+    towns = stack.call("billing_setup", month=month, prefix="09997", towns=3)
+    worker = stack.worker("billing-1")
+    with psycopg.connect(stack.database_url.replace("postgres://", "postgresql://"), autocommit=True) as watcher, \
+            psycopg.connect(stack.database_url.replace("postgres://", "postgresql://")) as blocker:
+        # Statements are written last in the run's transaction: hold them until the worker is killed.
+        blocker.execute("LOCK TABLE billing_statement IN ACCESS EXCLUSIVE MODE")
+        stack.call("billing_request", month=month)
+        assert wait_for(lambda: waiting_on_lock(watcher, "billing_statement"), 120), worker.tail()
+        worker.kill()
+        blocker.rollback()
+        # The killed run left nothing behind.
+        assert wait_for(lambda: not waiting_on_lock(watcher, "billing_statement"), 30)
+    state = stack.call("billing_state", month=month)
+    assert state["statements"] == 0 and state["runs"] == 0 and state["last_run_at"] is None
+
+    replacement = stack.worker("billing-2")
+    assert wait_for(lambda: stack.call("billing_state", month=month)["last_run_at"], 120, interval=2), \
+        replacement.tail()
+    # The worker would take a second delivery now; there is none, and a repeat would change nothing.
+    state = stack.call("billing_state", month=month)
+    assert state == {**state, "statements": len(towns), "towns": len(towns), "runs": 1, "last_error": ""}
