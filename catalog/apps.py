@@ -22,6 +22,7 @@ class CatalogConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from catalog import checks  # noqa: F401  (registers the service-descriptor check)
         from catalog.entitlement import forget_entitlements
         from catalog.models import Subscription
 

@@ -1,9 +1,8 @@
 """Entitlement: a service answers only for towns with an active subscription to it.
 
-``require_service("key")`` decorates Django views (functions or classes) and
-DRF views; ``require_service("key").permission`` is the DRF permission class and
-``require_service("key").task`` guards Celery tasks. Everything else gets a 403
-that says how to subscribe.
+The platform applies it where it mounts a service's URLs (``catalog.mounting``), so a service's
+views never ask themselves; ``service_task("key")`` guards a service's town tasks. Refused
+requests get a 403 that says how to subscribe.
 """
 
 from __future__ import annotations
@@ -13,11 +12,8 @@ import functools
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import permissions
-from rest_framework.views import APIView
 
 from catalog.models import Subscription, SubscriptionStatus
 from kiverbund import caching
@@ -88,71 +84,24 @@ def not_subscribed_message(service_key: str) -> str:
              "checklist.") % {"service": service_key}
 
 
-class ServiceRequirement:
-    def __init__(self, service_key: str):
-        self.key = service_key
-        requirement = self
+def service_task(service_key: str):
+    """For task bodies that run in a town's schema (``TownTask``): refuse towns without a subscription.
 
-        class _Permission(permissions.BasePermission):
-            def has_permission(self, request, view):
-                message = refusal(request, requirement.key)
-                if message is None:
-                    return True
-                self.message = message
-                return False
+    The periodic fan-out already sends a service's tasks to subscribed towns only; this also stops a
+    task queued before the subscription ended.
+    """
 
-        _Permission.__name__ = f"RequireService_{service_key}"
-        self.permission = _Permission
-
-    def __call__(self, view):
-        if isinstance(view, type) and issubclass(view, APIView):
-            view.permission_classes = [*view.permission_classes, self.permission]
-            return view
-        if isinstance(view, type):
-            view.dispatch = self._wrap_view(view.dispatch, bound=True)
-            return view
-        return self._wrap_view(view)
-
-    def _wrap_view(self, func, bound: bool = False):
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            request = args[1] if bound else args[0]
-            message = refusal(request, self.key)
-            if message is not None:
-                return TemplateResponse(request, "catalog/not_subscribed.html",
-                                        {"message": message, "service_key": self.key}, status=403)
-            return func(*args, **kwargs)
-
-        return wrapper
-
-    def task(self, func):
-        """For task bodies that run in a town's schema (``TownTask``): refuse towns without a subscription."""
-
+    def decorate(func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             from tenants.models import Town
 
             # schema_context() and tenant-schemas-celery may set a stand-in tenant: look the town up by schema.
             town = Town.objects.filter(schema_name=connection.schema_name).first()
-            if not has_active_subscription(town, self.key):
-                raise ServiceNotSubscribed(not_subscribed_message(self.key))
+            if not has_active_subscription(town, service_key):
+                raise ServiceNotSubscribed(not_subscribed_message(service_key))
             return func(*args, **kwargs)
 
         return wrapper
 
-
-def require_service(service_key: str) -> ServiceRequirement:
-    return ServiceRequirement(service_key)
-
-
-class ServiceRequiredMixin:
-    """For class-based views: ``required_service = "chatbot"``."""
-
-    required_service: str = ""
-
-    def dispatch(self, request, *args, **kwargs):
-        message = refusal(request, self.required_service)
-        if message is not None:
-            return TemplateResponse(request, "catalog/not_subscribed.html",
-                                    {"message": message, "service_key": self.required_service}, status=403)
-        return super().dispatch(request, *args, **kwargs)
+    return decorate

@@ -2,7 +2,6 @@
 
 from django.urls import include, path
 
-from catalog.registry import get_all_services
 from catalog.views import register, town
 
 app_patterns = [
@@ -24,12 +23,3 @@ urlpatterns = [
     path("ki-register.csv", register.register_csv, name="register-csv"),
 ]
 
-
-def service_patterns():
-    """Every registered service's pages at /services/<key>/ (its API comes from ``service_api_patterns``)."""
-    return [path(f"services/{meta.key}/", include(meta.urls)) for meta in get_all_services().values() if meta.urls]
-
-
-def service_api_patterns():
-    return [path(f"{meta.key}/", include(meta.api_urls))
-            for meta in get_all_services().values() if meta.api_urls]

@@ -113,10 +113,17 @@ class Membership(models.Model):
 
 
 class Invitation(models.Model):
-    """A colleague invited to a town by e-mail (Keycloak sends the mail); the role applies when they join."""
+    """A colleague invited to a town by e-mail (Keycloak sends the mail); the role applies when they join.
+
+    The invitation belongs to one Keycloak account, never to whoever shows the same
+    address later: ``keycloak_user_id`` names the account that was invited (an existing
+    one) or that registered through the invitation link (a new one). See
+    ``kiverbund.sso.sync``.
+    """
 
     town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
+    keycloak_user_id = models.CharField(max_length=64, blank=True)
     role = models.CharField(max_length=20, choices=[(r.value, r.label) for r in Role if r != Role.PLATFORM_ADMIN])
     invited_by = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,3 +1,4 @@
+from celery import shared_task
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
@@ -17,3 +18,12 @@ def collect_town_stats() -> dict:
         document_count=count, storage_bytes=size, stats_updated_at=timezone.now()
     )
     return {"schema": connection.schema_name, "documents": count, "bytes": size}
+
+
+@shared_task(name="tenants.export_town", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def export_town_task(town_id: int, request_id: str, actor: str = "celery") -> dict:
+    """A queued export (``request_export``); delivered twice, it writes and records the zip once."""
+    from tenants.actions.export import run_requested_export
+
+    record = run_requested_export(town_id, request_id, actor=actor)
+    return {"request": request_id, "export": record.pk if record else None}

@@ -42,7 +42,7 @@ def test_town_admin_subscribes_in_the_browser(live_server, sso, settings, django
             page.wait_for_url(re.compile(rf"^http://{re.escape(amtsdorf.host)}:{port}/catalogue/"))
 
             # Before subscribing, the service refuses with directions.
-            page.goto(f"{amtsdorf.url}services/echo/")
+            page.goto(f"{amtsdorf.url}echo/")
             assert page.get_by_role("heading", name=re.compile("nicht abonniert|not subscribed")).is_visible()
 
             page.goto(f"{amtsdorf.url}catalogue/")
@@ -66,7 +66,7 @@ def test_town_admin_subscribes_in_the_browser(live_server, sso, settings, django
             page.get_by_role("button", name=re.compile("^(Aktivieren|Activate)$")).click()
             page.get_by_text(re.compile("ist für Ihre (Stadt|Gemeinde) aktiv|is active for your town")).wait_for()
 
-            page.goto(f"{amtsdorf.url}services/echo/?q=hallo")
+            page.goto(f"{amtsdorf.url}echo/?q=hallo")
             assert json.loads(page.locator("body").inner_text()) == {"echo": "hallo", "town": amtsdorf.slug}
 
             page.goto(amtsdorf.url)
@@ -84,7 +84,7 @@ def test_town_admin_subscribes_in_the_browser(live_server, sso, settings, django
         Membership.objects.create(user=bea, town=burgheim, role=Role.TOWN_ADMIN)
         client = Client(HTTP_HOST=burgheim.host)
         client.force_login(bea)
-        refused = client.get("/services/echo/")
+        refused = client.get("/echo/")
         assert refused.status_code == 403 and "/catalogue/echo/" in refused.content.decode()
     finally:
         for town in Town.objects.all():

@@ -4,6 +4,7 @@ import pytest
 from django_tenants.utils import schema_exists
 
 from kiverbund.audit.models import AuditEntry
+from tenants.actions import export_town
 from tenants.models import Town, TownExport, TownStatus
 
 from .conftest import host_client
@@ -56,14 +57,18 @@ def test_onboarding_form_shows_errors_and_writes_nothing(console):
     assert not Town.objects.exists()
 
 
-def test_status_export_and_offboard_from_the_console(console, town_a):
+def test_status_export_and_offboard_from_the_console(console, town_a, django_capture_on_commit_callbacks):
     assert console.post(f"/towns/{town_a.ags}/status/", {"status": "suspended"}).status_code == 302
     assert Town.objects.get(pk=town_a.pk).status == TownStatus.SUSPENDED
     # Offboarding without an export is refused with a message.
     response = console.post(f"/towns/{town_a.ags}/offboard/", {"confirm_ags": town_a.ags}, follow=True)
     assert "exportieren" in response.content.decode()
     assert schema_exists(town_a.schema_name)
-    console.post(f"/towns/{town_a.ags}/export/")
+    # The console queues the export (tests/test_export_job.py runs it in a worker); here it is made directly.
+    with django_capture_on_commit_callbacks() as queued:
+        assert console.post(f"/towns/{town_a.ags}/export/").status_code == 302
+    assert len(queued) == 1 and not TownExport.objects.exists()
+    export_town(town_a)
     export = TownExport.objects.get(town=town_a)
     download = console.get(f"/towns/{town_a.ags}/exports/{export.pk}/")
     assert download.status_code == 200 and download["Content-Type"] == "application/zip"

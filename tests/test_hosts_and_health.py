@@ -38,7 +38,7 @@ def test_readiness_reports_database_and_broker(db):
     assert json.loads(response.content) == {"status": "ready", "database": "ok", "broker": "ok"}
 
 
-def test_readiness_fails_when_the_broker_is_unreachable(db):
+def test_readiness_reports_an_unreachable_broker_but_stays_ready(db):
     # A real connection attempt to a port nothing listens on.
     previous = celery_app.conf.broker_url
     celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
@@ -47,5 +47,7 @@ def test_readiness_fails_when_the_broker_is_unreachable(db):
     finally:
         celery_app.conf.broker_url = previous
     body = json.loads(response.content)
-    assert response.status_code == 503
+    # Pages and APIs work without Redis: the web server stays in service, the state says degraded.
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
     assert body["database"] == "ok" and body["broker"].startswith("error")

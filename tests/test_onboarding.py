@@ -6,7 +6,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from kiverbund.audit.models import AuditEntry
 from kiverbund.documents.models import Document
-from tenants.actions import TownData, TownError, onboard_town
+from tenants.actions import TownData, TownError, export_town, onboard_town
 from tenants.models import Domain, Town, TownStatus
 from tenants.schemas import applied_migrations, expected_migrations
 
@@ -169,7 +169,8 @@ def test_status_changes_through_the_console(make_town, operator, console_host, t
     trail = _audit_trail(town)
     console = host_client(console_host, operator)
     if target == "offboarded":
-        console.post(f"/towns/{town.ags}/export/")
+        if town.status != "offboarded":
+            export_town(town, tmp_path / "before-offboarding.zip")
         response = console.post(f"/towns/{town.ags}/offboard/", {"confirm_ags": town.ags}, follow=True)
     else:
         response = console.post(f"/towns/{town.ags}/status/", {"status": target}, follow=True)

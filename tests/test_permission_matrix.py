@@ -146,7 +146,7 @@ def test_service_endpoints_answer_only_where_subscribed(world):
     for role in ROLES:
         user = world["users"].get(role)
         for which in ("a", "b"):
-            for path in ("/services/echo/", "/api/v1/services/echo/"):
+            for path in ("/echo/", "/api/v1/echo/"):
                 status = host_client(world[which].host, user).get(path).status_code
                 if role == "anonymous":
                     assert status in (302, 401), (role, which, path, status)

@@ -33,3 +33,17 @@ def test_beat_dispatcher_fans_out_over_active_towns(committed_town, celery_worke
     assert all(Town.objects.get(pk=t.pk).stats_updated_at for t in active)
     assert Town.objects.get(pk=waiting.pk).stats_updated_at is None
     assert Town.objects.get(pk=suspended.pk).stats_updated_at is None
+
+
+def test_service_dispatcher_reaches_subscribed_towns_only(committed_town, celery_worker):
+    """A service's periodic task (catalog.schedule) runs in active towns subscribed to the service."""
+    from .test_service_contract import subscribe
+
+    subscribed = committed_town("Abodorf", "09999721")
+    committed_town("Ohnedorf", "09999722")
+    lapsed = committed_town("Ruhedorf", "09999723")
+    subscribe(subscribed, "echo")
+    subscribe(lapsed, "echo")
+    suspend_town(lapsed, actor="pytest")
+    sent = app.send_task("catalog.dispatch_to_subscribed_towns", args=["echo.echo", "echo"])
+    assert sent.get(timeout=30) == 1

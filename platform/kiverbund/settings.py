@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from kiverbund import env
+from kiverbund.discovery import service_apps
 from kiverbund.stack import REPO_ROOT, get_profile
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -47,7 +48,7 @@ CSRF_TRUSTED_ORIGINS = env.get_list(
 )
 
 # --- applications -----------------------------------------------------------
-# public schema: towns, users, memberships, audit log, catalogue and subscriptions (and later billing)
+# public schema: towns, users, memberships, audit log, catalogue, subscriptions and billing
 SHARED_APPS = [
     # Before django_tenants: our `migrate` (parallel, skips current schemas) replaces its own.
     "tenants",
@@ -68,13 +69,12 @@ SHARED_APPS = [
     "catalog",
     "django.contrib.postgres",
 ]
-# one schema per town: everything a town's services store
+# one schema per town: everything a town's services store. Every service app below services/ is found
+# here, so adding a service never edits these settings (catalog.registry reads its descriptor).
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "kiverbund.documents",
-    "services.chatbot",
-    "services.feedback",
-    "services.roads",
+    *service_apps(),
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kiverbund.sso.sessions.SsoSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.MembershipMiddleware",
@@ -136,10 +137,15 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# An unreachable Redis must not hold a request for long (seconds; redis-py waits forever by default).
+_CACHE_OPTIONS = {"socket_connect_timeout": env.get_float("CACHE_CONNECT_TIMEOUT", 0.5),
+                  "socket_timeout": env.get_float("CACHE_TIMEOUT", 1.0)}
 CACHES = {
+    # Redis down is a cache miss (kiverbund.caching.FailOpenRedisCache): pages and APIs keep answering.
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "kiverbund.caching.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": _CACHE_OPTIONS,
         # Every key carries the current schema: one town never reads another's entries.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
@@ -148,8 +154,9 @@ CACHES = {
     # The same Redis database, keys without a schema: for facts about towns that are read in a
     # town's schema and changed from the console's (entitlements).
     "shared": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "kiverbund.caching.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": _CACHE_OPTIONS,
         "KEY_PREFIX": env.get_str("CACHE_KEY_PREFIX", "kiverbund") + ":shared",
     },
 }
@@ -187,6 +194,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 SESSION_COOKIE_HTTPONLY = True
+# A portal session never outlives the SSO session behind it (Keycloak: 30 idle minutes, 10 hours at
+# most; kiverbund.sso.bootstrap), and is re-checked against Keycloak every SSO_REVALIDATE_SECONDS.
+SSO_SESSION_MAX_SECONDS = 10 * 60 * 60
+SESSION_COOKIE_AGE = SSO_SESSION_MAX_SECONDS
+SSO_REVALIDATE_SECONDS = env.get_int("SSO_REVALIDATE_SECONDS", 60)
+# With Keycloak unreachable, a session lasts this long after its last successful check.
+SSO_UNREACHABLE_GRACE_SECONDS = env.get_int("SSO_UNREACHABLE_GRACE_SECONDS", 300)
+# Break-glass: password sessions of superusers end after an hour; five failed attempts per user name
+# or per address lock the form for a quarter of an hour.
+BREAK_GLASS_SESSION_SECONDS = env.get_int("BREAK_GLASS_SESSION_SECONDS", 3600)
+BREAK_GLASS_MAX_FAILURES = env.get_int("BREAK_GLASS_MAX_FAILURES", 5)
+BREAK_GLASS_LOCK_SECONDS = env.get_int("BREAK_GLASS_LOCK_SECONDS", 900)
 SESSION_COOKIE_SECURE = env.get_bool("SESSION_COOKIE_SECURE", PUBLIC_SCHEME == "https")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -199,6 +218,8 @@ KEYCLOAK_ADMIN_PASSWORD = env.get_str("KEYCLOAK_ADMIN_PASSWORD", "admin" if _pro
                                       required=_required_in_production)
 # Off only in tests that do not exercise identity: onboarding then creates no Organization.
 KEYCLOAK_PROVISIONING = env.get_bool("KEYCLOAK_PROVISIONING", True)
+# How long an invitation link stays valid (Keycloak's link and the platform's invitation alike).
+KEYCLOAK_INVITATION_DAYS = env.get_int("KEYCLOAK_INVITATION_DAYS", 7)
 OIDC_ISSUER = f"{KEYCLOAK_URL}/realms/{KEYCLOAK_REALM}"
 API_AUDIENCE = "kiverbund-api"
 OIDC_RP_CLIENT_ID = "kiverbund-portal"
@@ -297,26 +318,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.end_expired_subscriptions",
         "schedule": env.get_int("SUBSCRIPTION_END_INTERVAL_SECONDS", 3600),
     },
-    "chatbot-retention": {
-        "task": "kiverbund.tasks.dispatch_to_active_towns",
-        "schedule": env.get_int("CHATBOT_RETENTION_INTERVAL_SECONDS", 86400),
-        "args": ("chatbot.purge_expired_conversations",),
-    },
 }
-# Public chatbot endpoints: requests per minute from one client (by IP address) and for one town.
-CHATBOT_RATE_PER_CLIENT = env.get_int("CHATBOT_RATE_PER_CLIENT", 30)
-CHATBOT_RATE_PER_TOWN = env.get_int("CHATBOT_RATE_PER_TOWN", 1200)
-# CPU threads of the sentence-embedding model in each process (web worker or Celery worker); 0 means one per
-# core, which halves a question's latency on two cores. Hosts that run many busy workers side by side may
-# prefer 1. The engine (OpenMP) reads it once per process.
-CHATBOT_EMBEDDING_THREADS = env.get_int("CHATBOT_EMBEDDING_THREADS", 0)
-# Threads for batch embedding (imports, re-indexing); 0 means one per CPU core.
-CHATBOT_BATCH_EMBEDDING_THREADS = env.get_int("CHATBOT_BATCH_EMBEDDING_THREADS", 0)
-# Generative mode (off unless a town turns it on): seconds to wait for the town's language model
-# before showing the knowledge-base entry's own text, and the longest answer it may write.
-CHATBOT_GENERATIVE_TIMEOUT = env.get_float("CHATBOT_GENERATIVE_TIMEOUT", 8.0)
-CHATBOT_GENERATIVE_MAX_TOKENS = env.get_int("CHATBOT_GENERATIVE_MAX_TOKENS", 400)
-
+# Services' periodic tasks (their descriptors' ``periodic_tasks``) join this schedule when beat starts.
+CELERY_BEAT_SCHEDULER = "catalog.schedule:ServiceScheduler"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

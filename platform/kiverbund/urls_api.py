@@ -11,9 +11,8 @@ from billing import api_finance as billing_api
 from billing.api import UsageReportView
 from catalog.api.urls import console_api_patterns as catalog_console_api
 from catalog.api.urls import town_api_patterns as catalog_town_api
-from catalog.urls_town import service_api_patterns
+from catalog.mounting import service_api_urlpatterns
 from kiverbund.portal.api_town import TownInfoView
-from services.chatbot.urls import api_urlpatterns as chatbot_api
 from tenants.api import TownViewSet
 
 _router = SimpleRouter()
@@ -29,10 +28,10 @@ console_api_patterns = [*_router.urls, *catalog_console_api]
 town_api_patterns = [
     path("town/", TownInfoView.as_view(), name="api-town"),
     path("usage/", UsageReportView.as_view(), name="api-usage"),
-    path("chatbot/", include(chatbot_api)),
     *_town_router.urls,
     *catalog_town_api,
-    path("services/", include(service_api_patterns())),
+    # Each service's API at /api/v1/<key>/, from its descriptor, behind the entitlement gate.
+    *service_api_urlpatterns(),
 ]
 
 # Only for schema generation: both hosts' APIs in one URLconf.

@@ -3,6 +3,7 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from kiverbund.sso import sessions as sso_sessions
 from kiverbund.sso import views as sso_views
 from tenants.middleware import town_public
 
@@ -15,6 +16,7 @@ account_patterns = [
         path("authenticate/", sso_views.authenticate, name="oidc_authentication_init"),
         path("callback/", sso_views.callback, name="oidc_authentication_callback"),
         path("logout/", sso_views.logout, name="oidc_logout"),
+        path("backchannel-logout/", sso_sessions.backchannel_logout, name="oidc_backchannel_logout"),
     ])),
     path("i18n/setlang/", town_public(set_language), name="set_language"),
 ]

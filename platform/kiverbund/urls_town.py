@@ -1,9 +1,12 @@
-"""URLs at a town's host (the town's schema). Every view needs a member unless marked @town_public."""
+"""URLs at a town's host (the town's schema). Every view needs a member unless marked @town_public.
+
+Each service's pages are mounted at /<key>/ from its descriptor, behind the entitlement gate.
+"""
 
 from django.urls import include, path
 
 from billing.views import town as billing_town
-from catalog.urls_town import service_patterns
+from catalog.mounting import service_urlpatterns
 from catalog.urls_town import urlpatterns as catalog_patterns
 from kiverbund.portal.views import members, town
 from kiverbund.urls_api import town_api_patterns
@@ -18,6 +21,10 @@ urlpatterns = [
         path("documents/<int:document_id>/download/", town.document_download, name="document-download"),
         path("members/", members.member_list, name="members"),
         path("members/invite/", members.member_invite, name="member-invite"),
+        path("members/invitations/<int:invitation_id>/resend/", members.invitation_resend,
+             name="invitation-resend"),
+        path("members/invitations/<int:invitation_id>/withdraw/", members.invitation_withdraw,
+             name="invitation-withdraw"),
         path("members/<str:member_id>/role/", members.member_role, name="member-role"),
         path("members/<str:member_id>/remove/", members.member_remove, name="member-remove"),
     ], "town"))),
@@ -27,8 +34,7 @@ urlpatterns = [
         path("download/<str:fmt>/", billing_town.download, name="download"),
     ], "town-finance"))),
     *catalog_patterns,
-    *service_patterns(),
-    path("chatbot/", include("services.chatbot.urls")),
+    *service_urlpatterns(),
 ]
 
 # A backing server down is a 503 with Retry-After, not a 500 (kiverbund.portal.errors).

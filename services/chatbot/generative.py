@@ -18,8 +18,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
-
+from services.chatbot import conf
 from services.chatbot.text import plain_text, sanitise_html
 
 logger = logging.getLogger(__name__)
@@ -112,12 +111,12 @@ def rephrase(question: str, numbered: list[tuple[int, object]], *, config, town_
 
     passages = passages_from(numbered)
     client = OpenAI(base_url=config.generative_base_url, api_key=config.generative_api_key or "not-needed",
-                    timeout=settings.CHATBOT_GENERATIVE_TIMEOUT, max_retries=0)
+                    timeout=conf.GENERATIVE_TIMEOUT, max_retries=0)
     try:
         completion = client.chat.completions.create(
             model=config.generative_model,
             messages=build_messages(question, passages, town_name=town_name, language=language),
-            temperature=0, max_tokens=settings.CHATBOT_GENERATIVE_MAX_TOKENS)
+            temperature=0, max_tokens=conf.GENERATIVE_MAX_TOKENS)
         output = completion.choices[0].message.content if completion.choices else ""
         return check(output or "", passages, config.generative_model)
     except GenerationRejected as rejected:

@@ -1,7 +1,9 @@
-"""What the chatbot service declares about itself, for the catalogue, billing and the KI-Register.
+"""What the chatbot service declares about itself: the one place the platform learns of it.
 
-``ChatbotConfig.service`` carries it, so the service registry finds it like a
-pretix plugin. Texts are lazy so they follow the request's language.
+``ChatbotConfig.service`` carries it, so the service registry finds it like a pretix plugin: the
+catalogue, billing and the KI-Register read it, the platform mounts its pages at /chatbot/ and its
+API at /api/v1/chatbot/, lists it in subscribed towns' menus, schedules its retention task and runs
+its demo seed. Texts are lazy so they follow the request's language.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from catalog.registry import MeteringUnit, Processor, RiskClass, ServiceDescriptor
+from catalog.registry import MenuItem, MeteringUnit, PeriodicTask, Processor, RiskClass, ServiceDescriptor
+from services.chatbot import conf
 
 ANSWERED_QUESTION = "answered_question"
 
@@ -54,5 +57,11 @@ DESCRIPTOR = ServiceDescriptor(
                          "answer is labelled as AI-generated and offers a person; conversations are deleted "
                          "after the retention period."),
     },
-    tasks=("chatbot.purge_expired_conversations",),
+    permissions=(),  # every member of the town; the views ask for editors and admins where they change things
+    urls="services.chatbot.urls",
+    api_urls="services.chatbot.api_urls",
+    menu=(MenuItem(label=_("Chatbot"), url_name="chatbot:entries"),),
+    periodic_tasks=(PeriodicTask(name="chatbot-retention", task="chatbot.purge_expired_conversations",
+                                 seconds=conf.RETENTION_INTERVAL_SECONDS),),
+    demo_seed="services.chatbot.demo.seed",
 )

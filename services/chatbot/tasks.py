@@ -6,5 +6,5 @@ from services.chatbot.retention import purge_expired_conversations as purge
 
 @town_task(name="chatbot.purge_expired_conversations")
 def purge_expired_conversations() -> int:
-    """Daily, once per active town (see CELERY_BEAT_SCHEDULE); idempotent."""
+    """Daily in each town subscribed to the chatbot (the descriptor's periodic task); idempotent."""
     return purge()

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from catalog.registry import MeteringUnit, Processor, RiskClass, ServiceDescriptor
+from catalog.registry import MenuItem, MeteringUnit, Processor, RiskClass, ServiceDescriptor
 
 CONTRIBUTION_ANALYSED = "contribution_analysed"
 
@@ -56,5 +56,9 @@ DESCRIPTOR = ServiceDescriptor(
                          "contributions instead of forcing them into topics; the council report discloses the "
                          "method, its parameters, how much people confirmed and the limits."),
     },
-    tasks=("feedback.analyse_project",),
+    permissions=(),  # every member reads; the views ask for town staff or admins where they change things
+    urls="services.feedback.urls",
+    api_urls="services.feedback.api_urls",
+    menu=(MenuItem(label=_("Citizen feedback"), url_name="feedback:index"),),
+    demo_seed="services.feedback.demo.seed",
 )

@@ -51,5 +51,4 @@ DESCRIPTOR = ServiceDescriptor(
                          "confirm each damage before it leads to a work order; suggestions and decisions are "
                          "logged side by side."),
     },
-    tasks=("roads.grade_town", "roads.detect_damage"),
 )

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+import uuid
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
+from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -125,8 +127,50 @@ def _write_json(archive: zipfile.ZipFile, name: str, queryset, files: list[dict]
     files.append({"path": name, "rows": rows, "sha256": digest.hexdigest(), "kind": "model", **extra})
 
 
-def export_town(town: Town, out: str | Path | None = None, *, actor: Any = None) -> TownExport:
-    """Write the zip to ``out`` (or below EXPORT_ROOT) and record it; returns the record."""
+def request_export(town: Town, *, actor: Any = None) -> str:
+    """Queue an export of ``town`` (the Celery task ``tenants.export_town``) once this transaction commits.
+
+    Returns the request's id, which names the zip (``<slug>-<id>.zip`` below EXPORT_ROOT/<AGS>/). The
+    task may run more than once (a worker killed half-way hands it on): it writes the same file and
+    records it once.
+    """
+    from tenants.tasks import export_town_task
+
+    if town.status == TownStatus.OFFBOARDED:
+        raise TownError(f"{town.name} ist abgemeldet; es gibt keine Daten mehr. / The town was offboarded.")
+    request_id = f"{timezone.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    arguments = {"town_id": town.pk, "request_id": request_id, "actor": actor_name(actor)}
+    log_action("tenants.town.export_requested", actor=actor, town=town, request=request_id)
+    transaction.on_commit(lambda: export_town_task.apply_async(kwargs=arguments))
+    return request_id
+
+
+def requested_export_path(town: Town, request_id: str) -> Path:
+    return (Path(settings.EXPORT_ROOT) / town.ags / f"{town.slug}-{request_id}.zip").resolve()
+
+
+def run_requested_export(town_id: int, request_id: str, *, actor: Any = None) -> TownExport | None:
+    """The queued export ``request_id``; once only, however often it is delivered. None if the town is gone."""
+    town = Town.objects.filter(pk=town_id).first()
+    if town is None or town.status == TownStatus.OFFBOARDED:
+        return None
+    out = requested_export_path(town, request_id)
+    done = TownExport.objects.filter(town=town, path=str(out)).first()
+    if done is not None:
+        return done
+    # What an earlier, killed delivery of this request left half-written.
+    for leftover in out.parent.glob(f".export-{request_id}-*"):
+        leftover.unlink(missing_ok=True)
+    return export_town(town, out, actor=actor, temp_prefix=f".export-{request_id}-", record_once=True)
+
+
+def export_town(town: Town, out: str | Path | None = None, *, actor: Any = None,
+                temp_prefix: str = ".export-", record_once: bool = False) -> TownExport:
+    """Write the zip to ``out`` (or below EXPORT_ROOT) and record it; returns the record.
+
+    The zip is written to a temporary file beside ``out`` and renamed when complete: ``out`` is
+    never half-written.
+    """
     if town.status == TownStatus.OFFBOARDED:
         raise TownError(f"{town.name} ist abgemeldet; es gibt keine Daten mehr. / The town was offboarded.")
     created = timezone.now()
@@ -135,7 +179,7 @@ def export_town(town: Town, out: str | Path | None = None, *, actor: Any = None)
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     files: list[dict] = []
-    handle, tmp_name = tempfile.mkstemp(prefix=".export-", suffix=".zip", dir=out.parent)
+    handle, tmp_name = tempfile.mkstemp(prefix=temp_prefix, suffix=".zip", dir=out.parent)
     os.close(handle)
     try:
         with zipfile.ZipFile(tmp_name, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -164,13 +208,20 @@ def export_town(town: Town, out: str | Path | None = None, *, actor: Any = None)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    record = TownExport.objects.create(
-        town=town, created_by=actor_name(actor), path=str(out), size_bytes=out.stat().st_size,
-        sha256=_file_sha256(out), manifest={k: v for k, v in manifest.items() if k != "files"}
-        | {"file_count": len(files), "rows": sum(f.get("rows", 0) for f in files)},
-    )
-    log_action("tenants.town.exported", actor=actor, town=town, path=str(out), sha256=record.sha256,
-               rows=record.manifest["rows"], files=len(files))
+    with transaction.atomic():
+        if record_once:
+            # Two deliveries of one request running side by side: the first to get here records it.
+            Town.objects.select_for_update().filter(pk=town.pk).first()
+            earlier = TownExport.objects.filter(town=town, path=str(out)).first()
+            if earlier is not None:
+                return earlier
+        record = TownExport.objects.create(
+            town=town, created_by=actor_name(actor), path=str(out), size_bytes=out.stat().st_size,
+            sha256=_file_sha256(out), manifest={k: v for k, v in manifest.items() if k != "files"}
+            | {"file_count": len(files), "rows": sum(f.get("rows", 0) for f in files)},
+        )
+        log_action("tenants.town.exported", actor=actor, town=town, path=str(out), sha256=record.sha256,
+                   rows=record.manifest["rows"], files=len(files))
     return record
 
 

@@ -121,7 +121,7 @@ def onboard_town(data: TownData, *, actor: Any = None, activate: bool = False) -
 
 
 def _provision_identity(town: Town, actor: Any) -> None:
-    from kiverbund.sso.provisioning import KeycloakUnavailable, invite, provision_town
+    from kiverbund.sso.provisioning import AlreadyMember, KeycloakUnavailable, invite, provision_town
 
     try:
         organization_id = provision_town(town)
@@ -130,9 +130,15 @@ def _provision_identity(town: Town, actor: Any) -> None:
     if not (organization_id and town.contact_email):
         return
     try:
-        Invitation.objects.create(town=town, email=town.contact_email, role=Role.TOWN_ADMIN,
-                                  invited_by=actor_name(actor))
-        invite(town, town.contact_email)
+        invitation = Invitation.objects.create(town=town, email=town.contact_email, role=Role.TOWN_ADMIN,
+                                               invited_by=actor_name(actor))
+        try:
+            invitation.keycloak_user_id = invite(town, town.contact_email)
+        except AlreadyMember:
+            # An Organization kept from an earlier attempt already has the contact as a member.
+            invitation.delete()
+            return
+        invitation.save(update_fields=["keycloak_user_id"])
         log_action("tenants.member.invited", actor=actor, town=town, email=town.contact_email,
                    role=Role.TOWN_ADMIN.value)
     except KeycloakUnavailable as exc:

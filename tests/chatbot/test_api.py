@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from django_tenants.utils import schema_context
 
+from services.chatbot import conf
 from services.chatbot.models import (
     Case,
     ChatbotSettings,
@@ -126,8 +127,8 @@ def test_town_a_knowledge_never_answers_at_town_b(town_faq, town_b):
     assert host_client(town_faq.host).get(f"/api/v1/chatbot/conversations/{token}").status_code == 200
 
 
-def test_anonymous_clients_are_rate_limited_per_client_and_per_town(town_faq, town_b, settings):
-    settings.CHATBOT_RATE_PER_CLIENT = 3
+def test_anonymous_clients_are_rate_limited_per_client_and_per_town(town_faq, town_b, monkeypatch):
+    monkeypatch.setattr(conf, "RATE_PER_CLIENT", 3)
     for _ in range(3):
         assert ask(town_faq, "Hund").status_code == 200
     limited = ask(town_faq, "Hund")
@@ -137,7 +138,8 @@ def test_anonymous_clients_are_rate_limited_per_client_and_per_town(town_faq, to
                                               REMOTE_ADDR="10.0.0.7")
     assert other.status_code == 200
     assert ask(town_b, "Hund").status_code == 200
-    settings.CHATBOT_RATE_PER_CLIENT, settings.CHATBOT_RATE_PER_TOWN = 100, 2
+    monkeypatch.setattr(conf, "RATE_PER_CLIENT", 100)
+    monkeypatch.setattr(conf, "RATE_PER_TOWN", 2)
     cache.clear()
     assert ask(town_b, "Hund").status_code == 200
     assert ask(town_b, "Hund").status_code == 200

@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 
 from billing.models import UsageEvent
 from kiverbund.audit.models import AuditEntry
-from services.chatbot import configure
+from services.chatbot import conf, configure
 from services.chatbot.models import ChatbotSettings, Message, SensitiveTopic
 from tenants.models import Role
 
@@ -105,8 +105,8 @@ def test_a_model_that_misbehaves_falls_back_to_the_entry_text(generative_town, m
     assert "KI-Sprachmodell" not in body["ai_notice"]
 
 
-def test_a_slow_model_falls_back_after_the_timeout(generative_town, model_server, settings):
-    settings.CHATBOT_GENERATIVE_TIMEOUT = 0.5
+def test_a_slow_model_falls_back_after_the_timeout(generative_town, model_server, monkeypatch):
+    monkeypatch.setattr(conf, "GENERATIVE_TIMEOUT", 0.5)
     model_server.behaviour, model_server.slow_seconds = "slow", 3
     body = ask(generative_town, QUESTION).json()
     assert body["answered"] is True and body["generated"] is False and "Bürgerbüro" in body["answer"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from kiverbund.stack import RUN_ROOT
 from kiverbund.stack.postgres import Postgres
 from kiverbund.stack.processes import port_open, wait_until
 from kiverbund.stack.redis import Redis
@@ -158,13 +160,19 @@ class FaultStack:
 
 
 @pytest.fixture(scope="session")
-def fault_stack(tmp_path_factory):
-    stack = FaultStack(tmp_path_factory.mktemp("faults"))
+def fault_stack():
+    # Below the run folder, not pytest's temporary folders: pytest runs of other checkouts on the
+    # machine prune those, and a data folder must not vanish under a running server.
+    base = RUN_ROOT / f"faults-{os.getpid()}"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir(parents=True)
+    stack = FaultStack(base)
     try:
         stack.start()
         yield stack
     finally:
         stack.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

@@ -81,6 +81,82 @@ def usage_counts(town_pk: int, keys: list[str]) -> dict[str, int]:
     return {key: found.get(key, 0) for key in keys}
 
 
+def chatbot_town(ags: str, name: str) -> dict:
+    """A town subscribed to the chatbot, with the demo knowledge base."""
+    from decimal import Decimal
+
+    from django_tenants.utils import schema_context
+
+    from catalog.actions import save_offering, sync_catalogue
+    from catalog.models import Offering, Service
+    from kiverbund.demo.chatbot import FAQ
+    from kiverbund.demo.subscriptions import subscribe
+    from services.chatbot.formats import read_rows
+    from services.chatbot.knowledge import import_entries
+
+    made = town(ags, name)
+    sync_catalogue(actor="faults")
+    service = Service.objects.get(key="chatbot")
+    offering = Offering.objects.filter(service=service, available=True).first() or save_offering(
+        {"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1.0",
+         "price_model": "cost_pool", "amount": Decimal("1200.00"), "description": "Fault tests"},
+        actor="faults", service=service)
+    from tenants.models import Town
+
+    subject = Town.objects.get(pk=made["pk"])
+    subscribe(subject, offering, actor="faults")
+    with schema_context(subject.schema_name):
+        report = import_entries(read_rows(FAQ.read_bytes(), FAQ.name), actor="faults", town=subject)
+    assert report.ok, report.errors
+    return made
+
+
+def operator_session() -> str:
+    """The session key of a county IT administrator (break-glass login)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    operator, _ = get_user_model().objects.get_or_create(username="kreis-it-faults", defaults={"is_staff": True})
+    session = SessionStore()
+    session[SESSION_KEY] = str(operator.pk)
+    session[BACKEND_SESSION_KEY] = "kiverbund.sso.backend.BreakGlassBackend"
+    session[HASH_SESSION_KEY] = operator.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def town_stats(pk: int) -> str | None:
+    from tenants.models import Town
+
+    stamp = Town.objects.get(pk=pk).stats_updated_at
+    return stamp.isoformat() if stamp else None
+
+
+def export_request(pk: int) -> str:
+    from django.db import transaction
+
+    from tenants.actions import request_export
+    from tenants.models import Town
+
+    with transaction.atomic():
+        return request_export(Town.objects.get(pk=pk), actor="faults")
+
+
+def export_state(pk: int, request_id: str) -> dict:
+    from tenants.actions.export import requested_export_path, verify_export
+    from tenants.models import Town, TownExport
+
+    town = Town.objects.get(pk=pk)
+    out = requested_export_path(town, request_id)
+    folder = out.parent
+    return {
+        "records": TownExport.objects.filter(town=town, path=str(out)).count(),
+        "file": out.exists(),
+        "leftovers": sorted(p.name for p in folder.glob(".export-*")) if folder.exists() else [],
+        "verified_files": len(verify_export(out)["files"]) if out.exists() else 0,
+    }
+
+
 def main() -> None:
     import django
 

@@ -49,3 +49,25 @@ def test_a_billing_run_killed_half_way_completes_once_after_a_restart(stack):
     # The worker would take a second delivery now; there is none, and a repeat would change nothing.
     state = stack.call("billing_state", month=month)
     assert state == {**state, "statements": len(towns), "towns": len(towns), "runs": 1, "last_error": ""}
+
+
+def test_a_town_export_killed_half_way_completes_once_after_a_restart(stack):
+    town = stack.call("town", ags="09997101", name="Exportstadt")
+    worker = stack.worker("export-1")
+    with psycopg.connect(stack.database_url.replace("postgres://", "postgresql://"), autocommit=True) as watcher, \
+            psycopg.connect(stack.database_url.replace("postgres://", "postgresql://")) as blocker:
+        # The export reads the town's usage while its zip is half-written: hold it there.
+        blocker.execute("LOCK TABLE billing_usageevent IN ACCESS EXCLUSIVE MODE")
+        request_id = stack.call("export_request", pk=town["pk"])
+        assert wait_for(lambda: waiting_on_lock(watcher, "billing_usageevent"), 120), worker.tail()
+        worker.kill()
+        blocker.rollback()
+    state = stack.call("export_state", pk=town["pk"], request_id=request_id)
+    # Only a temporary file beside the target: no zip under the export's name, no record.
+    assert state["records"] == 0 and not state["file"] and len(state["leftovers"]) == 1
+
+    replacement = stack.worker("export-2")
+    assert wait_for(lambda: stack.call("export_state", pk=town["pk"], request_id=request_id)["records"], 120,
+                    interval=2), replacement.tail()
+    state = stack.call("export_state", pk=town["pk"], request_id=request_id)
+    assert state["records"] == 1 and state["file"] and state["leftovers"] == [] and state["verified_files"] > 5

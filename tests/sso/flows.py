@@ -76,3 +76,42 @@ def client_credentials_token(server_url: str, client_id: str, secret: str, realm
     return response.json()["access_token"]
 
 
+
+
+def keycloak_form_login(session: requests.Session, page: requests.Response, username: str,
+                        password: str) -> requests.Response:
+    """Fill in Keycloak's login pages (user name and password may be asked separately); the last answer."""
+    answer = page
+    for _step in range(3):
+        action = re.search(r'<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"', answer.text)
+        if action is None:
+            return answer
+        fields = {"username": username} if 'name="username"' in answer.text else {}
+        if 'name="password"' in answer.text:
+            fields["password"] = password
+        answer = session.post(html.unescape(action[1]), data=fields, allow_redirects=False, timeout=30)
+        for cookie in session.cookies:
+            cookie.secure = False
+        if answer.status_code != 200:
+            break
+    return answer
+
+
+def portal_login(client, username: str, password: str, next_path: str = "/"):
+    """Sign in to the portal as a browser does: Django's OIDC start, Keycloak's form, Django's callback.
+
+    ``client`` is a Django test client bound to a host whose callback Keycloak accepts.
+    Returns the Keycloak browser session (its SSO cookie) and the callback's response.
+    """
+    start = client.get(f"/oidc/authenticate/?next={next_path}")
+    assert start.status_code == 302, start.content[:500]
+    browser = requests.Session()
+    page = browser.get(start["Location"], timeout=30)
+    page.raise_for_status()
+    for cookie in browser.cookies:
+        cookie.secure = False
+    answer = keycloak_form_login(browser, page, username, password)
+    assert answer.status_code == 302, answer.text[:3000]
+    callback = urlparse(answer.headers["Location"])
+    response = client.get(f"{callback.path}?{callback.query}")
+    return browser, response

@@ -67,7 +67,7 @@ def sso_town(sso, make_town):
 
 
 def _person(keycloak_admin, town, username: str, role: str) -> str:
-    return bootstrap.ensure_user(keycloak_admin, username, f"{username}@amtsdorf.example", "pw-" + username, [role],
+    return bootstrap.ensure_user(keycloak_admin, username, f"{username}@amtsdorf.example", f"{username}-password-1", [role],
                                  organization_alias=town.slug, first_name="Vor", last_name="Name")
 
 
@@ -100,7 +100,7 @@ def test_an_invited_role_is_written_to_keycloak_at_the_first_login(sso, sso_town
     town = sso_town
     Invitation.objects.create(town=town, email="neu@amtsdorf.example", role=Role.DPO, invited_by="pytest")
     user_id = _person(keycloak_admin, town, "neu", Role.TOWN_STAFF.value)
-    claims = {"sub": user_id, "preferred_username": "neu", "email": "neu@amtsdorf.example",
+    claims = {"sub": user_id, "preferred_username": "neu", "email": "neu@amtsdorf.example", "email_verified": True,
               "groups": [f"/towns/{town.slug}/town_staff"], "organization": [town.slug]}
     with django_capture_on_commit_callbacks(execute=True):
         user = sync_user_from_claims(claims)

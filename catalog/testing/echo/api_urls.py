@@ -2,4 +2,5 @@ from django.urls import path
 
 from catalog.testing.echo import views
 
-urlpatterns = [path("", views.EchoAPIView.as_view(), name="echo-api")]
+app_name = "echo-api"
+urlpatterns = [path("", views.EchoAPIView.as_view(), name="echo")]

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.apps import AppConfig
 
-from catalog.registry import MeteringUnit, Processor, RiskClass, ServiceDescriptor
+from catalog.registry import MenuItem, MeteringUnit, PeriodicTask, Processor, RiskClass, ServiceDescriptor
 
 
 class EchoConfig(AppConfig):
@@ -37,5 +37,6 @@ class EchoConfig(AppConfig):
         permissions=("town_admin", "town_staff"),
         urls="catalog.testing.echo.urls",
         api_urls="catalog.testing.echo.api_urls",
-        tasks=("catalog.testing.echo.tasks.echo",),
+        menu=(MenuItem(label="Echo", url_name="echo:index"),),
+        periodic_tasks=(PeriodicTask(name="echo-hourly", task="echo.echo", seconds=3600),),
     )

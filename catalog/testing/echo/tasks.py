@@ -1,8 +1,8 @@
-from catalog.entitlement import require_service
+from catalog.entitlement import service_task
 from kiverbund.tasks import town_task
 
 
-@town_task(name="catalog.testing.echo.tasks.echo")
-@require_service("echo").task
-def echo(text: str) -> str:
+@town_task(name="echo.echo")
+@service_task("echo")
+def echo(text: str = "") -> str:
     return text

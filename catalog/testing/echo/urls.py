@@ -2,4 +2,5 @@ from django.urls import path
 
 from catalog.testing.echo import views
 
-urlpatterns = [path("", views.echo_page, name="echo")]
+app_name = "echo"
+urlpatterns = [path("", views.echo_page, name="index")]

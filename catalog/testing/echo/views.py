@@ -3,16 +3,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.entitlement import require_service
 from kiverbund.sso.authentication import IsTownMember
 
 
-@require_service("echo")
 def echo_page(request):
     return JsonResponse({"echo": request.GET.get("q", ""), "town": request.tenant.slug})
 
 
-@require_service("echo")
 class EchoAPIView(APIView):
     permission_classes = [IsTownMember]
 

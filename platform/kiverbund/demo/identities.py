@@ -29,6 +29,9 @@ def bootstrap_demo_realm(console_url: str, smtp_port: int) -> None:
         post_logout_redirect_uris=["+"],
         smtp={"host": "127.0.0.1", "port": smtp_port, "from": "noreply@kiverbund.localhost",
               "fromDisplayName": "KI-Verbund Demo"},
+        # By address: Keycloak's Java resolver does not know *.localhost; 127.0.0.1 is a console host.
+        backchannel_logout_url=f"http://127.0.0.1:{settings.PUBLIC_PORT}/oidc/backchannel-logout/",
+        invitation_days=settings.KEYCLOAK_INVITATION_DAYS,
     )
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from kiverbund.demo.billing import ensure_demo_billing
-from kiverbund.demo.chatbot import ensure_demo_knowledge
+from kiverbund.demo.services import ensure_demo_service_data
 from kiverbund.demo.subscriptions import ensure_demo_subscriptions
 from tenants.importers import import_rows, read_csv
 from tenants.models import Town, TownStatus
@@ -51,7 +51,7 @@ def seed(state_path: Path, smtp_port: int | None = None) -> dict:
     ags_in_seed = {row.data.ags for row in rows}
     towns = Town.objects.filter(ags__in=ags_in_seed).exclude(status=TownStatus.OFFBOARDED).order_by("name")
     services = ensure_demo_subscriptions(towns)
-    knowledge = ensure_demo_knowledge(towns, services)
+    service_data = ensure_demo_service_data(towns, services)
     billing = ensure_demo_billing(towns)
     state = {
         "created_at": previous.get("created_at") or timezone.now().isoformat(),
@@ -64,9 +64,7 @@ def seed(state_path: Path, smtp_port: int | None = None) -> dict:
         "mail_folder": str(state_path.parent.parent / ".run" / "demo" / "mail"),
         "towns": [
             {"name": t.name, "ags": t.ags, "slug": t.slug, "host": t.host, "url": t.url, "status": t.status,
-             "population": t.population, "services": services[t.pk],
-             **({"chatbot": {"entries": knowledge[t.pk], "demo_page": f"{t.url.rstrip('/')}/chatbot/demo/"}}
-                if t.pk in knowledge else {})}
+             "population": t.population, "services": services[t.pk], **service_data[t.pk]}
             for t in towns
         ],
     }

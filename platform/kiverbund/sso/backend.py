@@ -17,10 +17,18 @@ class KeycloakBackend(OIDCAuthenticationBackend):
     userinfo endpoint is not asked.
     """
 
+    def get_token(self, payload):
+        self._token_info = super().get_token(payload)
+        return self._token_info
+
     def get_userinfo(self, access_token, id_token, payload):
+        from kiverbund.sso.sessions import remember_login
         from kiverbund.sso.tokens import validate_access_token
 
-        return validate_access_token(access_token)
+        claims = validate_access_token(access_token)
+        # The portal session follows the SSO session: kiverbund.sso.sessions re-validates it.
+        remember_login(self.request.session, getattr(self, "_token_info", {}), claims)
+        return claims
 
     def verify_claims(self, claims):
         return bool(claims.get("preferred_username"))

@@ -33,6 +33,32 @@ API_SCOPE = "kiverbund"
 # Created by Keycloak 26 in every realm; its mapper puts the organizations into tokens.
 ORGANIZATION_SCOPE = "organization"
 
+# Sign-in protections, the same for every realm the platform runs (see docs/operators.md).
+# At least twelve characters and not the user name or e-mail address: length rather than
+# composition rules or forced rotation, as NIST SP 800-63B and the BSI's current advice have it.
+PASSWORD_POLICY = "length(12) and maxLength(128) and notUsername and notEmail"
+BRUTE_FORCE = {
+    "bruteForceProtected": True,
+    # Temporary lockouts only: a permanent one would let anyone lock out any colleague by name.
+    "permanentLockout": False,
+    "failureFactor": 5,
+    "waitIncrementSeconds": 60,
+    "maxFailureWaitSeconds": 900,
+    "maxDeltaTimeSeconds": 43200,
+    "quickLoginCheckMilliSeconds": 1000,
+    "minimumQuickLoginWaitSeconds": 60,
+}
+# An SSO session ends after 30 idle minutes or 10 hours at most; the portal re-checks its
+# session against Keycloak (kiverbund.sso.sessions), so a Django session never outlives it.
+SSO_SESSION_IDLE_SECONDS = 30 * 60
+SSO_SESSION_MAX_SECONDS = 10 * 60 * 60
+ACCESS_TOKEN_SECONDS = 5 * 60
+# Invitation links (and other links an administrator has Keycloak send) stay valid this long.
+DEFAULT_INVITATION_DAYS = 7
+# Clients Keycloak creates in every realm; none of them may take passwords directly.
+BUILT_IN_CLIENTS = ("admin-cli", "account", "account-console", "broker", "realm-management",
+                    "security-admin-console")
+
 TOWN_GROUPS = "towns"
 TOWN_ROLES = ("town_admin", "town_staff", "finance", "dpo")
 COUNTY_ROLES = ("platform_admin", "county_finance")
@@ -124,8 +150,14 @@ def bootstrap_realm(
     web_origins: list[str] | None = None,
     post_logout_redirect_uris: list[str] | None = None,
     smtp: dict[str, Any] | None = None,
+    backchannel_logout_url: str | None = None,
+    invitation_days: int = DEFAULT_INVITATION_DAYS,
 ) -> dict[str, list[str]]:
     """Create or update the realm; returns ``{"created": [...], "updated": [...]}``.
+
+    ``backchannel_logout_url`` is where Keycloak tells the portal that an SSO session
+    ended (``https://<console host>/oidc/backchannel-logout/``); ``invitation_days`` is
+    how long invitation links stay valid.
 
     Keycloak matches a redirect URI wildcard only at the end of the path, not in
     the host: a town host must be listed itself (see ``ensure_portal_redirect_uris``).
@@ -133,7 +165,10 @@ def bootstrap_realm(
     """
     admin = admin_client(server_url, admin_user, admin_password, realm)
     changes = Changes()
-    _ensure_realm(admin, realm, smtp, changes)
+    _ensure_realm(admin, realm, smtp, invitation_days, changes)
+    _ensure_email_admin_only(admin, realm, changes)
+    for built_in in BUILT_IN_CLIENTS:
+        _refuse_password_grants(admin, built_in, changes)
     for name, description in ROLES.items():
         _ensure_role(admin, name, description, changes)
     _ensure_client(admin, {
@@ -170,6 +205,9 @@ def bootstrap_realm(
         "attributes": {
             "pkce.code.challenge.method": "S256",
             "post.logout.redirect.uris": "##".join(post_logout_redirect_uris or ["+"]),
+            # Keycloak names the ended session (sid) in its logout token; the portal ends that one.
+            "backchannel.logout.session.required": "true",
+            **({"backchannel.logout.url": backchannel_logout_url} if backchannel_logout_url else {}),
         },
     }, changes)
     organization_scope = admin.get_client_scope_by_name(ORGANIZATION_SCOPE)
@@ -180,7 +218,10 @@ def bootstrap_realm(
     return changes.as_dict()
 
 
-def _ensure_realm(admin: KeycloakAdmin, realm: str, smtp: dict[str, Any] | None, changes: Changes) -> None:
+def _ensure_realm(admin: KeycloakAdmin, realm: str, smtp: dict[str, Any] | None, invitation_days: int,
+                  changes: Changes) -> None:
+    if not 1 <= int(invitation_days) <= 90:
+        raise ValueError(f"invitation validity must be 1 to 90 days, not {invitation_days}")
     desired: dict[str, Any] = {
         "realm": realm,
         "enabled": True,
@@ -191,6 +232,15 @@ def _ensure_realm(admin: KeycloakAdmin, realm: str, smtp: dict[str, Any] | None,
         "internationalizationEnabled": True,
         "supportedLocales": ["de", "en"],
         "defaultLocale": "de",
+        # An address is someone's only once they proved it; people cannot rename themselves.
+        "verifyEmail": True,
+        "editUsernameAllowed": False,
+        "passwordPolicy": PASSWORD_POLICY,
+        **BRUTE_FORCE,
+        "ssoSessionIdleTimeout": SSO_SESSION_IDLE_SECONDS,
+        "ssoSessionMaxLifespan": SSO_SESSION_MAX_SECONDS,
+        "accessTokenLifespan": ACCESS_TOKEN_SECONDS,
+        "actionTokenGeneratedByAdminLifespan": int(invitation_days) * 24 * 60 * 60,
     }
     if smtp is not None:
         # Keycloak stores every SMTP setting as a string.
@@ -210,6 +260,35 @@ def _ensure_realm(admin: KeycloakAdmin, realm: str, smtp: dict[str, Any] | None,
     if _differs(current, comparable):
         admin.update_realm(realm, desired)
         changes.updated.append(f"realm {realm}")
+
+
+def _ensure_email_admin_only(admin: KeycloakAdmin, realm: str, changes: Changes) -> None:
+    """Only administrators change a person's e-mail address (the account console shows it read-only).
+
+    Invitations and roles must never follow an address someone typed in for themselves.
+    """
+    profile = admin.get_realm_users_profile()
+    dirty = False
+    for attribute in profile.get("attributes", []):
+        if attribute.get("name") == "email":
+            permissions = attribute.setdefault("permissions", {})
+            if permissions.get("edit") != ["admin"]:
+                permissions["edit"] = ["admin"]
+                dirty = True
+    if dirty:
+        admin.update_realm_users_profile(profile)
+        changes.updated.append("user profile email")
+
+
+def _refuse_password_grants(admin: KeycloakAdmin, client_id: str, changes: Changes) -> None:
+    """No built-in client takes a user's password directly (admin-cli does by default)."""
+    internal_id = admin.get_client_id(client_id)
+    if internal_id is None:
+        return
+    client = admin.get_client(internal_id)
+    if client.get("directAccessGrantsEnabled"):
+        admin.update_client(internal_id, {**client, "directAccessGrantsEnabled": False})
+        changes.updated.append(f"client {client_id}")
 
 
 def _ensure_role(admin: KeycloakAdmin, name: str, description: str, changes: Changes) -> None:
@@ -298,6 +377,20 @@ def ensure_portal_redirect_uris(admin: KeycloakAdmin, redirect_uris: list[str], 
     client = admin.get_client(internal_id)
     uris = sorted(set(client.get("redirectUris", [])) | set(redirect_uris))
     origins = sorted(set(client.get("webOrigins", [])) | set(web_origins))
+    if uris == sorted(client.get("redirectUris", [])) and origins == sorted(client.get("webOrigins", [])):
+        return False
+    admin.update_client(internal_id, {"clientId": PORTAL_CLIENT, "redirectUris": uris, "webOrigins": origins})
+    return True
+
+
+def remove_portal_redirect_uris(admin: KeycloakAdmin, redirect_uris: list[str], web_origins: list[str]) -> bool:
+    """Take a town's portal URIs off the portal client again; True if something was removed."""
+    internal_id = admin.get_client_id(PORTAL_CLIENT)
+    if internal_id is None:
+        return False
+    client = admin.get_client(internal_id)
+    uris = sorted(set(client.get("redirectUris", [])) - set(redirect_uris))
+    origins = sorted(set(client.get("webOrigins", [])) - set(web_origins))
     if uris == sorted(client.get("redirectUris", [])) and origins == sorted(client.get("webOrigins", [])):
         return False
     admin.update_client(internal_id, {"clientId": PORTAL_CLIENT, "redirectUris": uris, "webOrigins": origins})

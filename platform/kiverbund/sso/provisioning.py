@@ -8,13 +8,14 @@ idempotent).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from typing import TypeVar
 
 import requests
 from django.conf import settings
-from keycloak.exceptions import KeycloakError
+from keycloak.exceptions import KeycloakError, KeycloakGetError
 
 from kiverbund.sso import bootstrap
 from tenants.models import Town
@@ -61,9 +62,13 @@ def provision_town(town: Town) -> str | None:
 
 @_guarded("delete organization")
 def deprovision_town(town: Town) -> bool:
+    """Delete the town's Organization and role groups, and stop allowing logins at its address."""
     if not settings.KEYCLOAK_PROVISIONING:
         return False
-    return bootstrap.delete_organization(admin(), town.slug)
+    client = admin()
+    base = town.url.rstrip("/")
+    bootstrap.remove_portal_redirect_uris(client, [f"{base}/*"], [base])
+    return bootstrap.delete_organization(client, town.slug)
 
 
 def _organization_id(client, town: Town) -> str:
@@ -73,24 +78,93 @@ def _organization_id(client, town: Town) -> str:
     return organization["id"]
 
 
+class AlreadyMember(Exception):
+    """The invited address belongs to someone who is a member of the town already."""
+
+
 @_guarded("invite")
-def invite(town: Town, email: str) -> None:
-    """Keycloak e-mails ``email`` an invitation to the town's organization."""
+def invite(town: Town, email: str) -> str:
+    """Keycloak e-mails ``email`` an invitation to the town's organization.
+
+    Returns the Keycloak id of the account invited when the address has one (the
+    invitation is bound to it), else ``""`` (it is bound to the account that
+    registers through the link). Raises ``AlreadyMember`` for a member of the town.
+    """
     client = admin()
     organization_id = _organization_id(client, town)
     existing = client.get_users({"email": email, "exact": "true"})
     if existing:
+        user_id = existing[0]["id"]
+        if organization_id in {org["id"] for org in client.get_user_organizations(user_id)}:
+            raise AlreadyMember(email)
         response = requests.post(
             f"{settings.KEYCLOAK_URL}/admin/realms/{settings.KEYCLOAK_REALM}/organizations/{organization_id}"
             f"/members/invite-existing-user",
-            data={"id": existing[0]["id"]}, headers={"Authorization": f"Bearer {client.connection.token['access_token']}"},
+            data={"id": user_id}, headers={"Authorization": f"Bearer {client.connection.token['access_token']}"},
             timeout=30,
         )
         if response.status_code != 204:
             raise requests.RequestException(f"HTTP {response.status_code}")
-        return
+        return user_id
     bootstrap.invite_to_organization(settings.KEYCLOAK_URL, client.connection.token["access_token"],
                                      settings.KEYCLOAK_REALM, organization_id, email)
+    return ""
+
+
+def _keycloak_invitations(client, organization_id: str, email: str) -> list[dict]:
+    url = (f"{settings.KEYCLOAK_URL}/admin/realms/{settings.KEYCLOAK_REALM}/organizations/{organization_id}"
+           f"/invitations")
+    response = requests.get(url, params={"email": email}, timeout=30,
+                            headers={"Authorization": f"Bearer {client.connection.token['access_token']}"})
+    response.raise_for_status()
+    return [item for item in response.json() if (item.get("email") or "").lower() == email.lower()]
+
+
+@_guarded("withdraw invitation")
+def withdraw_invitation(town: Town, email: str) -> int:
+    """Delete Keycloak's open invitations of ``email`` to the town, so their links stop working; how many."""
+    if not settings.KEYCLOAK_PROVISIONING:
+        return 0
+    client = admin()
+    organization_id = _organization_id(client, town)
+    headers = {"Authorization": f"Bearer {client.connection.token['access_token']}"}
+    found = _keycloak_invitations(client, organization_id, email)
+    for item in found:
+        response = requests.delete(
+            f"{settings.KEYCLOAK_URL}/admin/realms/{settings.KEYCLOAK_REALM}/organizations/{organization_id}"
+            f"/invitations/{item['id']}", headers=headers, timeout=30)
+        if response.status_code not in (204, 404):
+            response.raise_for_status()
+    return len(found)
+
+
+@_guarded("resend invitation")
+def resend_invitation(town: Town, email: str) -> str:
+    """Send the invitation mail again with a fresh validity; returns the invited account's id (or "")."""
+    client = admin()
+    organization_id = _organization_id(client, town)
+    found = _keycloak_invitations(client, organization_id, email)
+    if not found:
+        return invite(town, email)
+    response = requests.post(
+        f"{settings.KEYCLOAK_URL}/admin/realms/{settings.KEYCLOAK_REALM}/organizations/{organization_id}"
+        f"/invitations/{found[0]['id']}/resend",
+        headers={"Authorization": f"Bearer {client.connection.token['access_token']}"}, timeout=30)
+    response.raise_for_status()
+    existing = client.get_users({"email": email, "exact": "true"})
+    return existing[0]["id"] if existing else ""
+
+
+@_guarded("look up account")
+def account_created_at(user_id: str) -> dt.datetime | None:
+    """When the Keycloak account was created; None if there is no such account."""
+    try:
+        account = admin().get_user(user_id)
+    except KeycloakGetError as error:
+        if error.response_code == 404:
+            return None
+        raise
+    return dt.datetime.fromtimestamp(account["createdTimestamp"] / 1000, tz=dt.UTC)
 
 
 @_guarded("list members")

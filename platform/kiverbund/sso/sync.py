@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from kiverbund.audit.log import log_action
 from kiverbund.sso.bootstrap import town_roles_in
 from tenants.access import COUNTY_FINANCE_GROUP
 from tenants.models import Invitation, Membership, Role, Town, TownStatus
@@ -34,8 +38,9 @@ def sync_user_from_claims(claims: dict):
 
     A member of a town's organization gets their roles in that town (the
     ``groups`` claim: ``/towns/<alias>/<role>``); without any, they are town
-    staff. An open invitation of their e-mail address for that town adds the
-    role it was sent with. County-wide roles come from the realm ``roles``.
+    staff. An open invitation to that town adds the role it was sent with if it
+    belongs to this Keycloak account (``invitation_belongs_to``). County-wide
+    roles come from the realm ``roles``.
     """
     User = get_user_model()
     username = claims["preferred_username"]
@@ -66,13 +71,18 @@ def sync_user_from_claims(claims: dict):
     desired: set[tuple[int, str]] = set()
     for town in towns:
         town_roles = set(roles_by_town.get(town.slug, set()))
-        invitations = Invitation.objects.filter(town=town, email__iexact=user.email, accepted_at__isnull=True)
-        for invitation in invitations:
+        for invitation in open_invitations(town, claims):
+            if not invitation_belongs_to(invitation, claims):
+                continue
             town_roles.add(invitation.role)
-            if claims.get("sub") and invitation.role not in roles_by_town.get(town.slug, set()):
+            invitation.accepted_at, invitation.accepted_by = timezone.now(), user
+            invitation.keycloak_user_id = claims["sub"]
+            invitation.save(update_fields=["accepted_at", "accepted_by", "keycloak_user_id"])
+            log_action("tenants.member.invitation_accepted", actor=user, town=town, email=invitation.email,
+                       role=invitation.role, keycloak_user_id=claims["sub"])
+            if invitation.role not in roles_by_town.get(town.slug, set()):
                 # Keycloak learns the invited role too, or the next login would bring only its own.
                 transaction.on_commit(functools.partial(_grant, town, claims["sub"], invitation.role))
-        invitations.update(accepted_at=timezone.now(), accepted_by=user)
         for role in town_roles or {Role.TOWN_STAFF.value}:
             desired.add((town.pk, role))
     current = {(m.town_id, m.role): m for m in Membership.objects.filter(user=user)}
@@ -85,6 +95,49 @@ def sync_user_from_claims(claims: dict):
     if hasattr(user, "_town_roles_cache"):
         del user._town_roles_cache
     return user
+
+
+def open_invitations(town: Town, claims: dict):
+    """The town's invitations that may concern this account: bound to it, or unbound to its address."""
+    sub = claims.get("sub") or ""
+    email = claims.get("email") or ""
+    if not sub:
+        return Invitation.objects.none()
+    bound = Q(keycloak_user_id=sub)
+    unbound = Q(keycloak_user_id="", email__iexact=email) if email else Q(pk__in=[])
+    return Invitation.objects.filter(bound | unbound, town=town, accepted_at__isnull=True,
+                                     created_at__gte=timezone.now() - invitation_validity())
+
+
+def invitation_validity() -> dt.timedelta:
+    return dt.timedelta(days=settings.KEYCLOAK_INVITATION_DAYS)
+
+
+def invitation_belongs_to(invitation: Invitation, claims: dict) -> bool:
+    """Whether the signed-in Keycloak account is the person ``invitation`` was sent to.
+
+    Never the e-mail claim alone: a person who sets someone else's address on their
+    account must not collect that person's invitation. An invitation of an existing
+    account names that account; an invitation of a new address is collected by the
+    account that registered through its link, i.e. with that address (verified, and
+    only administrators can change addresses) and created after the invitation went out.
+    """
+    if claims.get("email_verified") is not True:
+        return False
+    if invitation.keycloak_user_id:
+        return invitation.keycloak_user_id == claims.get("sub")
+    if (claims.get("email") or "").lower() != invitation.email.lower():
+        return False
+    from kiverbund.sso.provisioning import KeycloakUnavailable, account_created_at
+
+    try:
+        created = account_created_at(claims["sub"])
+    except KeycloakUnavailable:
+        logger.warning("could not ask Keycloak when %s was created; invitation %s stays open",
+                       claims["sub"], invitation.pk)
+        return False
+    # No allowance for clock skew: registering through the mailed link takes far longer than any skew.
+    return created is not None and created > invitation.created_at
 
 
 def _grant(town: Town, user_id: str, role: str) -> None:

@@ -136,6 +136,11 @@ _cache = _KeyCache()
 _validated: dict[str, tuple[float, str, str, dict]] = {}
 
 
+def signing_key(kid: str) -> jwt.PyJWK:
+    """The realm's signing key ``kid`` (cached as for access tokens); ``InvalidToken`` if unknown."""
+    return _cache.key(kid)
+
+
 def reset_key_cache() -> None:
     """Forget all cached signing keys, validated tokens and refresh timers (tests)."""
     with _cache._lock:

@@ -8,9 +8,12 @@ from urllib.parse import urlencode
 import requests
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.http import Http404
 from django.shortcuts import render
 from mozilla_django_oidc import views as oidc_views
 
+from kiverbund.audit.log import log_action
+from kiverbund.caching import shared
 from tenants.middleware import town_public
 
 _health: dict[str, float | bool] = {"checked": 0.0, "up": False}
@@ -33,16 +36,62 @@ def unavailable(request):
     return render(request, "sso/unavailable.html", status=503)
 
 
+def _break_glass_keys(request, username: str) -> list[str]:
+    return [f"break-glass:failures:user:{username.strip().lower()}",
+            f"break-glass:failures:addr:{request.META.get('REMOTE_ADDR', '')}"]
+
+
 class LoginView(auth_views.LoginView):
-    """The login page: "Mit Keycloak anmelden", and the break-glass password form for superusers."""
+    """The login page: "Mit Keycloak anmelden", and on the console host the break-glass password form.
+
+    Break-glass is the county IT's emergency access: only superusers, only on the
+    console host, locked after ``BREAK_GLASS_MAX_FAILURES`` failures per user name or
+    address for ``BREAK_GLASS_LOCK_SECONDS``, every attempt in the audit log.
+    """
 
     template_name = "portal/login.html"
     redirect_authenticated_user = True
     town_public = True
 
+    def post(self, request, *args, **kwargs):
+        if getattr(request, "tenant", None) is not None:
+            raise Http404("The emergency access is only on the console host")
+        username = request.POST.get("username", "")
+        if self._locked(request, username):
+            log_action("identity.break_glass.refused", username=username[:150],
+                       address=request.META.get("REMOTE_ADDR", ""), reason="locked")
+            form = self.get_form()
+            form.is_bound = False
+            context = self.get_context_data(form=form, locked=True)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def _locked(self, request, username: str) -> bool:
+        counts = shared().get_many(_break_glass_keys(request, username))
+        return any(int(value) >= settings.BREAK_GLASS_MAX_FAILURES for value in counts.values())
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.request.session.set_expiry(settings.BREAK_GLASS_SESSION_SECONDS)
+        shared().delete_many(_break_glass_keys(self.request, form.get_user().get_username()))
+        log_action("identity.break_glass.login", actor=form.get_user(),
+                   address=self.request.META.get("REMOTE_ADDR", ""))
+        return response
+
+    def form_invalid(self, form):
+        username = self.request.POST.get("username", "")
+        cache = shared()
+        for key in _break_glass_keys(self.request, username):
+            cache.add(key, 0, settings.BREAK_GLASS_LOCK_SECONDS)
+            cache.incr(key)
+        log_action("identity.break_glass.failed", username=username[:150],
+                   address=self.request.META.get("REMOTE_ADDR", ""))
+        return super().form_invalid(form)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["keycloak_up"] = keycloak_reachable()
+        context["break_glass"] = getattr(self.request, "tenant", None) is None
         return context
 
 

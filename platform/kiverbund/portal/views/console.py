@@ -7,6 +7,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +16,14 @@ from django.views.decorators.http import require_POST
 from kiverbund.audit.models import AuditEntry
 from kiverbund.portal.forms import OffboardForm, OnboardingForm
 from tenants.access import access_town_by_ags, is_platform_admin
-from tenants.actions import TownError, activate_town, export_town, offboard_town, onboard_town, suspend_town
+from tenants.actions import (
+    TownError,
+    activate_town,
+    offboard_town,
+    onboard_town,
+    request_export,
+    suspend_town,
+)
 from tenants.models import Town, TownStatus
 
 
@@ -85,11 +93,13 @@ def town_status(request, ags):
 def town_export(request, ags):
     town = access_town_by_ags(request.user, ags)
     try:
-        record = export_town(town, actor=request.user)
+        # In the background: a large town's files take longer than a web request may.
+        with transaction.atomic():
+            request_export(town, actor=request.user)
     except TownError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Export created (%(rows)s rows).") % {"rows": record.manifest["rows"]})
+        messages.success(request, _("The export has started; it is listed below when it is complete."))
     return redirect("console:town", ags=town.ags)
 
 

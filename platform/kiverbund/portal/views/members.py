@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 from kiverbund.audit.log import log_action
 from kiverbund.sso import provisioning
 from kiverbund.sso.provisioning import KeycloakUnavailable
+from kiverbund.sso.sync import invitation_validity
 from tenants.access import has_town_role
 from tenants.models import Invitation, Membership, Role
 
@@ -39,7 +41,8 @@ def member_list(request):
         people, error = [], str(exc)
     return render(request, "portal/town/members.html", {
         "people": people, "error": error, "form": InviteForm(), "role_choices": ROLE_CHOICES,
-        "invitations": Invitation.objects.filter(town=town, accepted_at__isnull=True),
+        "invitations": Invitation.objects.filter(town=town, accepted_at__isnull=True,
+                                                 created_at__gte=timezone.now() - invitation_validity()),
     }, status=503 if error else 200)
 
 
@@ -52,12 +55,20 @@ def member_invite(request):
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("town:members")
     email, role = form.cleaned_data["email"], form.cleaned_data["role"]
+    if Invitation.objects.filter(town=town, email__iexact=email, accepted_at__isnull=True,
+                                 created_at__gte=timezone.now() - invitation_validity()).exists():
+        messages.error(request, _("%(email)s has already been invited and has not accepted yet.") % {"email": email})
+        return redirect("town:members")
     try:
-        provisioning.invite(town, email)
+        user_id = provisioning.invite(town, email)
+    except provisioning.AlreadyMember:
+        messages.error(request, _("%(email)s already belongs to this town.") % {"email": email})
+        return redirect("town:members")
     except KeycloakUnavailable as exc:
         messages.error(request, str(exc))
         return redirect("town:members")
-    Invitation.objects.create(town=town, email=email, role=role, invited_by=request.user.get_username())
+    Invitation.objects.create(town=town, email=email, role=role, invited_by=request.user.get_username(),
+                              keycloak_user_id=user_id)
     log_action("tenants.member.invited", actor=request.user, town=town, email=email, role=role)
     messages.success(request, _("An invitation was sent to %(email)s.") % {"email": email})
     return redirect("town:members")
@@ -102,4 +113,43 @@ def member_remove(request, member_id):
     Membership.objects.filter(town=request.tenant, user__username=username).delete()
     log_action("tenants.member.removed", actor=request.user, town=request.tenant, member=username)
     messages.success(request, _("%(username)s no longer belongs to this town.") % {"username": username})
+    return redirect("town:members")
+
+
+def _open_invitation(request, invitation_id: int) -> Invitation:
+    """The town's own open invitation, or 404 (also for another town's)."""
+    return get_object_or_404(Invitation, pk=invitation_id, town=request.tenant, accepted_at__isnull=True)
+
+
+@require_POST
+def invitation_resend(request, invitation_id):
+    _require_town_admin(request)
+    invitation = _open_invitation(request, invitation_id)
+    try:
+        user_id = provisioning.resend_invitation(request.tenant, invitation.email)
+    except KeycloakUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("town:members")
+    # A fresh validity from now on, for Keycloak's link and for the invitation alike.
+    Invitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now(),
+                                                       keycloak_user_id=user_id or invitation.keycloak_user_id)
+    log_action("tenants.member.invitation_resent", actor=request.user, town=request.tenant, email=invitation.email,
+               role=invitation.role)
+    messages.success(request, _("The invitation to %(email)s was sent again.") % {"email": invitation.email})
+    return redirect("town:members")
+
+
+@require_POST
+def invitation_withdraw(request, invitation_id):
+    _require_town_admin(request)
+    invitation = _open_invitation(request, invitation_id)
+    try:
+        provisioning.withdraw_invitation(request.tenant, invitation.email)
+    except KeycloakUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("town:members")
+    invitation.delete()
+    log_action("tenants.member.invitation_withdrawn", actor=request.user, town=request.tenant,
+               email=invitation.email, role=invitation.role)
+    messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
     return redirect("town:members")
