@@ -9,7 +9,7 @@
 2. Sentiment: ../shared/data/sentiment/germeval2017_dev.tsv. The shipped model (seed sentences only, no
    town decisions) against the majority class; macro-F1 and accuracy. GermEval is for non-commercial
    research: it is only measured on, nothing is fitted to it.
-3. Speed: embedding throughput (import with embeddings) on 200 fresh contributions, and the analysis
+3. Speed: embedding throughput (import with embeddings) on 64 fresh contributions, and the analysis
    steps (duplicates, spam, topics with automatic k, keywords, sentiment) on 10,000 contributions whose
    embeddings exist (the Bonn vectors repeated with small noise, as a town's stored vectors would be).
 
@@ -138,7 +138,7 @@ def bench_sentiment(sample: int | None) -> None:
 
 def bench_speed(base: dict) -> None:
     print("\n3. Speed")
-    fresh = [t + " (Bench)" for t in base["texts"][:200]]
+    fresh = [t + " (Bench)" for t in base["texts"][:64]]
     started = time.perf_counter()
     embedding.embed_passages(fresh)
     for text in fresh:

@@ -118,6 +118,8 @@ def test_towns_see_only_their_own_projects_and_unsubscribed_towns_are_refused(pr
     town, project = project_a
     other = make_town("Burgheim")
     foreign = member_factory(other, Role.TOWN_STAFF, "staff-b")
+    unsubscribed = make_town("Ohnedorf", subscribed=False)
+    member = member_factory(unsubscribed, Role.TOWN_STAFF, "staff-c")
     own_b = host_client(other.host, foreign)
     assert project.title not in own_b.get("/feedback/").content.decode()
     assert own_b.get(f"/feedback/{project.slug}/").status_code == 404
@@ -126,8 +128,6 @@ def test_towns_see_only_their_own_projects_and_unsubscribed_towns_are_refused(pr
     for url in ("/feedback/", f"/feedback/{project.slug}/", f"/feedback/{project.slug}/export.csv",
                 f"/api/v1/feedback/projects/{project.slug}/contributions"):
         assert at_a.get(url).status_code == 403, url
-    unsubscribed = make_town("Ohnedorf", subscribed=False)
-    member = member_factory(unsubscribed, Role.TOWN_STAFF, "staff-c")
     assert host_client(unsubscribed.host, member).get("/feedback/").status_code == 403
     assert host_client(unsubscribed.host, member).get("/api/v1/feedback/projects").status_code == 403
 

@@ -200,10 +200,10 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
             "seconds": round(time.monotonic() - started, 1),
         }
         parameters = {
-            "model": MODEL_NAME, "clustering": "k-means (cosine, normalised embeddings)",
+            "model": MODEL_NAME, "clustering": "k-means over e5 embeddings beside an LSA of the lemmas",
             "k": clustering.k, "k_automatic": clustering.chosen_automatically,
             "silhouette": round(clustering.silhouette, 4) if clustering.silhouette is not None else None,
-            "k_range": [topics.MIN_TOPICS, topics.MAX_TOPICS], "other_margin": 0.015,
+            "k_range": [topics.MIN_TOPICS, topics.MAX_TOPICS], "other_margin": 0.01, "features": "e5 + 0.5 × LSA(100) of TF-IDF lemmas",
             "keywords": "class-based TF-IDF over German lemmas (simplemma)",
             "duplicate_threshold": duplicates.THRESHOLD, "campaign_size": duplicates.CAMPAIGN_SIZE,
             "sentiment": "logistic regression over embeddings of seed sentences + town decisions",
