@@ -21,9 +21,10 @@ import numpy as np
 
 MIN_TOPICS = 4
 MAX_TOPICS = 16
-SILHOUETTE_SAMPLE = 1500
+SILHOUETTE_SAMPLE = 1200
 LSA_DIMENSIONS = 100
 LSA_WEIGHT = 0.5
+LSA_MIN_CONTRIBUTIONS = 100
 OTHER_QUANTILE = 0.1
 
 
@@ -62,8 +63,8 @@ def features(embeddings: np.ndarray, docs: list[str]) -> np.ndarray:
     """
     x = _normalise(np.asarray(embeddings, dtype=np.float32))
     n = len(x)
-    if n < 10 or not any(docs):
-        return x
+    if n < LSA_MIN_CONTRIBUTIONS or not any(docs):
+        return x  # a few dozen texts give no stable word statistics: e5 alone
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -78,10 +79,10 @@ def features(embeddings: np.ndarray, docs: list[str]) -> np.ndarray:
     return _normalise(np.hstack([x, LSA_WEIGHT * lsa]))
 
 
-def _kmeans(x: np.ndarray, k: int, seed: int = 0):
+def _kmeans(x: np.ndarray, k: int, seed: int = 0, n_init: int = 3):
     from sklearn.cluster import KMeans
 
-    model = KMeans(n_clusters=k, n_init=3, random_state=seed, max_iter=200)
+    model = KMeans(n_clusters=k, n_init=n_init, random_state=seed, max_iter=200)
     labels = model.fit_predict(x)
     return labels, _normalise(model.cluster_centers_)
 
@@ -99,7 +100,7 @@ def choose_k(x: np.ndarray, progress=None) -> tuple[int, float]:
     for i, k in enumerate(candidates):
         if k >= len(sample):
             break
-        labels, _ = _kmeans(sample, k)
+        labels, _ = _kmeans(sample, k, n_init=1)  # one start per candidate: the choice, not the final run
         score = float(silhouette_score(sample, labels, metric="cosine"))
         if score >= best[1] - 0.002:
             best = (k, max(score, best[1]))
