@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: install messages browser pdf maven demo test check bench clean-run openapi
+.PHONY: install messages browser pdf maven helm demo test check bench clean-run openapi
 
 install: $(STAMP) messages
 
@@ -36,12 +36,24 @@ pdf:
 maven:
 	@command -v mvn >/dev/null || (apt-get update -qq && apt-get install -y -qq maven >/dev/null)
 
+# Helm is no Debian package: built from its Go module once (~5 min, ~1 GB RAM) and cached outside the
+# repository, so later runs and CI re-runs on the same machine start at once.
+HELM_VERSION := v3.22.0
+HELM_CACHE ?= $(HOME)/.cache/kiverbund/helm
+HELM := $(HELM_CACHE)/$(HELM_VERSION)/helm
+helm:
+	@test -x $(HELM) || (echo "building helm $(HELM_VERSION) with Go into $(HELM_CACHE) …" && \
+		GOPATH=$(HELM_CACHE)/gopath GOBIN=$(HELM_CACHE)/$(HELM_VERSION) GOFLAGS=-modcacherw \
+		go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION))
+	@go version -m $(HELM) | grep -q 'helm.sh/helm/v3[[:space:]]*$(HELM_VERSION)' || \
+		(echo "$(HELM) is not helm $(HELM_VERSION): remove it and run make helm again" && exit 1)
+
 demo: install maven pdf
 	$(PY) -m kiverbund.demo
 
-test: install browser maven pdf
+test: install browser maven pdf helm
 	@set -o pipefail; status=0; \
-	$(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	HELM=$(HELM) $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	$(PY) -m kiverbund.stack down --profile test; \
 	$(PY) -m kiverbund.stack.keycloak stop --profile test; \
 	exit $$status

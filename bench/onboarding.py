@@ -15,9 +15,13 @@ See bench/README.md for what each figure means and the last measured values.
 2. ``manage.py migrate`` with nothing to apply over all town schemas, against
    django-tenants' stock ``migrate_schemas --tenant``.
 3. ``manage.py migrate`` applying one generated migration (a throwaway town
-   app in a temporary directory) to every town schema; then a resume check:
-   a second migration is made to fail in a few schemas, and the rerun must
-   migrate exactly those.
+   app in a temporary directory) to every town schema, twice in the same run:
+   today's way with Django's ``migrate`` per schema (``MIGRATION_REUSE_STATE=false``)
+   and with the project state built once per worker process (the default); then
+   a resume check: a third migration is made to fail in a few schemas, and the
+   rerun must migrate exactly those.
+
+``--migrations-only`` skips the onboarding samples (1.) and the no-op runs (2.).
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ SMALL = 10
 TARGET_ONBOARD_SECONDS = 0.5
 TARGET_GROWTH = 1.2
 TARGET_NOOP_MIGRATE_SECONDS = 30.0
+# One new migration across 1,000 town schemas, to fit a maintenance window.
+TARGET_NEW_MIGRATION_SECONDS_PER_1000 = 60.0
 TEMP_APP = "kvbench_tmp"
 BROKEN_SCHEMAS = 3
 
@@ -71,6 +77,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="how filler towns are made: replaying the DDL of one cloned town (dump, fast) "
                              "or one onboard_town each (clone, slow)")
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database afterwards")
+    parser.add_argument("--migrations-only", action="store_true",
+                        help="only fill the towns and measure new migrations (no onboarding samples, no no-op runs)")
     parser.add_argument("--keycloak", action="store_true",
                         help="let onboarding create Keycloak Organizations too (Keycloak must be running); "
                              "off by default: the benchmark measures schemas and migrations")
@@ -322,7 +330,15 @@ class Probe(models.Model):
     payload = models.JSONField(default=dict)
 '''
 
-MODELS_TWO = MODELS_ONE + '''
+MODELS_ONE_B = MODELS_ONE + '''
+
+class OtherProbe(models.Model):
+    label = models.CharField(max_length=100, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField(default=dict)
+'''
+
+MODELS_TWO = MODELS_ONE_B + '''
 
 class SecondProbe(models.Model):
     probe = models.ForeignKey(Probe, on_delete=models.CASCADE)
@@ -353,16 +369,21 @@ def new_migration(env_base: dict, args: argparse.Namespace, towns: int, clock: C
            "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), str(root), env_base.get("PYTHONPATH", "")])}
     figures: dict = {}
     try:
-        _write_app(root, MODELS_ONE)
-        manage("makemigrations", TEMP_APP, "--name", "probe", env=env)
-        seconds, result = manage("migrate", env=env)
-        migrated, failed, summary = _migrate_lines(result.stdout)
-        towns_migrated = [s for s in migrated if s != "public"]
-        figures.update(apply_seconds=seconds, apply_schemas=len(towns_migrated), apply_summary=summary,
-                       apply_worker_mean=sum(migrated[s] for s in towns_migrated) / max(1, len(towns_migrated)))
-        print(f"{clock} migrate applying {TEMP_APP}.0001 to {len(towns_migrated)} schemas: {seconds:.1f} s, "
-              f"{seconds / max(1, len(towns_migrated)) * 1000:.0f} ms per schema — {summary}", flush=True)
-        assert not failed and len(towns_migrated) == towns, (failed, len(towns_migrated))
+        # The same kind of migration (one table with an index) twice: today's way, then reusing the state.
+        for way, models, name, reuse in (("classic", MODELS_ONE, "probe", "false"),
+                                          ("reuse", MODELS_ONE_B, "other_probe", "true")):
+            _write_app(root, models)
+            manage("makemigrations", TEMP_APP, "--name", name, env=env)
+            seconds, result = manage("migrate", env={**env, "MIGRATION_REUSE_STATE": reuse})
+            migrated, failed, summary = _migrate_lines(result.stdout)
+            towns_migrated = [s for s in migrated if s != "public"]
+            figures[way] = dict(seconds=seconds, schemas=len(towns_migrated), summary=summary,
+                                worker_mean=sum(migrated[s] for s in towns_migrated) / max(1, len(towns_migrated)))
+            label = {"classic": "Django's migrate per schema", "reuse": "state built once per worker"}[way]
+            print(f"{clock} migrate applying {TEMP_APP}.{name} to {len(towns_migrated)} schemas ({label}): "
+                  f"{seconds:.1f} s, {seconds / max(1, len(towns_migrated)) * 1000:.0f} ms per schema — {summary}",
+                  flush=True)
+            assert not failed and len(towns_migrated) == towns, (failed, len(towns_migrated))
 
         # Resume: a second migration that fails where its table is already in the way.
         _write_app(root, MODELS_TWO)
@@ -399,6 +420,21 @@ def new_migration(env_base: dict, args: argparse.Namespace, towns: int, clock: C
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return figures
+
+
+def print_migration_results(migration: dict, towns: int) -> None:
+    target = TARGET_NEW_MIGRATION_SECONDS_PER_1000 * towns / 1000
+    for way, label in (("classic", "Django's migrate per schema (before)"), ("reuse", "state built once per worker")):
+        figures = migration[way]
+        line = (f"migrate, one new migration, {figures['schemas']} schemas, {label}: {figures['seconds']:.1f} s, "
+                f"{figures['seconds'] / figures['schemas'] * 1000:.0f} ms per schema wall clock "
+                f"({figures['worker_mean'] * 1000:.0f} ms per schema in a worker)")
+        if way == "reuse":
+            line += (f"   target ≤ {target:.0f} s: {verdict(figures['seconds'] <= target)}; "
+                     f"{ratio(migration['classic']['seconds'], figures['seconds'])} faster")
+        print(line)
+    print(f"    resume: {BROKEN_SCHEMAS} schemas failed ({migration['broken_run_seconds']:.1f} s), rerun migrated "
+          f"{'only those' if migration['resumed_ok'] else 'SOMETHING ELSE'} in {migration['rerun_seconds']:.1f} s")
 
 
 # --- run ----------------------------------------------------------------------------------------------------------
@@ -438,6 +474,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"PostgreSQL {version}, Django {django.get_version()}, django-tenants {package_version('django-tenants')}",
           flush=True)
 
+    if args.migrations_only:
+        added, seconds = fill_to(args.towns, args.fill)
+        print(f"{clock} {added} filler towns made in {seconds:.1f} s ({args.fill})", flush=True)
+        connections.close_all()
+        migration = new_migration(env, args, args.towns, clock)
+        if not args.keep_db:
+            drop_database(args.db)
+        print()
+        print(f"=== Results ({args.towns} towns, migrations only; load average now {os.getloadavg()[0]:.2f}) ===")
+        print_migration_results(migration, args.towns)
+        print(f"Benchmark run time: {time.perf_counter() - clock.started:.0f} s")
+        return 0 if migration["resumed_ok"] else 1
+
     small = measure_level(SMALL, args.samples, args.fill, clock)
     large = measure_level(args.towns, args.samples, args.fill, clock)
     connections.close_all()
@@ -472,11 +521,7 @@ def main(argv: list[str] | None = None) -> int:
           f"target ≤ {TARGET_NOOP_MIGRATE_SECONDS:.0f} s: {verdict(noop_s <= TARGET_NOOP_MIGRATE_SECONDS)}")
     print(f"    stock migrate_schemas --tenant: {noop['stock']:.1f} s ({noop['stock_note']}); "
           f"migrate is {noop['stock'] / noop_s:.1f}× faster")
-    print(f"migrate, one new migration, {migration['apply_schemas']} schemas: {migration['apply_seconds']:.1f} s, "
-          f"{migration['apply_seconds'] / migration['apply_schemas'] * 1000:.0f} ms per schema wall clock "
-          f"({migration['apply_worker_mean'] * 1000:.0f} ms per schema in a worker)")
-    print(f"    resume: {BROKEN_SCHEMAS} schemas failed ({migration['broken_run_seconds']:.1f} s), rerun migrated "
-          f"{'only those' if migration['resumed_ok'] else 'SOMETHING ELSE'} in {migration['rerun_seconds']:.1f} s")
+    print_migration_results(migration, n)
     print(f"Benchmark run time: {total:.0f} s")
     return 0 if migration["resumed_ok"] else 1
 

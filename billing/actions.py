@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from decimal import Decimal
 from typing import Any
 
@@ -25,9 +25,10 @@ from billing.models import (
     Statement,
 )
 from billing.periods import month_end, month_span
-from billing.reports.data import CENT, Line, Party, StatementData
+from billing.reports.data import Line, Party, StatementData
 from billing.settings_defaults import USAGE_KEY_REASON, hourly_rate, provider
 from kiverbund.audit.log import log_action
+from kiverbund.money import cents
 from tenants.models import Town
 
 KEY_LABELS = {
@@ -163,7 +164,7 @@ def compute(month: dt.date) -> dict[int, StatementData]:
         minutes = sum((usage.get((town.pk, service, key), Decimal(0))
                        * overrides.get((town.pk, service, key), per_unit)
                        for key, (_name, per_unit) in units_of(service).items()), Decimal(0))
-        return minutes, (minutes / 60 * rate).quantize(CENT)
+        return minutes, cents(minutes / 60 * rate)
 
     for service, pool in sorted(pools.items()):
         participants = subscribers(service, month)
@@ -208,7 +209,8 @@ def compute(month: dt.date) -> dict[int, StatementData]:
             number=f"KV-{month:%Y-%m}-{towns[town_id].ags}", period_start=month, period_end=month_end(month),
             issued=timezone.localdate(), town_name=towns[town_id].name, ags=towns[town_id].ags,
             population=towns[town_id].population, leitweg_id=towns[town_id].leitweg_id, provider=seller,
-            buyer=Party(name=towns[town_id].name, city=towns[town_id].name, email=towns[town_id].contact_email),
+            buyer=Party(name=towns[town_id].name, street=towns[town_id].street, postcode=towns[town_id].postcode,
+                        city=towns[town_id].city or towns[town_id].name, email=towns[town_id].contact_email),
             hourly_rate=rate, lines=tuple(town_lines), alone_total=alone[town_id],
         )
         for town_id, town_lines in sorted(lines.items(), key=lambda item: towns[item[0]].ags)
@@ -229,6 +231,13 @@ def _statement(period: BillingPeriod, town_id: int, data: StatementData, *, fina
         total=data.total, value_of_time=data.value_of_time, alone_total=data.alone_total,
         data=to_json(data),
     )
+
+
+DRAFT_SUFFIX = "-ENTWURF"
+
+
+def _as_draft(data: StatementData) -> StatementData:
+    return replace(data, number=f"{data.number}{DRAFT_SUFFIX}", draft=True)
 
 
 def _open_period(month: dt.date) -> BillingPeriod:
@@ -260,7 +269,8 @@ def run_period(month: dt.date, *, actor: Any = None, close: bool = False,
             return period
         computed = compute(month)
         period.statements.filter(final=False).delete()
-        Statement.objects.bulk_create([_statement(period, town_id, data, final=close)
+        # A draft says so in its number too, so that no copy of it passes for the final statement.
+        Statement.objects.bulk_create([_statement(period, town_id, data if close else _as_draft(data), final=close)
                                        for town_id, data in computed.items()], batch_size=500)
         period.last_run_at = timezone.now()
         period.last_error = ""

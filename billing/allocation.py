@@ -1,14 +1,14 @@
 """Splitting a cost pool among towns, to the cent.
 
 All arithmetic is in ``Decimal``. A split first computes each town's exact
-(unrounded) share from the allocation key, then rounds with the
-largest-remainder method (Hare–Niemeyer): every town gets its share rounded
-down to the cent, and the cents left over go one each to the towns with the
-largest remainders. So the shares
+(unrounded) share from the allocation key, then rounds with the platform's one
+largest-remainder rule (``kiverbund.money``, which the catalogue's price preview
+uses too): every town gets its share rounded down to the cent, and the cents
+left over go one each to the towns with the largest remainders. So the shares
 
 * sum exactly to the pool,
 * are never negative,
-* are deterministic (ties are broken by the town's key, never by chance), and
+* are deterministic (ties are broken by the town's key, the AGS, never by chance), and
 * never differ from the exact share by a cent or more.
 """
 
@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
-CENT = Decimal("0.01")
+from kiverbund.money import CENT, largest_remainder
+
+__all__ = ["CENT", "AllocationKey", "KeyKind", "Participant", "exact_shares", "largest_remainder", "split"]
 
 
 class KeyKind(StrEnum):
@@ -101,22 +103,6 @@ def _measure(participant: Participant, criterion: str) -> Decimal:
     if criterion == "population":
         return Decimal(participant.population)
     return Decimal(participant.usage)
-
-
-def largest_remainder(pool: Decimal, exact: Mapping[str, Decimal]) -> dict[str, Decimal]:
-    """Round exact shares to cents so that they sum to ``pool`` (which must be whole cents)."""
-    if pool != pool.quantize(CENT):
-        raise ValueError("the pool must be an amount in whole cents")
-    if not exact:
-        return {}
-    floors = {k: (v / CENT).to_integral_value(rounding=ROUND_FLOOR) for k, v in exact.items()}
-    left = int(pool / CENT - sum(floors.values()))
-    # Largest remainder first; equal remainders in the order of the participants' keys.
-    order = sorted(exact, key=lambda k: (-(exact[k] / CENT - floors[k]), k))
-    result = {k: floors[k] for k in exact}
-    for k in order[:left]:
-        result[k] += 1
-    return {k: (cents * CENT).quantize(CENT) for k, cents in result.items()}
 
 
 def split(pool: Decimal, participants: list[Participant], key: AllocationKey) -> dict[str, Decimal]:

@@ -14,19 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from billing.reports.data import CENT
-from billing.reports.formats import euro, number
 from billing.settings_defaults import FIXED_PRICE_REASON, PER_UNIT_REASON
+from kiverbund.money import cents, number, rate_text
 
 # The values of catalog.models.PriceModel that billing charges as a price, not as a pool share.
 BASE_FEE, PER_INHABITANT, PER_UNIT, COST_POOL = "base_fee", "per_inhabitant", "per_unit", "cost_pool"
 PRICE_PLANS = (BASE_FEE, PER_INHABITANT, PER_UNIT)
-
-
-def cents(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def monthly_instalment(annual: Decimal, month: dt.date) -> Decimal:
@@ -40,13 +35,6 @@ class Charge:
     amount: Decimal  # to the cent
     label: str  # the price plan, for people (German, like the reports)
     reason: str
-
-
-def rate_text(rate: Decimal) -> str:
-    """A rate in euros with the cents it has: 0.5 → '0,50 €', 0.0125 → '0,0125 €'."""
-    rate = Decimal(rate)
-    places = max(2, min(4, -rate.normalize().as_tuple().exponent))
-    return f"{number(rate, places)} €" if places > 2 else euro(rate)
 
 
 def charge(price_model: str, rate: Decimal, month: dt.date, *, population: int = 0,

@@ -24,8 +24,8 @@ class TownSerializer(serializers.ModelSerializer):
     class Meta:
         model = Town
         fields = ["ags", "name", "slug", "host", "url", "land", "kreis", "kreis_name", "population",
-                  "population_date", "leitweg_id", "contact_name", "contact_email", "contact_phone", "status",
-                  "created_at"]
+                  "population_date", "leitweg_id", "contact_name", "contact_email", "contact_phone", "street",
+                  "postcode", "city", "status", "created_at"]
         read_only_fields = ["slug", "land", "kreis", "status", "created_at"]
 
 
@@ -40,6 +40,10 @@ class OnboardTownSerializer(serializers.Serializer):
     leitweg_id = serializers.CharField(max_length=46, required=False, default="")
     contact_name = serializers.CharField(max_length=200, required=False, default="")
     contact_email = serializers.EmailField(required=False, default="")
+    street = serializers.CharField(max_length=200, required=False, default="",
+                                   help_text="Postal address for invoices: street and number.")
+    postcode = serializers.RegexField(r"^\d{5}$", required=False, default="", allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, default="")
     slug = serializers.CharField(max_length=63, required=False)
     activate = serializers.BooleanField(required=False, default=False)
 

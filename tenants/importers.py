@@ -87,7 +87,7 @@ def read_gv100ad(path: Path, kreis: str) -> tuple[list[ImportRow], list[tuple[in
 
 
 CSV_COLUMNS = ["ags", "name", "population", "population_date", "kreis", "kreis_name", "land", "leitweg_id",
-               "contact_name", "contact_email", "contact_phone", "slug"]
+               "contact_name", "contact_email", "contact_phone", "slug", "street", "postcode", "city"]
 CSV_REQUIRED = {"ags", "name", "population"}
 
 
@@ -121,7 +121,8 @@ def read_csv(path: Path) -> tuple[list[ImportRow], list[tuple[int, str]]]:
                 kreis_name=values.get("kreis_name", ""), land=values.get("land") or None,
                 leitweg_id=values.get("leitweg_id", ""), contact_name=values.get("contact_name", ""),
                 contact_email=values.get("contact_email", ""), contact_phone=values.get("contact_phone", ""),
-                slug=values.get("slug") or None,
+                slug=values.get("slug") or None, street=values.get("street", ""),
+                postcode=values.get("postcode", ""), city=values.get("city", ""),
             )))
     return rows, errors
 

@@ -41,6 +41,11 @@ class Town(TenantMixin):
     population = models.PositiveIntegerField(_("population"), validators=[MinValueValidator(0)])
     population_date = models.DateField(_("population as of"))
     leitweg_id = models.CharField(_("Leitweg-ID"), max_length=46, blank=True)
+    # The postal address an invoice to the town needs (XRechnung BR-DE-8, BR-DE-9: buyer city and post code).
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postcode = models.CharField(_("post code"), max_length=5, blank=True,
+                                validators=[RegexValidator(r"^\d{5}$", _("A German post code has five digits."))])
+    city = models.CharField(_("city"), max_length=100, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=200, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=50, blank=True)
@@ -69,6 +74,10 @@ class Town(TenantMixin):
     @staticmethod
     def schema_name_for(ags: str) -> str:
         return f"town_{ags}"
+
+    @property
+    def has_postal_address(self) -> bool:
+        return bool(self.street and self.postcode and self.city)
 
     @property
     def host(self) -> str:

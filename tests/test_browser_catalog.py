@@ -48,7 +48,9 @@ def test_town_admin_subscribes_in_the_browser(live_server, sso, settings, django
             page.goto(f"{amtsdorf.url}catalogue/")
             page.get_by_role("link", name="Echo test service").click()
             share = page.get_by_test_id("share").first.inner_text()
-            assert "12.000,00" in share, share  # alone, Amtsdorf would carry the whole pool
+            # Alone, Amtsdorf would carry the whole pool: a twelfth of the announced 12,000 € this month.
+            assert "1.000,00" in share, share
+            assert page.get_by_test_id("estimate").first.is_visible()
             page.screenshot(path=ARTIFACTS / "catalog-service.png", full_page=True)
             page.get_by_role("button", name=re.compile("Abonnement beantragen|Request subscription")).click()
 

@@ -92,3 +92,24 @@ def test_console_is_english_on_request(console):
 
 def test_unknown_town_in_console_is_404(console):
     assert console.get("/towns/09999999/").status_code == 404
+
+
+def test_the_operator_enters_a_towns_postal_address_with_errors_next_to_the_fields(town_a, operator, console_host):
+    from kiverbund.audit.models import AuditEntry
+
+    from .conftest import host_client
+
+    console = host_client(console_host, operator)
+    detail = console.get(f"/towns/{town_a.ags}/").content.decode()
+    assert "E-Rechnungen (XRechnung) an diese Gemeinde brauchen sie" in detail
+    bad = console.post(f"/towns/{town_a.ags}/address/", {"street": "Marktplatz 1", "postcode": "123", "city": ""})
+    text = bad.content.decode()
+    assert bad.status_code == 400 and "fünf Ziffern" in text and "Dieses Feld ist zwingend erforderlich" in text
+    town_a.refresh_from_db()
+    assert town_a.postcode == ""
+    saved = console.post(f"/towns/{town_a.ags}/address/", {"street": "Marktplatz 1", "postcode": "99998",
+                                                            "city": "Amtsdorf"})
+    assert saved.status_code == 302
+    town_a.refresh_from_db()
+    assert (town_a.street, town_a.postcode, town_a.city) == ("Marktplatz 1", "99998", "Amtsdorf")
+    assert AuditEntry.objects.get(action="tenants.town.address_changed").details["postcode"] == "99998"

@@ -58,3 +58,45 @@ def test_migrate_skips_current_schemas_and_resumes_after_a_failure(committed_tow
     assert report.ok and report.migrated == [broken_town.schema_name]
     assert all(pending == 0 for pending in dict(migration_status()).values())
     assert len(expected_migrations()) > 10
+
+
+def _schema_shape(schema: str) -> dict:
+    """Tables, columns, indexes, constraints, recorded migrations and content types of a schema."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT table_name, column_name, data_type, is_nullable, column_default "
+                       "FROM information_schema.columns WHERE table_schema = %s ORDER BY 1, 2", [schema])
+        columns = [(t, c, d, n, (default or "").replace(schema, "S")) for t, c, d, n, default in cursor.fetchall()]
+        cursor.execute("SELECT indexname, replace(indexdef, %s, 'S') FROM pg_indexes WHERE schemaname = %s "
+                       "ORDER BY 1", [schema, schema])
+        indexes = cursor.fetchall()
+        cursor.execute("SELECT conname, contype, replace(pg_get_constraintdef(c.oid), %s, 'S') FROM pg_constraint c "
+                       "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = %s ORDER BY 1", [schema, schema])
+        constraints = cursor.fetchall()
+        cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations ORDER BY 1, 2')
+        migrations = cursor.fetchall()
+        cursor.execute(f'SELECT app_label, model FROM "{schema}".django_content_type ORDER BY 1, 2')
+        content_types = cursor.fetchall()
+    return {"columns": columns, "indexes": indexes, "constraints": constraints, "migrations": migrations,
+            "content_types": content_types}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reusing_the_project_state_migrates_like_djangos_command(committed_town):
+    from tenants.migrating import migrate_schema_in_process
+
+    classic, reused, again = (committed_town(f"Zustandsdorf {i}", f"0999970{i}") for i in range(3))
+    for town in (classic, reused, again):
+        _forget_documents_migration(town.schema_name, drop_table=True)
+        with connection.cursor() as cursor:
+            cursor.execute(f'DELETE FROM "{town.schema_name}".django_content_type')
+    migrate_schema_in_process(classic.schema_name, reuse_state=False)
+    migrate_schema_in_process(reused.schema_name, reuse_state=True)
+    # The second schema with the same applied migrations starts from the cached state.
+    migrate_schema_in_process(again.schema_name, reuse_state=True)
+    expected = _schema_shape(classic.schema_name)
+    assert ("documents", "0001_initial") in expected["migrations"]
+    assert ("documents", "document") in expected["content_types"]
+    assert any(table == "documents_document" for table, *_ in expected["columns"])
+    assert _schema_shape(reused.schema_name) == expected
+    assert _schema_shape(again.schema_name) == expected
+    assert dict(migration_status())[again.schema_name] == 0

@@ -10,7 +10,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-CENT = Decimal("0.01")
+from kiverbund.money import CENT, cents
+
+__all__ = ["CENT", "Line", "Party", "StatementData"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,18 @@ class Party:
     contact_name: str = ""
     phone: str = ""
     iban: str = ""
+    # The seller's identifiers (EN 16931 BT-29 to BT-32; BR-CO-26 asks for one of the first three).
+    identifier: str = ""
+    registration_id: str = ""
+    vat_id: str = ""
+    tax_number: str = ""
+
+    def completed_by(self, current: Party) -> Party:
+        """These details, with what is empty filled from ``current`` (a statement stored before a field existed)."""
+        from dataclasses import fields, replace
+
+        return replace(self, **{f.name: getattr(current, f.name) for f in fields(self)
+                                if not getattr(self, f.name) and getattr(current, f.name)})
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,8 @@ class StatementData:
     # Alone: what the town would pay for the same services without the Verbund.
     alone_total: Decimal = Decimal(0)
     corrects: str = ""  # the number of the statement this one corrects
+    # A statement of an open period: provisional, replaced by the next run; never an invoice.
+    draft: bool = False
 
     @property
     def total(self) -> Decimal:
@@ -81,7 +97,7 @@ class StatementData:
 
     @property
     def cost_per_inhabitant(self) -> Decimal:
-        return (self.total / self.population).quantize(CENT) if self.population else Decimal("0.00")
+        return cents(self.total / self.population) if self.population else Decimal("0.00")
 
     @property
     def saving_in_verbund(self) -> Decimal:

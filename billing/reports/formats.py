@@ -1,19 +1,12 @@
-"""German number and date formats for the human-readable renderings."""
+"""German number and date formats for the human-readable renderings (the amounts from ``kiverbund.money``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
+from kiverbund.money import euro, number, rate_text
 
-def euro(amount: Decimal) -> str:
-    """1234567.5 → '1.234.567,50 €'."""
-    text = f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    return f"{text} €"
-
-
-def number(value: Decimal, places: int = 0) -> str:
-    return f"{value:,.{places}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+__all__ = ["date", "euro", "number", "rate_text"]
 
 
 def date(value: dt.date) -> str:

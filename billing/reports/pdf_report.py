@@ -37,7 +37,14 @@ def render_overview_pdf(statements: list[StatementData], *, title: str) -> bytes
 
 
 def _rows(statement: StatementData) -> dict:
+    import datetime as dt
+
+    from billing.settings_defaults import legal_remedy, payment_days
+
+    due = statement.issued + dt.timedelta(days=payment_days())
     return {
+        "due": formats.date(due),
+        "remedy": legal_remedy(),
         "statement": statement,
         "lines": [{"line": line, "pool": formats.euro(line.pool) if line.is_pool_share else "–",
                    "share": formats.euro(line.share),

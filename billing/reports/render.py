@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from billing.actions import BillingError, from_json, latest_statements
 from billing.reports.csv_report import render_csv
+from billing.reports.data import StatementData
 from billing.reports.pdf_report import render_overview_pdf, render_pdf
 from billing.reports.xlsx_report import render_xlsx
 from billing.reports.xrechnung import XRechnungError, render_xrechnung
+from billing.settings_defaults import provider
 from tenants.models import Town
 
 FORMATS = ("pdf", "xlsx", "csv", "xrechnung", "umlage")
@@ -22,11 +25,12 @@ def render_report(month: dt.date, fmt: str, town: Town | None = None) -> tuple[b
     """``(content, file name)``; ``town=None`` is the county overview (all towns)."""
     if fmt not in FORMATS:
         raise BillingError(f"Unbekanntes Format „{fmt}“; möglich: {', '.join(FORMATS)}. / Unknown format.")
-    statements = [from_json(s.data) for s in latest_statements(month, town)]
+    statements = [_as_rendered(s) for s in latest_statements(month, town)]
     if not statements:
         raise BillingError(f"Für {month:%m/%Y} gibt es keine Abrechnung{' für ' + town.name if town else ''}; "
                            f"zuerst einen Abrechnungslauf starten. / No statements for this period: run billing first.")
-    stem = f"kiverbund-{month:%Y-%m}-{town.ags if town else 'kreis'}"
+    draft = any(s.draft for s in statements)
+    stem = f"kiverbund-{month:%Y-%m}-{town.ags if town else 'kreis'}{'-entwurf' if draft else ''}"
     if fmt == "xrechnung":
         if town is None:
             raise BillingError("XRechnungen gibt es je Gemeinde (--town). / XRechnung is per town.")
@@ -39,6 +43,19 @@ def render_report(month: dt.date, fmt: str, town: Town | None = None) -> tuple[b
     if fmt == "xlsx":
         return render_xlsx(statements), f"{stem}.xlsx"
     title = "Umlagebescheid" if fmt == "umlage" else "Kostenaufteilung"
+    if draft:
+        title = f"Entwurf (vorläufig): {title}"
     if town is None and fmt == "pdf":
         return render_overview_pdf(statements, title=f"{title} {month:%m/%Y}"), f"{stem}.pdf"
     return render_pdf(statements, title=f"{title} {month:%m/%Y}", umlage=fmt == "umlage"), f"{stem}.pdf"
+
+
+def _as_rendered(statement) -> StatementData:
+    """The stored snapshot, marked a draft while its period is open, with details stored before they existed
+    (the town's postal address, the provider's identifiers) taken from today's records."""
+    data = from_json(statement.data)
+    town = statement.town
+    buyer = data.buyer
+    if not (buyer.street and buyer.postcode):
+        buyer = replace(buyer, street=town.street, postcode=town.postcode, city=town.city or buyer.city)
+    return replace(data, draft=not statement.final, buyer=buyer, provider=data.provider.completed_by(provider()))

@@ -21,9 +21,10 @@ CHARGES = {"pool": "Anteil am Kostenpool", "base_fee": "Jahresgrundgebühr", "pe
 def render_xlsx(statements: list[StatementData]) -> bytes:
     book = Workbook()
     summary = book.active
-    summary.title = "Übersicht"
+    # A workbook of an open period says so in its sheet name, so no copy of it passes for the final figures.
+    summary.title = "Übersicht (Entwurf)" if any(s.draft for s in statements) else "Übersicht"
     summary.append(["Abrechnung", "Zeitraum", "AGS", "Gemeinde", "Anteil gesamt (€)", "Wert der Arbeitszeit (€)",
-                    "Nettonutzen (€)"])
+                    "Nettonutzen (€)", "Status"])
     for cell in summary[1]:
         cell.font = Font(bold=True)
     by_service = defaultdict(list)
@@ -51,7 +52,8 @@ def render_xlsx(statements: list[StatementData]) -> bytes:
         _widths(sheet)
     for index, statement in enumerate(statements, start=2):
         summary.append([statement.number, f"{statement.period_start:%m/%Y}", statement.ags, statement.town_name,
-                        statement.total, statement.value_of_time, f"=F{index}-E{index}"])
+                        statement.total, statement.value_of_time, f"=F{index}-E{index}",
+                        "vorläufig (Entwurf)" if statement.draft else "endgültig"])
         for column in (5, 6, 7):
             summary.cell(row=index, column=column).number_format = EURO
     last = summary.max_row

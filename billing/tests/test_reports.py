@@ -1,8 +1,9 @@
-"""Every format says the same to the cent; XRechnung validates against the schema drafthorse ships."""
+"""Every format says the same to the cent; XRechnung passes the schema and the EN 16931 / XRechnung rules."""
 
 import csv
 import datetime as dt
 import io
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -15,17 +16,19 @@ from billing.reports.formats import euro
 from billing.reports.pdf_report import render_pdf
 from billing.reports.xlsx_report import render_xlsx
 from billing.reports.xrechnung import XRechnungError, render_xrechnung
+from billing.settings_defaults import EXEMPTION_TEXTS, TaxTreatment
+from tests.xrechnung_rules import assert_accepted
 
 PROVIDER = Party("Zweckverband KI-Verbund Musterland", "Landratsamtstraße 1", "99999", "Musterhausen",
                  email="rechnung@kiverbund.example", contact_name="Kreiskasse", phone="+49 9999 1234-0",
-                 iban="DE02 1203 0000 0000 2020 51")
+                 iban="DE02 1203 0000 0000 2020 51", identifier="KV-MUSTERLAND-01")
 
 
 def statement(**changes) -> StatementData:
     values = dict(
         number="KV-2026-11-09999111", period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 30),
         issued=dt.date(2026, 12, 2), town_name="Musterstadt", ags="09999111", population=14250,
-        leitweg_id="09999111-0001-27", provider=PROVIDER, buyer=Party("Stadt Musterstadt", city="Musterstadt"),
+        leitweg_id="09999111-0001-27", provider=PROVIDER, buyer=Party("Stadt Musterstadt", "Marktplatz 1", "99998", "Musterstadt"),
         hourly_rate=Decimal("60.00"), alone_total=Decimal("3400.00"),
         lines=(
             Line("chatbot", "Bürger-Chatbot", "Nutzung", "Nutzungsabhängig (Sächs. OVG, 4 A 508/16).",
@@ -83,6 +86,44 @@ def _pdf_text(pdf: bytes, tmp_path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
+@pytest.mark.parametrize("tax", [
+    TaxTreatment("O", Decimal(0), EXEMPTION_TEXTS["O"][0], EXEMPTION_TEXTS["O"][1]),
+    TaxTreatment("E", Decimal(0), "Steuerfrei nach § 4 Nr. 29 UStG"),
+    TaxTreatment("S", Decimal(19)),
+], ids=["not-taxable", "exempt", "standard-rate"])
+def test_xrechnung_passes_the_official_business_rules(tax):
+    """What invoice portals check: EN 16931 (BR-CO-26 seller id, …) and the German CIUS (BR-DE-9, BR-DE-14, …)."""
+    provider = replace(PROVIDER, tax_number="201/113/40209") if tax.category != "O" else PROVIDER
+    xml = render_xrechnung(statement(provider=provider), tax=tax)
+    assert_accepted(xml)
+    root = etree.fromstring(xml)
+    ns = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
+    due = Decimal(root.findtext(".//ram:DuePayableAmount", namespaces=ns))
+    assert due == (statement().total * Decimal("1.19")).quantize(Decimal("0.01")) if tax.category == "S" else (
+        due == statement().total)
+
+
+def test_a_corrected_invoice_passes_the_rules_too():
+    assert_accepted(render_xrechnung(statement(number="KV-2026-11-09999111-K1", corrects="KV-2026-11-09999111")))
+
+
+def test_the_old_demo_invoice_broke_the_rules_the_new_one_keeps():
+    """Without a seller identifier and a buyer post code, the rules refuse it; the renderer refuses first."""
+    from tests.xrechnung_rules import broken_rules
+
+    xml = render_xrechnung(statement())
+    broken = broken_rules(xml.replace(b"<ram:PostcodeCode>99998</ram:PostcodeCode>", b""))
+    assert any(rule.startswith("BR-DE-9") for rule in broken)
+    with pytest.raises(XRechnungError, match="Postanschrift"):
+        render_xrechnung(statement(buyer=Party("Stadt Musterstadt", city="Musterstadt")))
+    with pytest.raises(XRechnungError, match="BILLING_PROVIDER_ID"):
+        render_xrechnung(statement(provider=replace(PROVIDER, identifier="")))
+    with pytest.raises(XRechnungError, match="BILLING_PROVIDER_VAT_ID / BILLING_PROVIDER_TAX_NUMBER"):
+        render_xrechnung(statement(), tax=TaxTreatment("S", Decimal(19)))
+    with pytest.raises(XRechnungError, match="noch offen"):
+        render_xrechnung(statement(draft=True))
+
+
 def test_xrechnung_is_valid_and_carries_the_leitweg_id():
     xml = render_xrechnung(statement())
     root = etree.fromstring(xml)
@@ -114,8 +155,6 @@ def test_xrechnung_carries_what_the_german_rules_ask_of_the_seller():
 
 @pytest.mark.parametrize("missing", ["contact_name", "phone", "iban", "city"])
 def test_xrechnung_refuses_an_incomplete_seller(missing):
-    from dataclasses import replace
-
     with pytest.raises(XRechnungError, match="fehlen Angaben des Rechnungsstellers"):
         render_xrechnung(statement(provider=replace(PROVIDER, **{missing: ""})))
 

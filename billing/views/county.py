@@ -10,10 +10,12 @@ from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from billing.actions import BillingError, compute, correct_period, latest_statements, request_run
@@ -55,7 +57,7 @@ def dashboard(request):
     period = BillingPeriod.objects.filter(month=month).first()
     rows = [{"statement": s, "net": s.value_of_time - s.total, "town": s.town} for s in statements]
     return render(request, "billing/finance/county.html", {
-        "month": month, "period": period, "rows": rows,
+        "month": month, "period": period, "rows": rows, "state": period_state(period),
         "total": sum((s.total for s in statements), Decimal("0.00")),
         "value": sum((s.value_of_time for s in statements), Decimal("0.00")),
         "chart": bar_chart([(r["town"].name, r["statement"].total, r["statement"].value_of_time) for r in rows],
@@ -164,16 +166,45 @@ def period_action(request):
         if action in ("run", "close"):
             request_run(month, actor=request.user, close=action == "close")
             messages.success(request, _("The billing run for %(month)s has been started in the background. "
-                                        "Reload this page in a moment to see the statements.")
+                                        "This page shows its progress and its result.")
                              % {"month": f"{month:%m/%Y}"})
         elif action == "correct":
             made = correct_period(month, actor=request.user)
-            messages.info(request, _("%(count)s correction(s) issued.") % {"count": len(made)})
+            messages.info(request, ngettext("%(count)s correction issued.", "%(count)s corrections issued.",
+                                            len(made)) % {"count": len(made)})
         else:
             raise BillingError(_("Unknown action."))
     except BillingError as exc:
         messages.error(request, str(exc))
     return redirect(f"/finance/?period={month:%Y-%m}")
+
+
+def period_state(period: BillingPeriod | None) -> dict:
+    """What the finance pages say about a month's period: final or draft, a run under way, the last run."""
+    if period is None:
+        return {"status": "none", "final": False, "run_pending": False, "label": _("No billing run yet"),
+                "last_run_at": None, "last_error": ""}
+    final = period.status == "closed"
+    if period.run_pending:
+        label = _("A billing run is queued or running (started %(at)s).") % {
+            "at": date_format(timezone.localtime(period.run_requested_at), "SHORT_DATETIME_FORMAT")}
+    elif final:
+        label = _("Final: closed on %(at)s.") % {
+            "at": date_format(timezone.localtime(period.closed_at), "SHORT_DATETIME_FORMAT")}
+    else:
+        label = _("Draft (provisional): the period is open; the statements change with each run.")
+    return {
+        "status": period.status, "final": final, "run_pending": period.run_pending, "label": label,
+        "last_run_at": (date_format(timezone.localtime(period.last_run_at), "SHORT_DATETIME_FORMAT")
+                        if period.last_run_at else None),
+        "last_error": period.last_error,
+    }
+
+
+@finance_required
+def period_status(request):
+    """The month's run status as JSON: the page polls it while a run is queued or running."""
+    return JsonResponse(period_state(BillingPeriod.objects.filter(month=_month(request)).first()))
 
 
 @finance_required

@@ -45,10 +45,21 @@ class CostPreviewSerializer(serializers.Serializer):
     model = serializers.ChoiceField(choices=PriceModel.choices)
     rate = serializers.DecimalField(max_digits=14, decimal_places=4)
     unit = serializers.CharField()
-    alone = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True,
-                                     help_text="Annual cost if this town bore it alone (null: depends on usage).")
-    together = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True,
-                                        help_text="Annual share inside the Verbund with the current subscribers.")
+    month = serializers.DateField(help_text="The month priced (first day): what its billing run would charge.")
+    alone = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True,
+        help_text="The month's cost if this town bore it alone (null: depends on usage nobody can estimate yet).")
+    together = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True,
+        help_text="The town's charge for the month inside the Verbund, as the billing run computes it.")
+    pool = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True,
+                                    help_text="The month's cost pool (cost-pool offerings only).")
+    key_label = serializers.CharField(help_text="The allocation key, for people (cost-pool offerings only).")
+    towns = serializers.IntegerField(help_text="Towns sharing the month's cost pool, this town included.")
+    annual = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True,
+                                      help_text="A fixed price's annual amount (charged in twelve instalments).")
+    estimate = serializers.BooleanField(help_text="True when a figure rests on the assumptions listed.")
+    assumptions = serializers.ListField(child=serializers.CharField())
     participants = serializers.ListField(child=serializers.CharField(), source="participant_names")
     steps = StepSerializer(many=True)
 

@@ -26,3 +26,13 @@ preload_app = False
 max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
+errorlog = "-"
+# A read-only root file system (the chart's containers): the workers' heartbeat files go to memory.
+worker_tmp_dir = os.environ.get("WEB_WORKER_TMP_DIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
+
+
+def child_exit(server, worker):
+    # Prometheus' multi-process mode: forget a dead worker's live gauges.
+    from kiverbund.observability import gunicorn_child_exit
+
+    gunicorn_child_exit(server, worker)

@@ -93,6 +93,7 @@ ROOT_URLCONF = "kiverbund.urls_town"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
+    "kiverbund.observability.RequestContextMiddleware",
     "kiverbund.portal.health.HealthMiddleware",
     "tenants.middleware.TownMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -209,6 +210,20 @@ BREAK_GLASS_LOCK_SECONDS = env.get_int("BREAK_GLASS_LOCK_SECONDS", 900)
 SESSION_COOKIE_SECURE = env.get_bool("SESSION_COOKIE_SECURE", PUBLIC_SCHEME == "https")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# --- behind a TLS-terminating proxy (the Kubernetes ingress) -------------------------
+# The proxy speaks plain HTTP to the pods and says in X-Forwarded-Proto what the client used. Only
+# set this where every request passes that proxy: a client reaching the pods directly could claim https.
+if env.get_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 0)
+# Town hosts are subdomains of the platform domain: they are covered when this is on.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env.get_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
 # --- single sign-on (Keycloak) ---------------------------------------------------
 KEYCLOAK_URL = env.get_str("KEYCLOAK_URL", _profile.keycloak_url if _profile else "", required=_required_in_production)
 KEYCLOAK_REALM = env.get_str("KEYCLOAK_REALM", "kiverbund")
@@ -256,6 +271,26 @@ BILLING_PROVIDER_CONTACT_NAME = env.get_str("BILLING_PROVIDER_CONTACT_NAME", "Kr
 BILLING_PROVIDER_PHONE = env.get_str("BILLING_PROVIDER_PHONE", "+49 9999 0000-0")
 # A test IBAN (valid check digits) for the demo; operators set their own.
 BILLING_PROVIDER_IBAN = env.get_str("BILLING_PROVIDER_IBAN", "DE02120300000000202051")
+# How towns identify the provider on an e-invoice (EN 16931 BR-CO-26 wants at least one of the first three):
+# an identifier the towns know it by (BT-29, e.g. its creditor number in their books), its legal registration
+# (BT-30, e.g. a register number), its VAT id (BT-31, USt-IdNr.; never with VAT category "O"), its tax number
+# (BT-32, Steuernummer).
+BILLING_PROVIDER_ID = env.get_str("BILLING_PROVIDER_ID", "KV-MUSTERLAND-01")
+BILLING_PROVIDER_REGISTRATION_ID = env.get_str("BILLING_PROVIDER_REGISTRATION_ID", "")
+BILLING_PROVIDER_VAT_ID = env.get_str("BILLING_PROVIDER_VAT_ID", "")
+BILLING_PROVIDER_TAX_NUMBER = env.get_str("BILLING_PROVIDER_TAX_NUMBER", "")
+# Tax treatment of the shares (UNTDID 5305): "O" not taxable (cost sharing between public bodies, § 2b UStG),
+# "E" exempt (give the exemption reason), "S" standard rate (BILLING_VAT_RATE per cent on top of the shares).
+BILLING_VAT_CATEGORY = env.get_str("BILLING_VAT_CATEGORY", "O")
+BILLING_VAT_RATE = env.get_str("BILLING_VAT_RATE", "19")
+BILLING_VAT_EXEMPTION_REASON = env.get_str("BILLING_VAT_EXEMPTION_REASON", "")
+# Days until a statement (invoice, Umlagebescheid) is due.
+BILLING_PAYMENT_DAYS = env.get_int("BILLING_PAYMENT_DAYS", 30)
+# The legal remedy (Rechtsbehelfsbelehrung) printed on every Umlagebescheid; the county words it.
+BILLING_LEGAL_REMEDY = env.get_str("BILLING_LEGAL_REMEDY", (
+    "Gegen diesen Bescheid kann innerhalb eines Monats nach Bekanntgabe Widerspruch erhoben werden. Der "
+    "Widerspruch ist schriftlich, in elektronischer Form oder zur Niederschrift beim Rechnungssteller (Anschrift "
+    "oben) einzulegen."))
 # Personnel cost per staff hour for valuing freed time (see billing/settings_defaults.py for the source).
 BILLING_HOURLY_RATE = env.get_str("BILLING_HOURLY_RATE", "68.00")
 
@@ -321,15 +356,36 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Services' periodic tasks (their descriptors' ``periodic_tasks``) join this schedule when beat starts.
 CELERY_BEAT_SCHEDULER = "catalog.schedule:ServiceScheduler"
+
+# --- observability --------------------------------------------------------------------
+# json: one JSON object per log line (request id and town included), for the cluster's log collector.
+LOG_FORMAT = env.get_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "kiverbund.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(town)s %(request_id)s] %(message)s"},
+        "json": {"()": "kiverbund.observability.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env.get_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
                 "fontTools": {"level": "WARNING"}},
 }
 
+# Celery workers and beat log through the handlers above, not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics (Prometheus): off with METRICS_ENABLED=false; METRICS_TOKEN asks scrapers for a bearer token.
+METRICS_ENABLED = env.get_bool("METRICS_ENABLED", True)
+METRICS_TOKEN = env.get_str("METRICS_TOKEN", "")
+# Queues whose length /metrics reports (the default queue and every worker group's).
+METRICS_CELERY_QUEUES = env.get_list("METRICS_CELERY_QUEUES", [CELERY_TASK_DEFAULT_QUEUE])
+
 # Parallel workers for migrations across town schemas.
 MIGRATION_WORKERS = env.get_int("MIGRATION_WORKERS", max(1, (os.cpu_count() or 2)))
+# Each migration worker builds the project state once per set of applied migrations and reuses it for
+# every town schema (tenants/migrating.py); false: Django's migrate command per schema.
+MIGRATION_REUSE_STATE = env.get_bool("MIGRATION_REUSE_STATE", True)

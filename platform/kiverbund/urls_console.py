@@ -13,6 +13,7 @@ console_patterns = [
     path("", console.town_list, name="towns"),
     path("towns/<str:ags>/", console.town_detail, name="town"),
     path("towns/<str:ags>/status/", console.town_status, name="town-status"),
+    path("towns/<str:ags>/address/", console.town_address, name="town-address"),
     path("towns/<str:ags>/export/", console.town_export, name="town-export"),
     path("towns/<str:ags>/exports/<int:export_id>/", console.export_download, name="export-download"),
     path("towns/<str:ags>/offboard/", console.town_offboard, name="town-offboard"),
@@ -30,6 +31,7 @@ finance_patterns = [
     path("pools/", billing_county.add_pool, name="pool"),
     path("rules/<slug:service>/", billing_county.rule, name="rule"),
     path("period/", billing_county.period_action, name="period"),
+    path("period/status/", billing_county.period_status, name="period-status"),
     path("download/<str:fmt>/", billing_county.download, name="download"),
 ]
 

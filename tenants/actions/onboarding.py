@@ -37,6 +37,9 @@ class TownData:
     contact_email: str = ""
     contact_phone: str = ""
     slug: str | None = None
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
 
     def cleaned(self) -> TownData:
         """Validated copy; raises TownError with every problem found."""
@@ -63,6 +66,9 @@ class TownData:
                 leitweg_id = validate_leitweg_id(leitweg_id)
             except ValidationError as exc:
                 problems.extend(exc.messages)
+        postcode = (self.postcode or "").strip()
+        if postcode and not (len(postcode) == 5 and postcode.isdigit()):
+            problems.append(f"Die Postleitzahl hat fünf Ziffern, nicht „{postcode}“. / A post code has five digits.")
         slug = slugify_town(self.slug or name) if (self.slug or name) else ""
         if name and not slug:
             problems.append(f"Aus „{name}“ lässt sich kein Hostname bilden. / No host name can be made from it.")
@@ -74,6 +80,7 @@ class TownData:
             kreis=ags[:5], kreis_name=(self.kreis_name or "").strip(), land=ags[:2], leitweg_id=leitweg_id,
             contact_name=(self.contact_name or "").strip(), contact_email=(self.contact_email or "").strip(),
             contact_phone=(self.contact_phone or "").strip(), slug=slug,
+            street=(self.street or "").strip(), postcode=postcode, city=(self.city or "").strip(),
         )
 
 
@@ -102,7 +109,7 @@ def onboard_town(data: TownData, *, actor: Any = None, activate: bool = False) -
                 land=clean.land, kreis=clean.kreis, kreis_name=clean.kreis_name, population=clean.population,
                 population_date=clean.population_date, leitweg_id=clean.leitweg_id,
                 contact_name=clean.contact_name, contact_email=clean.contact_email,
-                contact_phone=clean.contact_phone,
+                contact_phone=clean.contact_phone, street=clean.street, postcode=clean.postcode, city=clean.city,
                 status=TownStatus.ACTIVE if activate else TownStatus.ONBOARDING,
             )
             Domain.objects.create(domain=town.host, tenant=town, is_primary=True)
@@ -126,6 +133,7 @@ def _provision_identity(town: Town, actor: Any) -> None:
     try:
         organization_id = provision_town(town)
     except KeycloakUnavailable as exc:
+        undo_identity(town)  # whatever part of it Keycloak made before it failed
         raise TownError(str(exc)) from exc
     if not (organization_id and town.contact_email):
         return

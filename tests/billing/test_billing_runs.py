@@ -17,6 +17,7 @@ from billing.metering import record_usage
 from billing.models import AllocationRule, BillingPeriod, CostPool, Statement
 from billing.reports.formats import euro
 from kiverbund.audit.models import AuditEntry
+from tests.xrechnung_rules import assert_accepted
 
 MONTH = timezone.localdate().replace(day=1)
 PERIOD = f"{MONTH:%Y-%m}"
@@ -25,7 +26,8 @@ PERIOD = f"{MONTH:%Y-%m}"
 @pytest.fixture
 def county(make_town, offering, subscribe):
     """Three subscribers with different usage, one town that did not subscribe."""
-    towns = {name: make_town(name, population=population, leitweg_id=leitweg)
+    towns = {name: make_town(name, population=population, leitweg_id=leitweg, street="Marktplatz 1",
+                             postcode="99998", city=name)
              for name, population, leitweg in [("Amtsdorf", 12000, "04011000-1234512345-06"), ("Burgheim", 6000, ""),
                                                ("Chorstadt", 2000, ""), ("Dornau", 9000, "")]}
     for name in ("Amtsdorf", "Burgheim", "Chorstadt"):
@@ -123,6 +125,7 @@ def test_all_report_formats_agree_to_the_cent(county, tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(paths["pdf"]), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert euro(expected) in text and "Amtsdorf" in text
+    assert_accepted(paths["xrechnung"].read_bytes())
     root = etree.parse(str(paths["xrechnung"])).getroot()
     ns = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
     assert Decimal(root.findtext(".//ram:DuePayableAmount", namespaces=ns)) == expected

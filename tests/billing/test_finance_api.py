@@ -8,6 +8,7 @@ from billing.metering import record_usage
 from billing.models import CostPool, EfficiencyOverride, Statement
 from kiverbund.audit.models import AuditEntry
 from kiverbund.sso.sync import sync_user_from_claims
+from tests.xrechnung_rules import assert_accepted
 
 from ..conftest import host_client
 
@@ -20,7 +21,8 @@ def county_finance():
 
 
 def test_the_finance_api_end_to_end(make_town, offering, subscribe, console_host, queued_runs):
-    a = make_town("Amtsdorf", population=1000, leitweg_id="04011000-1234512345-06")
+    a = make_town("Amtsdorf", population=1000, leitweg_id="04011000-1234512345-06", street="Marktplatz 1",
+                  postcode="99998", city="Amtsdorf")
     b = make_town("Burgheim", population=3000)
     for town in (a, b):
         subscribe(town, offering)
@@ -47,6 +49,7 @@ def test_the_finance_api_end_to_end(make_town, offering, subscribe, console_host
     assert {s["ags"]: s["total"] for s in listing["results"]} == {a.ags: "25.00", b.ags: "75.00"}
     report = api.get(f"/api/v1/billing/statements/report/?period={PERIOD}&output=xrechnung&town={a.ags}")
     assert report.status_code == 200 and b"04011000-1234512345-06" in report.content
+    assert_accepted(report.content)
     # The town's finance department sees its own statements at its host, and only those.
     kaemmerei = sync_user_from_claims({"preferred_username": "kb", "organization": [b.slug],
                                        "groups": [f"/towns/{b.slug}/finance"]})

@@ -14,6 +14,7 @@ from billing.metering import record_usage
 from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride, Statement
 from kiverbund.audit.models import AuditEntry
 from kiverbund.sso.sync import sync_user_from_claims
+from tests.xrechnung_rules import assert_accepted
 
 from ..conftest import host_client
 
@@ -29,7 +30,8 @@ def person(role, town=None):
 
 @pytest.fixture
 def setup(make_town, offering, subscribe, console_host):
-    a = make_town("Amtsdorf", population=12000, leitweg_id="04011000-1234512345-06")
+    a = make_town("Amtsdorf", population=12000, leitweg_id="04011000-1234512345-06", street="Marktplatz 1",
+                  postcode="99998", city="Amtsdorf")
     b = make_town("Burgheim", population=6000)
     for town in (a, b):
         subscribe(town, offering)
@@ -103,6 +105,8 @@ def test_town_finance_sees_and_downloads_only_its_own_town(setup, tmp_path):
     for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK"), ("csv", b"\xef\xbb\xbf"), ("xrechnung", b"<?xml")):
         response = kaemmerei.get(f"/finance/download/{fmt}/?period={PERIOD}")
         assert response.status_code == 200 and response.content.startswith(magic), fmt
+        if fmt == "xrechnung":
+            assert_accepted(response.content)
         texts[fmt] = {"pdf": lambda c: pdf_text(c, tmp_path), "xlsx": xlsx_text}.get(
             fmt, lambda c: c.decode("utf-8-sig"))(response.content)
     # Read back as text (PDF and XLSX are compressed: a byte search would prove nothing).

@@ -18,6 +18,7 @@ from billing.metering import record_usage
 from billing.models import AllocationRule, CostPool, Statement
 from billing.reports.formats import euro
 from catalog.models import PriceModel
+from tests.xrechnung_rules import assert_accepted
 
 MONTH = timezone.localdate().replace(day=1)
 PERIOD = f"{MONTH:%Y-%m}"
@@ -27,7 +28,8 @@ NS = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInfor
 @pytest.fixture
 def plans(make_town, make_offering, offering, subscribe):
     """Four towns, one per price plan of the echo service; only Dornau shares the cost pool."""
-    towns = {name: make_town(name, population=population, leitweg_id=leitweg)
+    towns = {name: make_town(name, population=population, leitweg_id=leitweg, street="Marktplatz 1",
+                             postcode="99998", city=name)
              for name, population, leitweg in [("Amtsdorf", 14250, "04011000-1234512345-06"),
                                                ("Burgheim", 6000, "04011000-2234512345-98"),
                                                ("Chorstadt", 2000, ""), ("Dornau", 9000, "")]}
@@ -113,6 +115,7 @@ def test_price_plans_agree_to_the_cent_in_every_format(plans, tmp_path, name, am
         text = _pdf_text(paths[fmt])
         assert euro(amount) in text and label in text and "Fester Preis laut Angebot" in text
         assert "allein wie im Verbund gleich" in " ".join(text.split())
+    assert_accepted(paths["xrechnung"].read_bytes())
     root = etree.parse(str(paths["xrechnung"])).getroot()
     assert Decimal(root.findtext(".//ram:DuePayableAmount", namespaces=NS)) == amount
     assert label in root.findtext(".//ram:SpecifiedTradeProduct/ram:Name", namespaces=NS)

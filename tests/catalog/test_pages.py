@@ -14,7 +14,8 @@ def test_town_admin_subscribes_through_the_pages(town_a, town_b, offering, membe
     admin = member_factory(town_a, Role.TOWN_ADMIN)
     client = host_client(town_a.host, admin)
     page = client.get("/catalogue/echo/").content.decode()
-    assert "Burgheim" in page and "6.000,00" in page  # 12,000 € pool split 10,000 : 10,000 inhabitants
+    # A twelfth of the 12,000 € annual pool (no costs entered yet), split 10,000 : 10,000 inhabitants.
+    assert "Burgheim" in page and "500,00" in page and "Schätzung" in page
     assert client.post("/catalogue/echo/request/", {"offering": offering.pk}).status_code == 302
     subscription = Subscription.objects.get(town=town_a)
     assert client.post(f"/subscriptions/{subscription.pk}/activate/").status_code == 302

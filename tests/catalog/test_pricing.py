@@ -1,43 +1,60 @@
-"""Cost preview: cents exact, pool shares sum to the pool, sharing lowers the share."""
+"""Cost preview: cents exact, shares sum to the pool, sharing lowers the share, estimates say so.
+
+That the preview equals the billing run's statement is held in tests/billing/test_preview_is_the_bill.py.
+"""
 
 from decimal import Decimal
 
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from billing.charges import monthly_instalment
+from billing.models import CostPool
 from catalog.models import PriceModel
-from catalog.pricing import cost_preview, split_by_population
+from catalog.pricing import cost_preview
+from kiverbund.money import split_by_weight
+
+MONTH = timezone.localdate().replace(day=1)
 
 
 @given(total=st.decimals(min_value=0, max_value=10_000_000, places=2),
        populations=st.dictionaries(st.integers(1, 50), st.integers(0, 200_000), min_size=1, max_size=20))
 def test_pool_split_is_exact_non_negative_and_deterministic(total, populations):
-    shares = split_by_population(total, populations)
+    shares = split_by_weight(total, populations)
     assert sum(shares.values()) == total
     assert all(share >= 0 and share == share.quantize(Decimal("0.01")) for share in shares.values())
-    assert shares == split_by_population(total, dict(reversed(list(populations.items()))))
+    assert shares == split_by_weight(total, dict(reversed(list(populations.items()))))
 
 
 def test_preview_per_price_model(make_town, make_offering, subscribe):
     small = make_town("Kleinstadt", population=5_000)
     big = make_town("Großstadt", population=15_000)
     make_town("Mittelstadt", population=10_000)
-    pool = make_offering(price_model=PriceModel.COST_POOL, amount=Decimal("10000.00"))
+    pool = make_offering(price_model=PriceModel.COST_POOL, amount=Decimal("12000.00"))
+    # No costs entered and no key set yet: a twelfth of the announced annual pool, by population, as an estimate.
     alone = cost_preview(pool, small)
-    assert (alone.alone, alone.together) == (Decimal("10000.00"), Decimal("10000.00"))
+    assert (alone.alone, alone.together) == (Decimal("1000.00"), Decimal("1000.00"))
+    assert alone.estimate and len(alone.assumptions) == 2
     assert [s.joined for s in alone.steps] == ["Großstadt", "Mittelstadt"]
-    assert alone.steps[0].share == Decimal("2500.00") and alone.steps[1].share == Decimal("1666.67")
+    assert alone.steps[0].share == Decimal("250.00") and alone.steps[1].share == Decimal("166.67")
     subscribe(big, pool)
     shared = cost_preview(pool, small)
-    assert shared.together == Decimal("2500.00") and [t.name for t in shared.participants] == ["Großstadt"]
+    assert shared.together == Decimal("250.00") and [t.name for t in shared.participants] == ["Großstadt"]
+    # Once the county enters the month's costs, the preview uses them.
+    CostPool.objects.create(service="echo", period=MONTH, category="hosting", amount=Decimal("2000.00"))
+    entered = cost_preview(pool, small)
+    assert entered.together == Decimal("500.00") and entered.pool == Decimal("2000.00")
+    assert not any("twelfth" in a or "Zwölftel" in a for a in entered.assumptions)
 
     per_head = make_offering(price_model=PriceModel.PER_INHABITANT, amount=Decimal("0.1234"))
-    assert cost_preview(per_head, small).together == Decimal("617.00")
+    preview = cost_preview(per_head, small)
+    assert preview.annual == Decimal("617.00") and preview.together == monthly_instalment(Decimal("617.00"), MONTH)
     base = make_offering(price_model=PriceModel.BASE_FEE, amount=Decimal("1200"))
-    assert cost_preview(base, small).alone == Decimal("1200.00")
+    assert cost_preview(base, small).alone == Decimal("100.00") and not cost_preview(base, small).estimate
     per_unit = make_offering(price_model=PriceModel.PER_UNIT, amount=Decimal("0.05"))
     preview = cost_preview(per_unit, small)
-    assert preview.together is None and preview.unit == "echo"
+    assert preview.together is None and preview.unit == "Echo request"
 
 
 def test_only_active_subscribers_of_the_service_share_the_pool(make_town, make_offering, subscribe, member_factory):
@@ -84,14 +101,17 @@ def test_only_active_subscribers_of_the_service_share_the_pool(make_town, make_o
 
     preview = cost_preview(pool, me)
     assert [t.name for t in preview.participants] == ["Aktivdorf"]
-    assert preview.towns == 2 and preview.together == Decimal("6000.00")
-    assert preview.steps and "Aktivdorf" not in [s.joined for s in preview.steps]
+    # Altdorf ended today: like the billing run, the preview lets it share this month's pool.
+    # A twelfth of 12,000 € among three: the cent left over goes to the smallest AGS (Kleinstadt's).
+    assert sorted(preview.sharers) == ["Aktivdorf", "Altdorf"]
+    assert preview.towns == 3 and preview.together == Decimal("333.34")
+    assert preview.steps and not {"Aktivdorf", "Altdorf"} & {s.joined for s in preview.steps}
 
     # Once this town is active itself, it is one of the participants, counted once.
     subscribe(me, pool)
     preview = cost_preview(pool, me)
     assert [t.name for t in preview.participants] == ["Aktivdorf", "Kleinstadt"]
-    assert preview.towns == 2 and preview.together == Decimal("6000.00")
+    assert preview.towns == 3 and preview.together == Decimal("333.34")
 
     # The service page says the same: who uses it, and among how many towns the pool is split.
     viewer = make_town("Schaudorf", population=10_000)
@@ -99,7 +119,7 @@ def test_only_active_subscribers_of_the_service_share_the_pool(make_town, make_o
     text = page.content.decode()
     users = set(re.findall(r"Gemeinden, die ihn bereits nutzen: ([^<]*)</p>", text))
     assert users == {"Aktivdorf, Kleinstadt"}  # once per offering, the same for both
-    assert "4.000,00" in text and "auf 3 Gemeinden" in text
+    assert "250,00" in text and "aufgeteilt auf 4 Gemeinden" in text and "Schätzung" in text
     api = host_client(viewer.host, member_factory(viewer, Role.TOWN_ADMIN)).get("/api/v1/catalogue/").json()
     (echo,) = [row for row in api if row["service"]["key"] == "echo"]
     assert {tuple(o["cost_preview"]["participants"]) for o in echo["offerings"]} == {("Aktivdorf", "Kleinstadt")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 import requests
@@ -37,11 +38,37 @@ def _keycloak_invitations(sso, town) -> list[dict]:
         f"admin/realms/{sso.connection.realm_name}/organizations/{organization['id']}/invitations").json()
 
 
+def _nth_mail(mailbox, recipient: str, number: int):
+    import time
+
+    for _ in range(300):
+        found = [m for m in mailbox.messages if recipient in (m["To"] or "")]
+        if len(found) >= number:
+            return found[number - 1]
+        time.sleep(0.1)
+    raise AssertionError(f"no mail number {number} to {recipient}")
+
+
 def _follow(browser: requests.Session, url: str, **kwargs) -> requests.Response:
     answer = browser.request(kwargs.pop("method", "GET"), url, allow_redirects=False, timeout=30, **kwargs)
     for cookie in browser.cookies:
         cookie.secure = False
     return answer
+
+
+def test_the_invitation_mail_is_german_and_names_the_town_the_provider_and_the_validity(
+        sso, town, town_admin, mailbox, settings):
+    response = host_client(town.host, town_admin).post("/members/invite/", {"email": "neu@amtsdorf.example",
+                                                                            "role": Role.FINANCE.value})
+    assert response.status_code == 302
+    mail = mailbox.wait_for("neu@amtsdorf.example")
+    body = _text(mail)
+    assert "Amtsdorf" in str(mail["Subject"]) or "Amtsdorf" in html.unescape(str(mail["Subject"]))
+    assert body.strip().startswith("Guten Tag")
+    assert "Sie wurden eingeladen, im KI-Verbund für Amtsdorf mitzuarbeiten" in body
+    assert f"{settings.KEYCLOAK_INVITATION_DAYS} Tage gültig" in body
+    assert re.search(rf"{re.escape(settings.KEYCLOAK_URL)}/realms/{settings.KEYCLOAK_REALM}/\S+", body)
+    assert "Organization" not in body and "Hi," not in body
 
 
 def test_a_town_admin_sends_an_invitation_again_or_withdraws_it(sso, town, town_admin, mailbox):

@@ -24,4 +24,5 @@ class Command(BaseCommand):
         except (BillingError, PeriodError) as exc:
             raise CommandError(str(exc)) from None
         total = sum(s.total for s in period.statements.all())
-        self.stdout.write(f"{month:%Y-%m}: {period.statements.count()} statement(s), {total} EUR, {period.status}.")
+        count = period.statements.count()
+        self.stdout.write(f"{month:%Y-%m}: {count} statement{'' if count == 1 else 's'}, {total} EUR, {period.status}.")

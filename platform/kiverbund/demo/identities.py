@@ -31,7 +31,7 @@ def bootstrap_demo_realm(console_url: str, smtp_port: int) -> None:
               "fromDisplayName": "KI-Verbund Demo"},
         # By address: Keycloak's Java resolver does not know *.localhost; 127.0.0.1 is a console host.
         backchannel_logout_url=f"http://127.0.0.1:{settings.PUBLIC_PORT}/oidc/backchannel-logout/",
-        invitation_days=settings.KEYCLOAK_INVITATION_DAYS,
+        invitation_days=settings.KEYCLOAK_INVITATION_DAYS, display_name=settings.BILLING_PROVIDER_NAME,
     )
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from kiverbund.demo.billing import ensure_demo_billing
 from kiverbund.demo.services import ensure_demo_service_data
 from kiverbund.demo.subscriptions import ensure_demo_subscriptions
+from tenants.actions import set_postal_address
 from tenants.importers import import_rows, read_csv
 from tenants.models import Town, TownStatus
 
@@ -32,6 +33,12 @@ def seed(state_path: Path, smtp_port: int | None = None) -> dict:
     result = import_rows(rows, errors, actor="demo", activate=True)
     if not result.ok:
         raise RuntimeError("; ".join(message for _line, message in result.errors))
+    # Towns seeded before they had a postal address get it now (their e-invoices need it).
+    for row in rows:
+        town = Town.objects.filter(ags=row.data.ags, street="").first()
+        if town is not None and row.data.street:
+            set_postal_address(town, street=row.data.street, postcode=row.data.postcode, city=row.data.city,
+                               actor="demo")
 
     password = previous.get("admin", {}).get("password") or secrets.token_urlsafe(12)
     User = get_user_model()

@@ -17,6 +17,11 @@ class OnboardingForm(forms.Form):
     leitweg_id = forms.CharField(label=_("Leitweg-ID (optional)"), max_length=46, required=False)
     contact_name = forms.CharField(label=_("Contact person"), max_length=200, required=False)
     contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    street = forms.CharField(label=_("Street and number (for invoices)"), max_length=200, required=False)
+    postcode = forms.RegexField(label=_("Post code"), regex=r"^\d{5}$", required=False,
+                                error_messages={"invalid": _("A German post code has five digits.")},
+                                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}))
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
     activate = forms.BooleanField(label=_("Activate right away"), required=False)
 
     def town_data(self) -> TownData:
@@ -26,7 +31,19 @@ class OnboardingForm(forms.Form):
             population_date=data["population_date"], kreis=data["kreis"] or None,
             kreis_name=data["kreis_name"], leitweg_id=data["leitweg_id"],
             contact_name=data["contact_name"], contact_email=data["contact_email"],
+            street=data["street"], postcode=data["postcode"], city=data["city"],
         )
+
+
+class AddressForm(forms.Form):
+    """The town's postal address: an e-invoice (XRechnung) to the town needs it."""
+
+    street = forms.CharField(label=_("Street and number"), max_length=200,
+                             widget=forms.TextInput(attrs={"autocomplete": "street-address"}))
+    postcode = forms.RegexField(label=_("Post code"), regex=r"^\d{5}$",
+                                error_messages={"invalid": _("A German post code has five digits.")},
+                                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}))
+    city = forms.CharField(label=_("City"), max_length=100)
 
 
 class OffboardForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Liveness and readiness, answered before host routing so probes work with any Host header."""
+"""Liveness, readiness and metrics, answered before host routing so probes work with any Host header."""
 
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ class HealthMiddleware:
     def __call__(self, request):
         if request.path == "/healthz":
             return HttpResponse("ok", content_type="text/plain")
+        if request.path == "/metrics":
+            from kiverbund.observability import metrics_response
+
+            return metrics_response(request)
         if request.path == "/readyz":
             ready, checks = readiness()
             status = checks.pop("status") if ready else "unavailable"

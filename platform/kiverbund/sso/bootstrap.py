@@ -59,6 +59,29 @@ DEFAULT_INVITATION_DAYS = 7
 BUILT_IN_CLIENTS = ("admin-cli", "account", "account-console", "broker", "realm-management",
                     "security-admin-console")
 
+# Keycloak's invitation mail in German, formal. Keycloak fills in {0} the link, {2} the realm's display
+# name (the provider, e.g. "KI-Verbund Landkreis Musterland"), {3} the town (the Organization's name),
+# {4} how long the link is valid, {5} {6} the person's first and last name where Keycloak knows them.
+_INVITE_TEXT = (
+    "Sie wurden eingeladen, im {2} für {3} mitzuarbeiten. Über den KI-Verbund nutzen die Gemeinden des "
+    "Landkreises gemeinsame KI-Dienste.\n\nBitte folgen Sie diesem Link, um die Einladung anzunehmen und sich "
+    "anzumelden:\n\n{0}\n\nDer Link ist {4} gültig. Wenn Sie diese Einladung nicht erwartet haben, können Sie "
+    "diese Nachricht ignorieren.\n"
+)
+_INVITE_HTML = (
+    "<p>Sie wurden eingeladen, im {2} für <strong>{3}</strong> mitzuarbeiten. Über den KI-Verbund nutzen die "
+    "Gemeinden des Landkreises gemeinsame KI-Dienste.</p><p><a href=\"{0}\">Einladung annehmen und anmelden</a></p>"
+    "<p>Der Link ist {4} gültig. Wenn Sie diese Einladung nicht erwartet haben, können Sie diese Nachricht "
+    "ignorieren.</p>"
+)
+MESSAGES_DE = {
+    "orgInviteSubject": "Einladung: {0} im KI-Verbund",
+    "orgInviteBody": "Guten Tag,\n\n" + _INVITE_TEXT,
+    "orgInviteBodyHtml": "<p>Guten Tag,</p>" + _INVITE_HTML,
+    "orgInviteBodyPersonalized": "Guten Tag {5} {6},\n\n" + _INVITE_TEXT,
+    "orgInviteBodyPersonalizedHtml": "<p>Guten Tag {5} {6},</p>" + _INVITE_HTML,
+}
+
 TOWN_GROUPS = "towns"
 TOWN_ROLES = ("town_admin", "town_staff", "finance", "dpo")
 COUNTY_ROLES = ("platform_admin", "county_finance")
@@ -152,12 +175,14 @@ def bootstrap_realm(
     smtp: dict[str, Any] | None = None,
     backchannel_logout_url: str | None = None,
     invitation_days: int = DEFAULT_INVITATION_DAYS,
+    display_name: str = "KI-Verbund",
 ) -> dict[str, list[str]]:
     """Create or update the realm; returns ``{"created": [...], "updated": [...]}``.
 
     ``backchannel_logout_url`` is where Keycloak tells the portal that an SSO session
     ended (``https://<console host>/oidc/backchannel-logout/``); ``invitation_days`` is
-    how long invitation links stay valid.
+    how long invitation links stay valid; ``display_name`` names the provider (the county) on
+    Keycloak's pages and in its mails.
 
     Keycloak matches a redirect URI wildcard only at the end of the path, not in
     the host: a town host must be listed itself (see ``ensure_portal_redirect_uris``).
@@ -165,8 +190,9 @@ def bootstrap_realm(
     """
     admin = admin_client(server_url, admin_user, admin_password, realm)
     changes = Changes()
-    _ensure_realm(admin, realm, smtp, invitation_days, changes)
-    _ensure_email_admin_only(admin, realm, changes)
+    _ensure_realm(admin, realm, smtp, invitation_days, display_name, changes)
+    _ensure_email_editable(admin, changes)
+    _ensure_messages(admin, realm, "de", MESSAGES_DE, changes)
     for built_in in BUILT_IN_CLIENTS:
         _refuse_password_grants(admin, built_in, changes)
     for name, description in ROLES.items():
@@ -219,13 +245,13 @@ def bootstrap_realm(
 
 
 def _ensure_realm(admin: KeycloakAdmin, realm: str, smtp: dict[str, Any] | None, invitation_days: int,
-                  changes: Changes) -> None:
+                  display_name: str, changes: Changes) -> None:
     if not 1 <= int(invitation_days) <= 90:
         raise ValueError(f"invitation validity must be 1 to 90 days, not {invitation_days}")
     desired: dict[str, Any] = {
         "realm": realm,
         "enabled": True,
-        "displayName": "KI-Verbund",
+        "displayName": display_name,
         "organizationsEnabled": True,
         "registrationAllowed": False,
         "loginWithEmailAllowed": True,
@@ -262,22 +288,39 @@ def _ensure_realm(admin: KeycloakAdmin, realm: str, smtp: dict[str, Any] | None,
         changes.updated.append(f"realm {realm}")
 
 
-def _ensure_email_admin_only(admin: KeycloakAdmin, realm: str, changes: Changes) -> None:
-    """Only administrators change a person's e-mail address (the account console shows it read-only).
+def _ensure_email_editable(admin: KeycloakAdmin, changes: Changes) -> None:
+    """People may edit their address; with ``verifyEmail`` a changed address is unverified until proven.
 
-    Invitations and roles must never follow an address someone typed in for themselves.
+    Not admin-only: Keycloak then leaves the address out of the registration form, and people
+    who register through an invitation would end up without one. Invitations never follow an
+    unverified address, nor an address on an account older than the invitation (``kiverbund.sso.sync``).
     """
     profile = admin.get_realm_users_profile()
     dirty = False
     for attribute in profile.get("attributes", []):
         if attribute.get("name") == "email":
             permissions = attribute.setdefault("permissions", {})
-            if permissions.get("edit") != ["admin"]:
-                permissions["edit"] = ["admin"]
+            if sorted(permissions.get("edit") or []) != ["admin", "user"]:
+                permissions["edit"] = ["admin", "user"]
                 dirty = True
     if dirty:
         admin.update_realm_users_profile(profile)
         changes.updated.append("user profile email")
+
+
+def _ensure_messages(admin: KeycloakAdmin, realm: str, locale: str, messages: dict[str, str],
+                     changes: Changes) -> None:
+    """The realm's own texts for ``locale`` (they override Keycloak's theme, e.g. in mails)."""
+    base = f"{admin.connection.base_url.rstrip('/')}/admin/realms/{realm}/localization/{locale}"
+    admin.get_realm(realm)  # refreshes the admin token if it expired
+    headers = {"Authorization": f"Bearer {admin.connection.token['access_token']}"}
+    response = requests.get(base, headers=headers, timeout=30)
+    current = response.json() if response.status_code == 200 else {}
+    for key, text in messages.items():
+        if current.get(key) != text:
+            requests.put(f"{base}/{key}", data=text.encode(), timeout=30,
+                         headers={**headers, "Content-Type": "text/plain; charset=utf-8"}).raise_for_status()
+            changes.updated.append(f"message {locale}/{key}")
 
 
 def _refuse_password_grants(admin: KeycloakAdmin, client_id: str, changes: Changes) -> None:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kiverbund.audit.models import AuditEntry
-from kiverbund.portal.forms import OffboardForm, OnboardingForm
+from kiverbund.portal.forms import AddressForm, OffboardForm, OnboardingForm
 from tenants.access import access_town_by_ags, is_platform_admin
 from tenants.actions import (
     TownError,
@@ -22,6 +22,7 @@ from tenants.actions import (
     offboard_town,
     onboard_town,
     request_export,
+    set_postal_address,
     suspend_town,
 )
 from tenants.models import Town, TownStatus
@@ -66,7 +67,27 @@ def town_detail(request, ags):
         "exports": town.exports.all()[:10],
         "audit": AuditEntry.objects.filter(town=town)[:50],
         "offboard_form": OffboardForm(town=town),
+        "address_form": AddressForm(initial={"street": town.street, "postcode": town.postcode, "city": town.city}),
     })
+
+
+@operator_required
+def town_address(request, ags):
+    """The town's postal address for invoices; errors stand next to their field."""
+    town = access_town_by_ags(request.user, ags)
+    form = AddressForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            set_postal_address(town, actor=request.user, **form.cleaned_data)
+        except TownError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Postal address saved."))
+            return redirect("console:town", ags=town.ags)
+    elif request.method != "POST":
+        form = AddressForm(initial={"street": town.street, "postcode": town.postcode, "city": town.city})
+    return render(request, "portal/console/town_address.html", {"subject": town, "form": form},
+                  status=400 if request.method == "POST" else 200)
 
 
 @operator_required
