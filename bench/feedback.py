@@ -177,12 +177,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sample", type=int, default=None, help="only the first N Bonn contributions")
     parser.add_argument("--sentiment-sample", type=int, default=None, help="only the first N GermEval texts")
+    parser.add_argument("--skip-sentiment", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiverbund.test_settings")
     print(f"cores: {os.cpu_count()}, load average: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     base = bench_topics(args.sample)
-    bench_sentiment(args.sentiment_sample)
+    if not args.skip_sentiment:
+        bench_sentiment(args.sentiment_sample)
     if not args.skip_speed:
         bench_speed(base)
 

@@ -110,7 +110,8 @@ def choose_k(x: np.ndarray, progress=None) -> tuple[int, float]:
 
 
 def keywords_per_topic(docs: list[str], groups: list[list[int]], top: int = 8) -> list[list[str]]:
-    """Class-based TF-IDF: words frequent in a topic and rare in the others."""
+    """Class-based TF-IDF: words frequent in a topic and rare in the others (a word found in every
+    topic, such as "Radweg" in a cycling dialogue, scores almost nothing)."""
     counts = [Counter(w for i in members for w in set(docs[i].split())) for members in groups]
     df = Counter()
     for c in counts:
@@ -119,7 +120,7 @@ def keywords_per_topic(docs: list[str], groups: list[list[int]], top: int = 8) -
     out = []
     for members, c in zip(groups, counts, strict=True):
         size = max(1, len(members))
-        scored = sorted(((tf / size) * math.log(1 + total / df[w]), w) for w, tf in c.items() if tf >= 2)
+        scored = sorted(((tf / size) * math.log((total + 1) / df[w]), w) for w, tf in c.items() if tf >= 2)
         out.append([w for _, w in reversed(scored[-top:])])
     return out
 
