@@ -139,12 +139,13 @@ def bench_sentiment(sample: int | None) -> None:
 def bench_speed(base: dict) -> None:
     print("\n3. Speed")
     fresh = [t + " (Bench)" for t in base["texts"][:64]]
-    started = time.perf_counter()
+    started, cpu_import = time.perf_counter(), time.process_time()
     embedding.embed_passages(fresh)
     for text in fresh:
         textlib.lemmas(text)
     rate = len(fresh) / (time.perf_counter() - started)
-    print(f"  import with embeddings and lemmas: {rate:.1f} contributions/s "
+    cpu_rate = len(fresh) / max(time.process_time() - cpu_import, 1e-9)
+    print(f"  import with embeddings and lemmas: {rate:.1f} contributions/s wall ({cpu_rate:.1f} per CPU second) "
           f"(target >= {TARGET_IMPORT_RATE}: {'met' if rate >= TARGET_IMPORT_RATE else 'MISSED'})")
     rng = np.random.default_rng(1)
     n = 10_000
@@ -153,6 +154,7 @@ def bench_speed(base: dict) -> None:
     docs = [base["docs"][i] for i in idx]
     texts = [base["texts"][i] + f" #{j}" for j, i in enumerate(idx)]
     clock = {}
+    cpu = time.process_time()
     started = time.perf_counter()
     t = time.perf_counter()
     groups = duplicates.groups(vectors, [textlib.normalised(x) for x in texts])
@@ -167,7 +169,8 @@ def bench_speed(base: dict) -> None:
     sentiment.train().predict(vectors)
     clock["sentiment"] = time.perf_counter() - t
     total = time.perf_counter() - started
-    print(f"  analysis of {n} contributions with stored embeddings: {total:.1f} s "
+    cpu = time.process_time() - cpu
+    print(f"  analysis of {n} contributions with stored embeddings: {total:.1f} s wall, {cpu:.1f} s CPU "
           f"({', '.join(f'{k} {v:.1f} s' for k, v in clock.items())}; k={result.k}, {len(groups)} duplicate groups, "
           f"{flagged} spam) — target <= {TARGET_ANALYSIS_S:.0f} s: {'met' if total <= TARGET_ANALYSIS_S else 'MISSED'}")
     print("  (the database reads and writes of a run come on top; measured on a shared machine, see bench/README.md)")
