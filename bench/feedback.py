@@ -183,7 +183,7 @@ def main() -> None:
     parser.add_argument("--skip-sentiment", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiverbund.test_settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "devtools.test_settings")
     print(f"cores: {os.cpu_count()}, load average: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
     base = bench_topics(args.sample)
     if not args.skip_sentiment:

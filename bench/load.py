@@ -188,7 +188,7 @@ class Issuer:
 # --- data --------------------------------------------------------------------------------------------------
 
 def seed(towns: int) -> dict:
-    """A chatbot town with the demo FAQ, ``towns`` further towns, and an operator's session."""
+    """A chatbot town with the demo FAQ, ``towns`` further towns, and a break-glass administrator's session."""
     from decimal import Decimal
 
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
@@ -197,10 +197,10 @@ def seed(towns: int) -> dict:
 
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Service
-    from kiverbund.demo.chatbot import FAQ
-    from kiverbund.demo.subscriptions import subscribe
+    from devtools.demo.chatbot import FAQ
+    from devtools.demo.subscriptions import subscribe
+    from services.chatbot.actions.knowledge import import_entries
     from services.chatbot.formats import read_rows
-    from services.chatbot.knowledge import import_entries
     from tenants.actions import TownData, onboard_town
 
     town, _ = onboard_town(TownData(ags="09999001", name="Laststadt", population=12000), actor="bench",
@@ -217,10 +217,10 @@ def seed(towns: int) -> dict:
     with schema_context(town.schema_name):
         report = import_entries(rows, actor="bench", town=town)
     assert report.ok, report.errors
-    operator = get_user_model().objects.create_user("kreis-it-bench", is_staff=True)
+    operator = get_user_model().objects.create_user("kreis-it-bench", is_staff=True, is_superuser=True)
     session = SessionStore()
     session[SESSION_KEY] = str(operator.pk)
-    session[BACKEND_SESSION_KEY] = "kiverbund.sso.backend.BreakGlassBackend"
+    session[BACKEND_SESSION_KEY] = "identity.backend.BreakGlassBackend"
     session[HASH_SESSION_KEY] = operator.get_session_auth_hash()
     session.create()
     return {"town": town, "session": session.session_key, "questions": [r["question"] for r in rows]}
@@ -229,7 +229,7 @@ def seed(towns: int) -> dict:
 # --- the server ---------------------------------------------------------------------------------------------
 
 def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
-    from kiverbund.stack.processes import port_open, wait_until
+    from devtools.stack.processes import port_open, wait_until
 
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:kiverbund.gunicorn_conf", "kiverbund.wsgi",
@@ -339,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     scenarios = args.only or ["town", "chatbot", "console"]
     wrk = ensure_wrk()
 
-    from kiverbund.stack.__main__ import up_unless_external
+    from devtools.stack.__main__ import up_unless_external
 
     up_unless_external("test")
     issuer = Issuer()

@@ -138,7 +138,7 @@ def onboard_by_migrations(data) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from kiverbund.audit.log import log_action
+    from core.audit.log import log_action
     from tenants.models import Domain, Town, TownStatus
 
     clean = data.cleaned()

@@ -2,7 +2,7 @@
 
 All arithmetic is in ``Decimal``. A split first computes each town's exact
 (unrounded) share from the allocation key, then rounds with the platform's one
-largest-remainder rule (``kiverbund.money``, which the catalogue's price preview
+largest-remainder rule (``core.money``, which the catalogue's price preview
 uses too): every town gets its share rounded down to the cent, and the cents
 left over go one each to the towns with the largest remainders. So the shares
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from kiverbund.money import CENT, largest_remainder
+from core.money import CENT, largest_remainder
 
 __all__ = ["CENT", "AllocationKey", "KeyKind", "Participant", "exact_shares", "largest_remainder", "split"]
 

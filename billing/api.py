@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from billing.metering import UsageConflict, UsageError, record_usage
-from kiverbund.sso.authentication import IsTownMember
+from identity.authentication import IsTownMember
 from tenants.access import service_town
 
 

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from billing.actions import BillingError, correct_period, request_run
-from billing.finance_actions import enter_cost_pool, remove_efficiency_override, set_efficiency_override
+from billing.actions import (
+    BillingError,
+    correct_period,
+    enter_cost_pool,
+    remove_efficiency_override,
+    request_run,
+    set_efficiency_override,
+)
 from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride, Statement
 from billing.periods import PeriodError, parse_month
 from billing.reports.render import CONTENT_TYPES, FORMATS, render_report
-from kiverbund.audit.log import log_action
+from core.api import QueryFilters
+from core.audit.log import log_action
 from tenants.access import can_manage_billing, has_town_role
 from tenants.models import Role, Town
 
@@ -53,22 +60,42 @@ class CostPoolSerializer(serializers.ModelSerializer):
                                **validated)
 
 
-class CostPoolViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class MonthField(serializers.CharField):
+    """A month written YYYY-MM, as its first day."""
+
+    def to_internal_value(self, data):
+        try:
+            return parse_month(super().to_internal_value(data))
+        except PeriodError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class PeriodFilters(serializers.Serializer):
+    period = MonthField(required=False, help_text="YYYY-MM")
+
+
+class StatementFilters(PeriodFilters):
+    town = serializers.RegexField(r"^\d{8}$", required=False, help_text="AGS (eight digits)")
+
+
+class OverrideFilters(serializers.Serializer):
+    town = serializers.RegexField(r"^\d{8}$", required=False, help_text="AGS (eight digits)")
+    service = serializers.SlugField(required=False)
+
+
+@extend_schema_view(list=extend_schema(parameters=[PeriodFilters]))
+class CostPoolViewSet(QueryFilters, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Costs per service and month; JSON, or multipart/form-data with the ``document`` attached."""
 
     serializer_class = CostPoolSerializer
     permission_classes = [CanManageBilling]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     queryset = CostPool.objects.all()
+    filter_serializer = PeriodFilters
 
     def get_queryset(self):
-        month = self.request.query_params.get("period")
-        if month:
-            try:
-                return self.queryset.filter(period=parse_month(month))
-            except PeriodError as exc:
-                raise ValidationError({"period": str(exc)}) from None
-        return self.queryset
+        filters = self.filters() if self.action == "list" else {}
+        return self.queryset.filter(period=filters["period"]) if "period" in filters else self.queryset
 
 
 
@@ -92,7 +119,7 @@ class AllocationRuleSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_by", "updated_at"]
 
 
-class AllocationRuleViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+class AllocationRuleViewSet(QueryFilters, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                             viewsets.GenericViewSet):
     serializer_class = AllocationRuleSerializer
     permission_classes = [CanManageBilling]
@@ -118,10 +145,11 @@ class AllocationRuleViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixi
         """Per-town minutes saved per unit, replacing the service descriptor's (POST sets one; audited)."""
         if request.method == "GET":
             overrides = EfficiencyOverride.objects.select_related("town").order_by("town__ags", "service", "unit")
-            if request.query_params.get("town"):
-                overrides = overrides.filter(town__ags=request.query_params["town"])
-            if request.query_params.get("service"):
-                overrides = overrides.filter(service=request.query_params["service"])
+            filters = self.filters(OverrideFilters)
+            if "town" in filters:
+                overrides = overrides.filter(town__ags=filters["town"])
+            if "service" in filters:
+                overrides = overrides.filter(service=filters["service"])
             return Response(EfficiencyOverrideSerializer(overrides, many=True).data)
         incoming = EfficiencyOverrideSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -219,29 +247,29 @@ REPORT_PARAMS = [OpenApiParameter("period", str, required=True, description="YYY
 
 
 def _report(month: str, fmt: str, town: Town | None) -> HttpResponse:
-    try:
-        content, name = render_report(parse_month(month), fmt, town)
-    except (BillingError, PeriodError) as exc:
-        raise ValidationError({"detail": str(exc)}) from None
+    # A bad period or format is a 400, a period without statements a 404 (core.api.exception_handler).
+    content, name = render_report(parse_month(month), fmt, town)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
-class StatementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(list=extend_schema(parameters=[StatementFilters]))
+class StatementViewSet(QueryFilters, mixins.ListModelMixin, viewsets.GenericViewSet):
     """County view (console host): every town's statements and reports."""
 
     serializer_class = StatementSerializer
     permission_classes = [CanManageBilling]
     queryset = Statement.objects.select_related("period", "town", "corrects").order_by("-period__month", "town__ags")
+    filter_serializer = StatementFilters
 
     def get_queryset(self):
         queryset = self.queryset
-        params = self.request.query_params
-        if params.get("period"):
-            queryset = queryset.filter(period__month=parse_month(params["period"]))
-        if params.get("town"):
-            queryset = queryset.filter(town__ags=params["town"])
+        filters = self.filters() if self.action == "list" else {}
+        if "period" in filters:
+            queryset = queryset.filter(period__month=filters["period"])
+        if "town" in filters:
+            queryset = queryset.filter(town__ags=filters["town"])
         return queryset
 
     @extend_schema(parameters=[*REPORT_PARAMS, OpenApiParameter("town", str, description="AGS; omit for the county")],
@@ -252,13 +280,15 @@ class StatementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return _report(request.query_params.get("period", ""), request.query_params.get("output", ""), town)
 
 
-class TownStatementViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class TownStatementViewSet(QueryFilters, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Town view (town host): only this town's statements."""
 
     serializer_class = StatementSerializer
     permission_classes = [IsTownFinance]
 
     def get_queryset(self):
+        if self.action == "list":
+            self.filters()  # takes none: an unknown parameter is a 400, not a silently unfiltered list
         return Statement.objects.filter(town=self.request.tenant).select_related("period", "town", "corrects") \
             .order_by("-period__month", "-created_at")
 

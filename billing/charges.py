@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from billing.settings_defaults import FIXED_PRICE_REASON, PER_UNIT_REASON
-from kiverbund.money import cents, number, rate_text
+from core.money import cents, number, rate_text
 
 # The values of catalog.models.PriceModel that billing charges as a price, not as a pool share.
 BASE_FEE, PER_INHABITANT, PER_UNIT, COST_POOL = "base_fee", "per_inhabitant", "per_unit", "cost_pool"

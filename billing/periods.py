@@ -7,17 +7,20 @@ import datetime as dt
 import re
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import PlatformError
 
 
-class PeriodError(ValueError):
-    pass
+class PeriodError(PlatformError, ValueError):
+    """A period that is not a month written YYYY-MM (a 400 wherever it is named)."""
 
 
 def parse_month(text: str) -> dt.date:
     """'2026-11' → 2026-11-01."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", (text or "").strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise PeriodError(f"Zeitraum als JJJJ-MM angeben, nicht „{text}“. / Give the period as YYYY-MM.")
+        raise PeriodError(_("Give the period as YYYY-MM, not “%(text)s”.") % {"text": text})
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 

@@ -2,7 +2,7 @@
 
 The catalogue's price preview (``catalog.pricing.cost_preview``) is this module: for a month it takes the
 same cost pools, allocation key, subscribers, usage and price plans that ``billing.actions.compute`` takes,
-and splits with the same rule (``kiverbund.money``). So when nothing changes between the preview and the
+and splits with the same rule (``core.money``). So when nothing changes between the preview and the
 billing run, a town's previewed share for a month is its statement line for that month, to the cent.
 
 Where the figure cannot be known yet, the preview is an estimate and says what it assumed:
@@ -26,7 +26,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from billing import charges
-from billing.actions import (
+from billing.actions.periods import (
     BillingError,
     _offering_unit,
     allocation_key,
@@ -39,7 +39,7 @@ from billing.metering import usage_totals
 from billing.models import AllocationRule, CostPool
 from billing.periods import month_span
 from catalog.pricing import CostPreview, Step
-from kiverbund.money import cents, euro, number
+from core.money import cents, euro, number
 
 POPULATION_KEY = AllocationKey(KeyKind.POPULATION)
 

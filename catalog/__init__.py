@@ -1,1 +1,1 @@
-"""Service catalogue, offerings, subscriptions, compliance checklist and the KI-Register (planned: issue #4)."""
+"""Service registry and contract, catalogue, offerings, subscriptions, compliance checklist and the KI-Register."""

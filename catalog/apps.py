@@ -15,6 +15,13 @@ def _sync_after_migrate(sender, using="default", **kwargs):
     sync_catalogue(actor="migrate", audit=False)
 
 
+def _end_subscriptions_of_offboarded_town(sender, town, actor=None, **kwargs) -> dict:
+    from catalog.actions import close_town_subscriptions
+
+    closed = close_town_subscriptions(town, actor=actor, reason="town_offboarded")
+    return {"subscriptions_ended": closed["ended"], "subscriptions_withdrawn": closed["withdrawn"]}
+
+
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = _("Service catalogue")
@@ -25,7 +32,9 @@ class CatalogConfig(AppConfig):
         from catalog import checks  # noqa: F401  (registers the service-descriptor check)
         from catalog.entitlement import forget_entitlements
         from catalog.models import Subscription
+        from tenants.signals import town_offboarding
 
+        town_offboarding.connect(_end_subscriptions_of_offboarded_town, dispatch_uid="catalog-town-offboarding")
         post_migrate.connect(_sync_after_migrate, sender=self, dispatch_uid="catalog-sync")
         post_save.connect(forget_entitlements, sender=Subscription, dispatch_uid="entitlements-saved")
         post_delete.connect(forget_entitlements, sender=Subscription, dispatch_uid="entitlements-deleted")

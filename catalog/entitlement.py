@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Subscription, SubscriptionStatus
-from kiverbund import caching
+from core import caching
 
 
 class ServiceNotSubscribed(PermissionDenied):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import user_passes_test
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tenants.models import Membership, Role, Town
 
@@ -16,7 +19,7 @@ def is_platform_admin(user) -> bool:
 
 def service_town(user) -> str | None:
     """The town slug a service account is bound to, or None for people."""
-    from kiverbund.sso.principals import ServicePrincipal
+    from core.principals import ServicePrincipal
 
     return user.town if isinstance(user, ServicePrincipal) else None
 
@@ -61,3 +64,13 @@ def is_county_finance(user) -> bool:
 def can_manage_billing(user) -> bool:
     """County IT and county finance enter costs, choose keys and run periods; they see every town."""
     return is_platform_admin(user) or is_county_finance(user)
+
+
+def _operator_check(user) -> bool:
+    if user.is_authenticated and not is_platform_admin(user):
+        raise PermissionDenied(_("The operator console is for the county's IT administrators."))
+    return is_platform_admin(user)
+
+
+# For the operator console's views (portal, catalogue, billing): county IT only.
+operator_required = user_passes_test(_operator_check, login_url="portal:login")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from kiverbund import caching
+from core import caching
 from tenants.models import Domain, Town
 
 CACHE_SECONDS = 60

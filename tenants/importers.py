@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from tenants.actions import TownData, TownError, onboard_town
 from tenants.ags import validate_kreis
@@ -72,7 +73,7 @@ def read_gv100ad(path: Path, kreis: str) -> tuple[list[ImportRow], list[tuple[in
                 stand = dt.datetime.strptime(field_["stand"], "%Y%m%d").date()
                 population = int(field_["population"])
             except ValueError:
-                errors.append((number, f"Zeile {number}: Stand oder Einwohnerzahl unlesbar / unreadable date or population"))
+                errors.append((number, _("Line %(line)s: date or population unreadable") % {"line": number}))
                 continue
             rows.append(ImportRow(number, TownData(
                 ags=field_["ags"], name=clean_gv_name(field_["name"]), population=population,
@@ -80,7 +81,7 @@ def read_gv100ad(path: Path, kreis: str) -> tuple[list[ImportRow], list[tuple[in
                 population_date=dt.date(stand.year - 1, 12, 31), kreis=kreis,
             )))
     if not rows and not errors:
-        errors.append((0, f"Die Datei enthält keine Gemeinden des Kreises {kreis}. / No towns of Kreis {kreis} in the file."))
+        errors.append((0, _("The file holds no towns of Kreis %(kreis)s.") % {"kreis": kreis}))
     for row in rows:
         row.data.kreis_name = kreis_name
     return rows, errors, kreis_name
@@ -113,7 +114,7 @@ def read_csv(path: Path) -> tuple[list[ImportRow], list[tuple[int, str]]]:
                 population_date = (dt.date.fromisoformat(values["population_date"])
                                    if values.get("population_date") else None)
             except ValueError:
-                errors.append((number, f"Zeile {number}: population_date muss JJJJ-MM-TT sein / must be YYYY-MM-DD"))
+                errors.append((number, _("Line %(line)s: population_date must be YYYY-MM-DD") % {"line": number}))
                 continue
             rows.append(ImportRow(number, TownData(
                 ags=values.get("ags", ""), name=values.get("name", ""), population=values.get("population", ""),

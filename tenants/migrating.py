@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, connections
+from django_tenants.utils import schema_exists
 
 from tenants.models import Town, TownStatus
-from tenants.schemas import TEMPLATE_SCHEMA, ensure_template_schema, pending_by_schema, quote
+from tenants.schemas import TEMPLATE_SCHEMA, install_clone_function, pending_by_schema, quote
 
 PUBLIC = "public"
 
@@ -45,6 +46,16 @@ def migration_status() -> list[tuple[str, int]]:
     schemas = [PUBLIC, *town_schemas()]
     pending = pending_by_schema(schemas)
     return [(schema, pending[schema]) for schema in schemas]
+
+
+def ensure_template_schema() -> None:
+    """Create and migrate the template schema if it is missing or behind."""
+    if not schema_exists(TEMPLATE_SCHEMA):
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(TEMPLATE_SCHEMA)}")
+    if pending_by_schema([TEMPLATE_SCHEMA])[TEMPLATE_SCHEMA]:
+        migrate_schema_in_process(TEMPLATE_SCHEMA)
+    install_clone_function()
 
 
 def migrate_schema_in_process(schema: str, verbosity: int = 0, *, reuse_state: bool | None = None) -> str:

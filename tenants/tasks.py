@@ -2,10 +2,11 @@ from celery import shared_task
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
-from kiverbund.documents.models import Document
-from kiverbund.tasks import town_task
-from tenants.models import Town
+from core.documents.models import Document
+from core.tasks import town_task
+from tenants.models import Town, TownStatus
 
 
 @town_task(name="tenants.collect_town_stats")
@@ -27,3 +28,16 @@ def export_town_task(town_id: int, request_id: str, actor: str = "celery") -> di
 
     record = run_requested_export(town_id, request_id, actor=actor)
     return {"request": request_id, "export": record.pk if record else None}
+
+
+@shared_task(name="tenants.dispatch_to_active_towns")
+def dispatch_to_active_towns(task_name: str) -> int:
+    """Fan a periodic job out: send ``task_name`` once per active town, in that town's schema."""
+    from celery import current_app
+
+
+    schemas = list(Town.objects.filter(status=TownStatus.ACTIVE).values_list("schema_name", flat=True))
+    for schema in schemas:
+        with schema_context(schema):
+            current_app.send_task(task_name)
+    return len(schemas)

@@ -79,7 +79,7 @@ def _public_schema_after_test():
 
 @pytest.fixture(autouse=True)
 def _empty_shared_cache_after_test(settings):
-    """The database is rolled back after a test, the shared cache (kiverbund.caching) is not: empty it."""
+    """The database is rolled back after a test, the shared cache (core.caching) is not: empty it."""
     yield
     import redis
 

@@ -12,9 +12,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 
-from kiverbund.sso.bootstrap import admin_client, bootstrap_realm
-from kiverbund.stack import get_profile
-from kiverbund.stack.keycloak import Keycloak
+from devtools.stack import get_profile
+from devtools.stack.keycloak import Keycloak
+from identity.bootstrap import admin_client, bootstrap_realm
 
 
 class Mailbox:

@@ -59,7 +59,7 @@ def test_a_scheduler_that_lost_its_lock_stops(tmp_path, monkeypatch):
 
 
 def _beat(tmp_path: Path, name: str, prefix: str) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kiverbund.test_settings", "BEAT_LOCK_KEY": f"{prefix}:beat",
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "devtools.test_settings", "BEAT_LOCK_KEY": f"{prefix}:beat",
            "BEAT_LOCK_SECONDS": "10", "REDIS_URL": settings.CELERY_BROKER_URL,
            "CELERY_QUEUE": f"beat-test-{prefix}"}
     return subprocess.Popen(

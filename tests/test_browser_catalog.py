@@ -10,8 +10,8 @@ from django.test import Client
 
 from catalog.actions import save_offering, sync_catalogue
 from catalog.models import PriceModel, Service, Subscription, SubscriptionStatus
-from kiverbund.audit.models import AuditEntry
-from kiverbund.sso.bootstrap import ensure_user
+from core.audit.models import AuditEntry
+from identity.bootstrap import ensure_user
 from tenants.actions import TownData, onboard_town
 from tenants.models import Membership, Role, Town
 

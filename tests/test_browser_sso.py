@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from kiverbund.sso.bootstrap import ensure_user
+from identity.bootstrap import ensure_user
 from tenants.actions import TownData, onboard_town
 from tenants.models import Membership, Role, Town
 

@@ -3,7 +3,7 @@
 import pytest
 from django_tenants.utils import schema_exists
 
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 from tenants.actions import export_town
 from tenants.models import Town, TownExport, TownStatus
 
@@ -95,7 +95,7 @@ def test_unknown_town_in_console_is_404(console):
 
 
 def test_the_operator_enters_a_towns_postal_address_with_errors_next_to_the_fields(town_a, operator, console_host):
-    from kiverbund.audit.models import AuditEntry
+    from core.audit.models import AuditEntry
 
     from .conftest import host_client
 
@@ -113,3 +113,13 @@ def test_the_operator_enters_a_towns_postal_address_with_errors_next_to_the_fiel
     town_a.refresh_from_db()
     assert (town_a.street, town_a.postcode, town_a.city) == ("Marktplatz 1", "99998", "Amtsdorf")
     assert AuditEntry.objects.get(action="tenants.town.address_changed").details["postcode"] == "99998"
+
+
+def test_what_cannot_be_undone_asks_first_and_says_what_follows(town_a, operator, console_host):
+    from .conftest import host_client
+
+    page = host_client(console_host, operator).get(f"/towns/{town_a.ags}/").content.decode()
+    # Suspending sits behind a second step that says what follows; offboarding asks for the AGS.
+    assert '<details class="confirm"><summary class="button">Sperren</summary>' in page
+    assert "Die Daten bleiben erhalten" in page and f"Ja, {town_a.name} sperren" in page
+    assert 'name="confirm_ags"' in page

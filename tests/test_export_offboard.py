@@ -12,8 +12,8 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
-from kiverbund.audit.models import AuditEntry
-from kiverbund.documents.models import Document
+from core.audit.models import AuditEntry
+from core.documents.models import Document
 from tenants.actions.export import town_media_dir, verify_export
 from tenants.models import Domain, Membership, Town, TownExport, TownStatus
 
@@ -267,7 +267,7 @@ def test_audit_log_is_append_only(town_a):
 def test_audit_actions_must_be_namespaced(db):
     from django.core.exceptions import ValidationError
 
-    from kiverbund.audit.log import log_action
+    from core.audit.log import log_action
 
     with pytest.raises(ValidationError):
         log_action("onboarded")

@@ -4,12 +4,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_exists
 
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 from tenants.importers import clean_gv_name
 from tenants.models import Town
 
 GV100AD = Path(__file__).resolve().parents[2] / "shared" / "data" / "municipalities" / "GV100AD_301121.ASC"
-DEMO_CSV = Path(__file__).resolve().parents[1] / "platform" / "kiverbund" / "demo" / "towns.csv"
+DEMO_CSV = Path(__file__).resolve().parents[1] / "devtools" / "demo" / "towns.csv"
 needs_gv100ad = pytest.mark.skipif(not GV100AD.exists(), reason="../shared/data (GV100AD sample) is not present")
 
 

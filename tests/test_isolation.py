@@ -8,8 +8,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
+from core.documents.models import Document
 from kiverbund.celery import app
-from kiverbund.documents.models import Document
 from tenants.models import Role
 
 from .conftest import host_client

@@ -29,7 +29,7 @@ def test_platform_is_stdlib_in_manage_py():
     out = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", "import platform; print(platform.__file__)"],
         cwd=REPO, check=True, capture_output=True, text=True,
-        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "kiverbund.test_settings"},
+        env={**__import__("os").environ, "DJANGO_SETTINGS_MODULE": "devtools.test_settings"},
     ).stdout.strip()
     assert _is_stdlib(out.splitlines()[-1]), out
 

@@ -4,8 +4,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
-from kiverbund.audit.models import AuditEntry
-from kiverbund.documents.models import Document
+from core.audit.models import AuditEntry
+from core.documents.models import Document
 from tenants.actions import TownData, TownError, export_town, onboard_town
 from tenants.models import Domain, Town, TownStatus
 from tenants.schemas import applied_migrations, expected_migrations

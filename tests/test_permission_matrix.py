@@ -8,8 +8,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django_tenants.utils import schema_context
 
-from kiverbund.documents.models import Document
-from kiverbund.sso.sync import sync_user_from_claims
+from core.documents.models import Document
+from identity.sync import sync_user_from_claims
 from tenants.models import TownExport
 
 from .conftest import host_client

@@ -114,7 +114,8 @@ def test_route_is_let_through_for_a_subscribed_town(key, path, make_town, member
     response = host_client(town.host, user_of(town, key, member_factory)).get(path)
     # The service's own answer: a page, a 404 for a placeholder id, a 405 for a POST-only endpoint.
     assert response.status_code != 403 and response.status_code < 500, (path, response.status_code)
-    assert f"/catalogue/{key}/" not in response.content.decode()
+    # (a service's route may answer with a PDF or an image: not every answer is UTF-8)
+    assert f"/catalogue/{key}/" not in response.content.decode(errors="replace")
 
 
 @pytest.mark.parametrize("key", SERVICES)

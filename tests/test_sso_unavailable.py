@@ -2,7 +2,7 @@
 
 import pytest
 
-from kiverbund.sso import views as sso_views
+from identity import views as sso_views
 
 from .conftest import host_client
 

@@ -1,7 +1,7 @@
 """Town roles from the token: each town's own roles, never another town's."""
 
-from kiverbund.sso.bootstrap import town_roles_in
-from kiverbund.sso.sync import sync_user_from_claims
+from identity.bootstrap import town_roles_in
+from identity.sync import sync_user_from_claims
 from tenants.models import Membership
 
 from .conftest import host_client

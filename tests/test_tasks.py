@@ -11,7 +11,7 @@ pytestmark = pytest.mark.worker
 
 
 def test_worker_imports_the_standard_platform_module(transactional_db, celery_worker):
-    info = app.send_task("kiverbund.tasks.worker_info").get(timeout=30)
+    info = app.send_task("core.tasks.worker_info").get(timeout=30)
     assert Path(info["platform_module"]).parent == Path(sysconfig.get_paths()["stdlib"])
     assert info["schema"] == "public"
 
@@ -21,7 +21,7 @@ def test_beat_dispatcher_fans_out_over_active_towns(committed_town, celery_worke
     waiting = committed_town("Wartedorf", "09999713", activate=False)
     suspended = committed_town("Ruhestadt", "09999714")
     suspend_town(suspended, actor="pytest")
-    sent = app.send_task("kiverbund.tasks.dispatch_to_active_towns", args=["tenants.collect_town_stats"])
+    sent = app.send_task("tenants.dispatch_to_active_towns", args=["tenants.collect_town_stats"])
     assert sent.get(timeout=30) == 2
     import time
 

@@ -109,7 +109,7 @@ FILES = {
         urlpatterns = [path("notes/", views.NoteCountView.as_view(), name="notes")]
     ''',
     "tasks.py": '''
-        from kiverbund.tasks import town_task
+        from core.tasks import town_task
         from services.throwaway.models import Note
 
 
@@ -140,7 +140,7 @@ def write_service(root: Path, files: dict[str, str]) -> Path:
 
 def run_with(services_dir: Path, code: str) -> subprocess.CompletedProcess:
     prelude = f"import services, sys; services.__path__.append({str(services_dir)!r}); "
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kiverbund.test_settings", "OPENBLAS_NUM_THREADS": "1"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "devtools.test_settings", "OPENBLAS_NUM_THREADS": "1"}
     return subprocess.run([sys.executable, "-c", prelude + code], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=900)
 

@@ -27,7 +27,7 @@ class Worker:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kiverbund.test_settings", "DATABASE_URL": database_url(),
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "devtools.test_settings", "DATABASE_URL": database_url(),
                "REDIS_URL": app.conf.broker_url, "CELERY_QUEUE": self.queue}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "kiverbund", "worker", "--pool=solo", "-Q", self.queue,

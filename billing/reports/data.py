@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from kiverbund.money import CENT, cents
+from core.money import CENT, cents
 
 __all__ = ["CENT", "Line", "Party", "StatementData"]
 

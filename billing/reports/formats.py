@@ -1,10 +1,10 @@
-"""German number and date formats for the human-readable renderings (the amounts from ``kiverbund.money``)."""
+"""German number and date formats for the human-readable renderings (the amounts from ``core.money``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from kiverbund.money import euro, number, rate_text
+from core.money import euro, number, rate_text
 
 __all__ = ["date", "euro", "number", "rate_text"]
 

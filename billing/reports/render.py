@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from django.utils.translation import gettext as _
+
 from billing.actions import BillingError, from_json, latest_statements
+from billing.actions.periods import NoStatements
 from billing.reports.csv_report import render_csv
 from billing.reports.data import StatementData
 from billing.reports.pdf_report import render_overview_pdf, render_pdf
@@ -24,16 +27,17 @@ EXTENSIONS = {"pdf": "pdf", "umlage": "pdf", "csv": "csv", "xlsx": "xlsx", "xrec
 def render_report(month: dt.date, fmt: str, town: Town | None = None) -> tuple[bytes, str]:
     """``(content, file name)``; ``town=None`` is the county overview (all towns)."""
     if fmt not in FORMATS:
-        raise BillingError(f"Unbekanntes Format „{fmt}“; möglich: {', '.join(FORMATS)}. / Unknown format.")
+        raise BillingError(_("Unknown format “%(format)s”; possible: %(formats)s.") % {"format": fmt, "formats": ", ".join(FORMATS)})
     statements = [_as_rendered(s) for s in latest_statements(month, town)]
     if not statements:
-        raise BillingError(f"Für {month:%m/%Y} gibt es keine Abrechnung{' für ' + town.name if town else ''}; "
-                           f"zuerst einen Abrechnungslauf starten. / No statements for this period: run billing first.")
+        raise NoStatements((_("There are no statements of %(town)s for %(month)s: run billing first.") if town else
+                            _("There are no statements for %(month)s: run billing first."))
+                           % {"town": getattr(town, "name", ""), "month": f"{month:%m/%Y}"})
     draft = any(s.draft for s in statements)
     stem = f"kiverbund-{month:%Y-%m}-{town.ags if town else 'kreis'}{'-entwurf' if draft else ''}"
     if fmt == "xrechnung":
         if town is None:
-            raise BillingError("XRechnungen gibt es je Gemeinde (--town). / XRechnung is per town.")
+            raise BillingError(_("An XRechnung is made per town (--town)."))
         try:
             return render_xrechnung(statements[0]), f"{stem}-xrechnung.xml"
         except XRechnungError as exc:

@@ -21,7 +21,7 @@ from drafthorse.models.tradelines import LineItem
 
 from billing.reports.data import StatementData
 from billing.settings_defaults import TaxTreatment
-from kiverbund.money import cents, euro
+from core.money import cents, euro
 
 XRECHNUNG_GUIDELINE = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 SCHEMA = "FACTUR-X_EN16931"

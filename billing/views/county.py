@@ -18,15 +18,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from billing.actions import BillingError, compute, correct_period, latest_statements, request_run
-from billing.finance_actions import enter_cost_pool, remove_efficiency_override, set_efficiency_override
+from billing.actions import (
+    BillingError,
+    compute,
+    correct_period,
+    enter_cost_pool,
+    latest_statements,
+    remove_efficiency_override,
+    request_run,
+    set_efficiency_override,
+)
 from billing.forms import AllocationRuleForm, CostPoolForm, EfficiencyOverrideForm
 from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride
 from billing.periods import PeriodError, parse_month
 from billing.reports.render import CONTENT_TYPES, render_report
 from billing.settings_defaults import HOURLY_RATE_SOURCE, hourly_rate
 from billing.views.charts import bar_chart
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
+from core.errors import PlatformError, status_for
 from tenants.access import can_manage_billing
 from tenants.models import Town
 
@@ -217,9 +226,8 @@ def download(request, fmt):
 def _file(month, fmt, town):
     try:
         content, name = render_report(month, fmt, town)
-    except BillingError as exc:
-        return HttpResponse(str(exc), status=404 if "keine Abrechnung" in str(exc) else 400,
-                            content_type="text/plain; charset=utf-8")
+    except PlatformError as exc:  # by type: NoStatements is a 404, a bad format a 400
+        return HttpResponse(str(exc), status=status_for(exc), content_type="text/plain; charset=utf-8")
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from catalog.actions.errors import CatalogError
 from catalog.models import Offering, PriceModel, Service
 from catalog.registry import get_all_services
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 
 OFFERING_FIELDS = ["description", "provider", "contract_title", "contract_version", "contract_url", "price_model",
                    "amount", "unit", "available", "requires_county_approval"]

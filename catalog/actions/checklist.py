@@ -10,8 +10,8 @@ from django_tenants.utils import schema_context
 
 from catalog.actions.errors import CatalogError
 from catalog.models import ChecklistEntry, ChecklistItem, DpoSignOff, Subscription, SubscriptionStatus
-from kiverbund.audit.log import actor_name, log_action
-from kiverbund.documents.models import Document
+from core.audit.log import actor_name, log_action
+from core.documents.models import Document
 
 
 def _details(subscription: Subscription, item: str, *, avv_version: str, dpia_file, dpia_not_required_reason: str,

@@ -1,2 +1,5 @@
-class CatalogError(Exception):
+from core.errors import PlatformError
+
+
+class CatalogError(PlatformError):
     """A catalogue request that cannot be carried out; the message says why, for people."""

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from catalog.actions.errors import CatalogError
 from catalog.models import RegisterEntry, RegisterEntryVersion, Subscription
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
 
 # Free texts of an entry; everything else is derived from the subscription and descriptor.
 EDITABLE_FIELDS = ["name", "short_description", "purpose", "data_sources", "legal_basis", "human_oversight",

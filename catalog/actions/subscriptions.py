@@ -18,7 +18,7 @@ from catalog.models import (
     Subscription,
     SubscriptionStatus,
 )
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
 
 
 def _locked(subscription: Subscription) -> Subscription:

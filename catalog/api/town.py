@@ -23,7 +23,7 @@ from catalog.api.serializers import (
 )
 from catalog.models import RegisterEntry, Service, Subscription
 from catalog.pricing import cost_preview
-from kiverbund.sso.authentication import IsTownMember
+from identity.authentication import IsTownMember
 from tenants.access import has_town_role
 
 

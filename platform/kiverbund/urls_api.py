@@ -12,7 +12,7 @@ from billing.api import UsageReportView
 from catalog.api.urls import console_api_patterns as catalog_console_api
 from catalog.api.urls import town_api_patterns as catalog_town_api
 from catalog.mounting import service_api_urlpatterns
-from kiverbund.portal.api_town import TownInfoView
+from portal.api_town import TownInfoView
 from tenants.api import TownViewSet
 
 _router = SimpleRouter()

@@ -3,8 +3,8 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from kiverbund.sso import sessions as sso_sessions
-from kiverbund.sso import views as sso_views
+from identity import sessions as sso_sessions
+from identity import views as sso_views
 from tenants.middleware import town_public
 
 account_patterns = [

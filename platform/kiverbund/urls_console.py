@@ -5,9 +5,9 @@ from drf_spectacular.views import SpectacularAPIView
 
 from billing.views import county as billing_county
 from catalog.views import console as catalog_console
-from kiverbund.portal.views import console
 from kiverbund.urls_api import console_api_patterns
 from kiverbund.urls_common import account_patterns
+from portal.views import console
 
 console_patterns = [
     path("", console.town_list, name="towns"),
@@ -44,5 +44,5 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="kiverbund.urls_api"), name="schema"),
 ]
 
-# A backing server down is a 503 with Retry-After, not a 500 (kiverbund.portal.errors).
-handler500 = "kiverbund.portal.errors.server_error"
+# A backing server down is a 503 with Retry-After, not a 500 (portal.errors).
+handler500 = "portal.errors.server_error"

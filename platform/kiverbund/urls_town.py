@@ -8,9 +8,9 @@ from django.urls import include, path
 from billing.views import town as billing_town
 from catalog.mounting import service_urlpatterns
 from catalog.urls_town import urlpatterns as catalog_patterns
-from kiverbund.portal.views import members, town
 from kiverbund.urls_api import town_api_patterns
 from kiverbund.urls_common import account_patterns
+from portal.views import members, town
 
 urlpatterns = [
     # First: machines call the API far more often than people open pages, and Django tries patterns in order.
@@ -37,5 +37,5 @@ urlpatterns = [
     *service_urlpatterns(),
 ]
 
-# A backing server down is a 503 with Retry-After, not a 500 (kiverbund.portal.errors).
-handler500 = "kiverbund.portal.errors.server_error"
+# A backing server down is a 503 with Retry-After, not a 500 (portal.errors).
+handler500 = "portal.errors.server_error"

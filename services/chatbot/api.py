@@ -12,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from services.chatbot import chat, cors, ratelimit
+from services.chatbot import cors, ratelimit
+from services.chatbot.actions import chat
 from services.chatbot.models import Message
 
 LANGUAGES = ("de", "en")

@@ -12,6 +12,11 @@ class ChatbotConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from core import embedding
+        from services.chatbot import conf
+
+        embedding.configure(query_threads=conf.EMBEDDING_THREADS, batch_threads=conf.BATCH_EMBEDDING_THREADS)
+
         from services.chatbot import public_config
         from services.chatbot.models import ChatbotSettings, SensitiveTopic
 

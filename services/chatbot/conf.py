@@ -3,7 +3,7 @@
 Read at call time (``conf.RATE_PER_CLIENT``), so a test may change one with ``monkeypatch.setattr``.
 """
 
-from kiverbund import env
+from core import env
 
 # Public endpoints: requests per minute from one client (by IP address) and for one town.
 RATE_PER_CLIENT = env.get_int("CHATBOT_RATE_PER_CLIENT", 30)

@@ -13,8 +13,8 @@ FAQ = Path(__file__).with_name("demo_faq.tsv")
 
 def seed(town) -> dict:
     """Runs in the town's schema (the demo's service-seed loop sets it)."""
+    from services.chatbot.actions.knowledge import import_entries
     from services.chatbot.formats import read_rows
-    from services.chatbot.knowledge import import_entries
     from services.chatbot.models import Entry
 
     report = import_entries(read_rows(FAQ.read_bytes(), FAQ.name), actor="demo", town=town)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from services.chatbot.knowledge import EntryData
+from services.chatbot.actions.knowledge import EntryData
 from services.chatbot.models import ChatbotSettings, Entry, SensitiveTopic
 from services.chatbot.text import sanitise_html
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from services.chatbot import embedding
+from core import embedding
 from services.chatbot.models import Entry, Phrasing
 from services.chatbot.text import normalise
 

@@ -2,7 +2,7 @@
 
 The website origins (CORS), the sensitive topics and whether the generative mode
 is on are read by every question and change rarely. They are kept in the shared
-cache (``kiverbund.caching``; the key names the town's schema) and dropped
+cache (``core.caching``; the key names the town's schema) and dropped
 whenever a ``ChatbotSettings`` or ``SensitiveTopic`` row is saved or deleted
 (signals connected in ``apps``).
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from kiverbund import caching
+from core import caching
 from services.chatbot.models import ChatbotSettings, SensitiveTopic
 
 TIMEOUT_SECONDS = 600

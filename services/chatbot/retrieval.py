@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from services.chatbot import embedding
+from core import embedding
 from services.chatbot.models import Entry
 from services.chatbot.text import normalise
 

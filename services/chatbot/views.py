@@ -11,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from services.chatbot import configure, formats, knowledge
+from services.chatbot import formats
+from services.chatbot.actions import configure, imports, knowledge
 from services.chatbot.forms import EntryForm, GenerativeForm, ImportForm, SensitiveTopicForm, SettingsForm
 from services.chatbot.models import ChatbotSettings, Entry, SensitiveTopic
 from tenants.access import has_town_role
@@ -81,7 +82,14 @@ def entry_import(request):
     except formats.FileFormatError as error:
         messages.error(request, str(error))
         return redirect("chatbot:entries")
-    report = knowledge.import_entries(rows, actor=request.user, town=request.tenant)
+    if len(rows) > imports.INLINE_ROWS:
+        import_id, report = imports.request_import(rows, actor=request.user, town=request.tenant)
+        if report.ok:
+            messages.success(request, _("The import of %(count)s entries has started; they appear here when it "
+                                        "is complete.") % {"count": len(rows)})
+            return redirect("chatbot:entries")
+    else:
+        report = knowledge.import_entries(rows, actor=request.user, town=request.tenant)
     if not report.ok:
         return render(request, "chatbot/import_report.html", {"report": report, "filename": upload.name}, status=400)
     messages.success(request, _("Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.")

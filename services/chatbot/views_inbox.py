@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from services.chatbot import inbox
+from services.chatbot.actions import inbox
 from services.chatbot.forms import CaseEntryForm, ReplyForm
 from services.chatbot.models import Case, DailyStat, UnansweredQuestion
 from services.chatbot.views import require_editor

@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kiverbund.sso.authentication import IsTownMember
+from identity.authentication import IsTownMember
 from services.feedback import queries, ratelimit
 from services.feedback.access import access_project
 from services.feedback.actions.analysis import request_analysis

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiverbund import env
+from core import env
 
 # Largest import file (bytes); XLSX are also checked for their unpacked size (zip bombs).
 MAX_IMPORT_BYTES = env.get_int("FEEDBACK_MAX_IMPORT_BYTES", 20 * 1024 * 1024)

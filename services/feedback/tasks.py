@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from kiverbund.tasks import town_task
+from core.tasks import town_task
 
 
 @town_task(name="feedback.analyse_project")

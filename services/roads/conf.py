@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiverbund import env
+from core import env
 
 # Drivable public roads kept from OpenStreetMap (the `highway` tag).
 HIGHWAY_CLASSES = env.get_list("ROADS_HIGHWAY_CLASSES", [

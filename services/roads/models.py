@@ -201,11 +201,12 @@ class Detection(models.Model):
     # Map matching.
     segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="detections")
     match_distance_m = models.FloatField(null=True, blank=True)
+    # The network import it was matched against: a later import makes grading match it again.
+    matched_import_id = models.IntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-captured_at", "-id"]
-        indexes = [models.Index(fields=["survey", "segment"])]
 
     def __str__(self) -> str:
         return f"{self.damage_class} {self.external_id}"

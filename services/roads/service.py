@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from catalog.registry import MeteringUnit, Processor, RiskClass, ServiceDescriptor
+from catalog.registry import MenuItem, MeteringUnit, Processor, RiskClass, ServiceDescriptor
 
 KM_SURVEYED = "km_surveyed"
 IMAGE_PROCESSED = "image_processed"
@@ -51,4 +51,9 @@ DESCRIPTOR = ServiceDescriptor(
                          "confirm each damage before it leads to a work order; suggestions and decisions are "
                          "logged side by side."),
     },
+    permissions=(),  # every member reads; the views ask for staff where they change things
+    urls="services.roads.urls",
+    api_urls="services.roads.api_urls",
+    menu=(MenuItem(label=_("Roads"), url_name="roads:index"),),
+    demo_seed="services.roads.demo.seed",
 )

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
-from kiverbund.tasks import town_task
+from core.tasks import town_task
 from services.roads.models import Job
-
-
-def enqueue_grading() -> Job:
-    """Grade after the current transaction commits (imports, decisions call this)."""
-    job = Job.objects.create(kind="grading")
-    transaction.on_commit(lambda: grade_town.delay(job.pk))
-    return job
-
-
-def enqueue_damage_detection(capture_ids) -> Job:
-    job = Job.objects.create(kind="detection", total=len(capture_ids))
-    ids = [int(i) for i in capture_ids]
-    transaction.on_commit(lambda: detect_damage.delay(job.pk, ids))
-    return job
 
 
 def _finish(job_id: int, state: str, message: str = "") -> None:

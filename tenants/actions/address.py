@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 from tenants.actions.errors import TownError
 from tenants.models import Town
 
@@ -15,11 +16,11 @@ def set_postal_address(town: Town, *, street: str, postcode: str, city: str, act
     street, postcode, city = (street or "").strip(), (postcode or "").strip(), (city or "").strip()
     problems = []
     if not street:
-        problems.append("Straße und Hausnummer fehlen. / Street and number are missing.")
+        problems.append(_("Street and number are missing."))
     if not (len(postcode) == 5 and postcode.isdigit()):
-        problems.append(f"Die Postleitzahl hat fünf Ziffern, nicht „{postcode}“. / A post code has five digits.")
+        problems.append(_("A post code has five digits, not “%(postcode)s”.") % {"postcode": postcode})
     if not city:
-        problems.append("Der Ort fehlt. / The city is missing.")
+        problems.append(_("The city is missing."))
     if problems:
         raise TownError(" ".join(problems))
     with transaction.atomic():

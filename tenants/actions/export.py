@@ -25,9 +25,11 @@ from django.core import serializers
 from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
+from core.tasks import registered_task
 from tenants.actions.errors import TownError
 from tenants.models import Town, TownExport, TownStatus
 
@@ -134,14 +136,13 @@ def request_export(town: Town, *, actor: Any = None) -> str:
     task may run more than once (a worker killed half-way hands it on): it writes the same file and
     records it once.
     """
-    from tenants.tasks import export_town_task
-
     if town.status == TownStatus.OFFBOARDED:
-        raise TownError(f"{town.name} ist abgemeldet; es gibt keine Daten mehr. / The town was offboarded.")
+        raise TownError(_("%(town)s was offboarded; its data is gone.") % {"town": town.name})
     request_id = f"{timezone.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     arguments = {"town_id": town.pk, "request_id": request_id, "actor": actor_name(actor)}
     log_action("tenants.town.export_requested", actor=actor, town=town, request=request_id)
-    transaction.on_commit(lambda: export_town_task.apply_async(kwargs=arguments))
+    # By name: tasks import actions, never the reverse.
+    transaction.on_commit(lambda: registered_task("tenants.export_town").apply_async(kwargs=arguments))
     return request_id
 
 
@@ -172,7 +173,7 @@ def export_town(town: Town, out: str | Path | None = None, *, actor: Any = None,
     never half-written.
     """
     if town.status == TownStatus.OFFBOARDED:
-        raise TownError(f"{town.name} ist abgemeldet; es gibt keine Daten mehr. / The town was offboarded.")
+        raise TownError(_("%(town)s was offboarded; its data is gone.") % {"town": town.name})
     created = timezone.now()
     if out is None:
         out = Path(settings.EXPORT_ROOT) / town.ags / f"{town.slug}-{created:%Y%m%dT%H%M%S}.zip"

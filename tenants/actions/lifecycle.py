@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db import transaction
 
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 from tenants.actions.errors import TownError
 from tenants.hosts import forget_town_hosts
 from tenants.models import STATUS_TRANSITIONS, Town, TownStatus

@@ -7,13 +7,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.actions import close_town_subscriptions
-from kiverbund.audit.log import log_action
-from kiverbund.sso.provisioning import KeycloakUnavailable, deprovision_town
+from core.audit.log import log_action
+from core.errors import IdentityUnavailable
+from tenants import identity
 from tenants.actions.errors import TownError
 from tenants.actions.export import _file_sha256, town_media_dir
 from tenants.models import Domain, Invitation, Membership, Town, TownExport, TownStatus
 from tenants.schemas import drop_schema
+from tenants.signals import town_offboarding
 
 
 def offboard_town(town: Town, *, confirm: bool, actor: Any = None) -> Town:
@@ -42,21 +43,23 @@ def offboard_town(town: Town, *, confirm: bool, actor: Any = None) -> Town:
         town = Town.objects.select_for_update().get(pk=town.pk)
         drop_schema(town.schema_name)
         try:
-            deprovision_town(town)
-        except KeycloakUnavailable as exc:
+            identity.provider().deprovision_town(town)
+        except IdentityUnavailable as exc:
             raise TownError(str(exc)) from exc
         hosts = list(Domain.objects.filter(tenant=town).values_list("domain", flat=True))
         Domain.objects.filter(tenant=town).delete()
         members = Membership.objects.filter(town=town).delete()[0]
         # Invitations name people by e-mail address: personal data with no use once the town is gone.
         invitations = Invitation.objects.filter(town=town).delete()[0]
-        subscriptions = close_town_subscriptions(town, actor=actor, reason="town_offboarded")
+        # The catalogue ends the town's subscriptions (and withdraws open requests).
+        reactions: dict = {}
+        for _receiver, counts in town_offboarding.send(sender=Town, town=town, actor=actor):
+            reactions.update(counts or {})
         now = timezone.now()
         Town.objects.filter(pk=town.pk).update(status=TownStatus.OFFBOARDED, offboarded_at=now)
         town.status, town.offboarded_at = TownStatus.OFFBOARDED, now
         log_action("tenants.town.offboarded", actor=actor, town=town, export_sha256=export.sha256,
                    export_path=export.path, hosts=hosts, memberships_removed=members,
-                   invitations_removed=invitations, subscriptions_ended=subscriptions["ended"],
-                   subscriptions_withdrawn=subscriptions["withdrawn"])
+                   invitations_removed=invitations, **reactions)
         transaction.on_commit(lambda: shutil.rmtree(media, ignore_errors=True))
     return town

@@ -7,12 +7,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
+from core.errors import AlreadyMember, IdentityUnavailable, UnverifiedAddress
+from tenants import identity
 from tenants.actions.errors import TownError
 from tenants.ags import slugify_town, validate_ags, validate_leitweg_id
+from tenants.migrating import ensure_template_schema
 from tenants.models import Domain, Invitation, Role, Town, TownStatus
-from tenants.schemas import clone_template, ensure_template_schema
+from tenants.schemas import clone_template
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +50,7 @@ class TownData:
         problems: list[str] = []
         name = (self.name or "").strip()
         if not name:
-            problems.append("Der Name fehlt. / The name is missing.")
+            problems.append(_("The name is missing."))
         ags = self.ags
         try:
             ags = validate_ags(self.ags, kreis=self.kreis, land=self.land)
@@ -68,10 +72,10 @@ class TownData:
                 problems.extend(exc.messages)
         postcode = (self.postcode or "").strip()
         if postcode and not (len(postcode) == 5 and postcode.isdigit()):
-            problems.append(f"Die Postleitzahl hat fünf Ziffern, nicht „{postcode}“. / A post code has five digits.")
+            problems.append(_("A post code has five digits, not “%(postcode)s”.") % {"postcode": postcode})
         slug = slugify_town(self.slug or name) if (self.slug or name) else ""
         if name and not slug:
-            problems.append(f"Aus „{name}“ lässt sich kein Hostname bilden. / No host name can be made from it.")
+            problems.append(_("No host name can be made from “%(name)s”.") % {"name": name})
         if problems:
             raise TownError(" ".join(problems))
         return TownData(
@@ -128,11 +132,9 @@ def onboard_town(data: TownData, *, actor: Any = None, activate: bool = False) -
 
 
 def _provision_identity(town: Town, actor: Any) -> None:
-    from kiverbund.sso.provisioning import AlreadyMember, KeycloakUnavailable, invite, provision_town
-
     try:
-        organization_id = provision_town(town)
-    except KeycloakUnavailable as exc:
+        organization_id = identity.provider().provision_town(town)
+    except IdentityUnavailable as exc:
         undo_identity(town)  # whatever part of it Keycloak made before it failed
         raise TownError(str(exc)) from exc
     if not (organization_id and town.contact_email):
@@ -141,15 +143,20 @@ def _provision_identity(town: Town, actor: Any) -> None:
         invitation = Invitation.objects.create(town=town, email=town.contact_email, role=Role.TOWN_ADMIN,
                                                invited_by=actor_name(actor))
         try:
-            invitation.keycloak_user_id = invite(town, town.contact_email)
+            invitation.keycloak_user_id = identity.provider().invite(town, town.contact_email)
         except AlreadyMember:
             # An Organization kept from an earlier attempt already has the contact as a member.
+            invitation.delete()
+            return
+        except UnverifiedAddress:
+            # An account claims the contact's address without having proven it: invite nobody.
+            logger.warning("%s not invited: an account holds the address unverified", town.contact_email)
             invitation.delete()
             return
         invitation.save(update_fields=["keycloak_user_id"])
         log_action("tenants.member.invited", actor=actor, town=town, email=town.contact_email,
                    role=Role.TOWN_ADMIN.value)
-    except KeycloakUnavailable as exc:
+    except IdentityUnavailable as exc:
         # The database takes the town back; Keycloak must not keep its Organization either.
         undo_identity(town)
         raise TownError(str(exc)) from exc
@@ -157,11 +164,9 @@ def _provision_identity(town: Town, actor: Any) -> None:
 
 def undo_identity(town: Town) -> None:
     """Remove the Organization of a town whose onboarding was rolled back (best effort, logged)."""
-    from kiverbund.sso.provisioning import KeycloakUnavailable, deprovision_town
-
     try:
-        deprovision_town(town)
-    except KeycloakUnavailable:
+        identity.provider().deprovision_town(town)
+    except IdentityUnavailable:
         logger.warning("Organization %s stays in Keycloak after a rolled-back onboarding; onboarding the "
                        "town again reuses it", town.slug)
 

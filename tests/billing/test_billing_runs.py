@@ -16,7 +16,7 @@ from billing.actions import BillingError, correct_period, run_period
 from billing.metering import record_usage
 from billing.models import AllocationRule, BillingPeriod, CostPool, Statement
 from billing.reports.formats import euro
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 from tests.xrechnung_rules import assert_accepted
 
 MONTH = timezone.localdate().replace(day=1)

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from billing.metering import record_usage
 from billing.models import CostPool, EfficiencyOverride, Statement
-from kiverbund.audit.models import AuditEntry
-from kiverbund.sso.sync import sync_user_from_claims
+from core.audit.models import AuditEntry
+from identity.sync import sync_user_from_claims
 from tests.xrechnung_rules import assert_accepted
 
 from ..conftest import host_client

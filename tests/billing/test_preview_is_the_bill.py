@@ -1,7 +1,7 @@
 """The catalogue's price preview for a month is the town's statement for that month, to the cent.
 
 Both are computed from the same cost pools, allocation key, subscribers, usage and price plans, and split
-with the one largest-remainder rule of ``kiverbund.money``; hypothesis varies pools, populations, usage and
+with the one largest-remainder rule of ``core.money``; hypothesis varies pools, populations, usage and
 every kind of allocation key and checks every sharer's preview against the billing run's statement line.
 """
 
@@ -18,7 +18,7 @@ from billing.metering import record_usage
 from billing.models import AllocationRule, CostPool, Statement
 from catalog.models import PriceModel
 from catalog.pricing import cost_preview
-from kiverbund.money import largest_remainder
+from core.money import largest_remainder
 from tenants.models import Town
 
 MONTH = timezone.localdate().replace(day=1)

@@ -17,7 +17,7 @@ from billing.models import AllocationRule, CostPool
 from billing.periods import month_span
 from billing.views.county import yearly_totals
 from catalog.models import Subscription
-from kiverbund.sso.sync import sync_user_from_claims
+from identity.sync import sync_user_from_claims
 
 from ..conftest import host_client
 

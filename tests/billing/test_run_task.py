@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from billing.metering import record_usage
 from billing.models import AllocationRule, BillingPeriod, CostPool, Statement
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
+from identity.sync import sync_user_from_claims
 from kiverbund.celery import app
-from kiverbund.sso.sync import sync_user_from_claims
 
 from ..conftest import host_client
 

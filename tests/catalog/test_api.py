@@ -90,7 +90,7 @@ def test_list_endpoints_do_not_grow_with_rows(town_a, make_town, offering, subsc
 
 
 def test_a_request_is_withdrawn_through_the_api(town_a, offering, subscribe, member_factory):
-    from kiverbund.audit.models import AuditEntry
+    from core.audit.models import AuditEntry
 
     admin = member_factory(town_a, Role.TOWN_ADMIN)
     staff = member_factory(town_a, Role.TOWN_STAFF)

@@ -3,7 +3,7 @@
 import json
 
 from catalog.models import Subscription
-from kiverbund.demo.seed import seed
+from devtools.demo.seed import seed
 
 
 def test_seed_lists_active_services_per_town(db, tmp_path):

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from catalog.models import ChecklistItem, Offering, Subscription, SubscriptionStatus
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 from tenants.models import Role
 
 from ..conftest import host_client

@@ -13,7 +13,7 @@ from billing.charges import monthly_instalment
 from billing.models import CostPool
 from catalog.models import PriceModel
 from catalog.pricing import cost_preview
-from kiverbund.money import split_by_weight
+from core.money import split_by_weight
 
 MONTH = timezone.localdate().replace(day=1)
 

@@ -9,7 +9,7 @@ import pytest
 from catalog.actions import CatalogError, request_subscription, update_register_entry
 from catalog.models import RegisterEntry
 from catalog.register import schema
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 from tenants.models import Role
 
 from ..conftest import host_client

@@ -24,8 +24,8 @@ from catalog.actions import (
 from catalog.entitlement import ServiceNotSubscribed, has_active_subscription
 from catalog.models import ChecklistItem, SubscriptionStatus
 from catalog.registry import get_all_services
-from kiverbund.audit.models import AuditEntry
-from kiverbund.documents.models import Document
+from core.audit.models import AuditEntry
+from core.documents.models import Document
 from tenants.models import Role
 
 from ..conftest import host_client

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from django_tenants.utils import schema_context
 
+from services.chatbot.actions.knowledge import import_entries
 from services.chatbot.formats import read_rows
-from services.chatbot.knowledge import import_entries
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "chatbot"
 

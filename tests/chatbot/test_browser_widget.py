@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django_tenants.utils import schema_context
 
-from services.chatbot.knowledge import import_entries
+from services.chatbot.actions.knowledge import import_entries
 from services.chatbot.models import Case
 
 from ..browser import ARTIFACTS, browser_page

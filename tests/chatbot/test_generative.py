@@ -9,8 +9,9 @@ from django.core.cache import cache
 from django_tenants.utils import schema_context
 
 from billing.models import UsageEvent
-from kiverbund.audit.models import AuditEntry
-from services.chatbot import conf, configure
+from core.audit.models import AuditEntry
+from services.chatbot import conf
+from services.chatbot.actions import configure
 from services.chatbot.models import ChatbotSettings, Message, SensitiveTopic
 from tenants.models import Role
 

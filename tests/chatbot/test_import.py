@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_tenants.utils import schema_context
 
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 from services.chatbot import formats
-from services.chatbot.knowledge import import_entries
+from services.chatbot.actions.knowledge import import_entries
 from services.chatbot.models import Entry
 from tenants.models import Role
 

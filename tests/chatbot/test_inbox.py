@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.cache import cache
 from django_tenants.utils import schema_context
 
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 from services.chatbot.models import Case, Entry
 from tenants.models import Role
 

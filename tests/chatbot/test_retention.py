@@ -5,7 +5,7 @@ import datetime as dt
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from services.chatbot import chat
+from services.chatbot.actions import chat
 from services.chatbot.models import Case, ChatbotSettings, Conversation, DailyStat, Message
 from services.chatbot.tasks import purge_expired_conversations
 

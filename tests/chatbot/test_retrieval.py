@@ -30,7 +30,7 @@ def test_paraphrases_find_their_entry(town_faq, question, expected):
 
 
 def test_term_counts_follow_the_knowledge_base(town_faq):
-    from services.chatbot.knowledge import delete_entry
+    from services.chatbot.actions.knowledge import delete_entry
     from services.chatbot.models import Term
 
     with schema_context(town_faq.schema_name):
@@ -55,7 +55,8 @@ def _recount() -> dict[str, int]:
 
 def test_terms_in_many_entries_score_but_do_not_nominate(town_faq, monkeypatch):
     """Full text nominates candidates only by terms in few entries; the embeddings nominate the rest."""
-    from services.chatbot import embedding, retrieval
+    from core import embedding
+    from services.chatbot import retrieval
 
     monkeypatch.setattr(retrieval, "CANDIDATES", 1)  # one candidate per signal
     tree = embedding.embed_query("Darf ich einen Baum auf meinem Grundstück fällen?")

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 from services.chatbot.formats import read_rows
 from services.chatbot.models import Entry
 from tenants.models import Role

@@ -4,7 +4,7 @@ They restart PostgreSQL and Redis, so they never use the session's shared server
 ``fault_stack`` starts a PostgreSQL and a Redis of their own (embedded binaries, a
 temporary run folder, free ports) with a migrated database. The web server
 (gunicorn with ``kiverbund.gunicorn_conf``), Celery workers and beat run as
-subprocesses against them with the production settings module; the test process
+subprocesses against them with the production settings (through devtools.settings, which fills in only what is not set); the test process
 drives them over HTTP and through ``tests/faults/driver.py``.
 """
 
@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from kiverbund.stack import RUN_ROOT
-from kiverbund.stack.postgres import Postgres
-from kiverbund.stack.processes import port_open, wait_until
-from kiverbund.stack.redis import Redis
+from devtools.stack import RUN_ROOT
+from devtools.stack.postgres import Postgres
+from devtools.stack.processes import port_open, wait_until
+from devtools.stack.redis import Redis
 
 REPO = Path(__file__).resolve().parents[2]
 DOMAIN = "kiverbund.localhost"
@@ -99,7 +99,7 @@ class FaultStack:
     def env(self, **extra: str) -> dict:
         return {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "kiverbund.settings", "KIVERBUND_PROFILE": "test", "DEBUG": "false",
+            "DJANGO_SETTINGS_MODULE": "devtools.settings", "KIVERBUND_PROFILE": "test", "DEBUG": "false",
             "SECRET_KEY": "fault-tests-secret-key", "PLATFORM_DOMAIN": DOMAIN,
             "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url,
             "MEDIA_ROOT": str(self.base / "media"), "EXPORT_ROOT": str(self.base / "exports"),

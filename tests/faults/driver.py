@@ -19,7 +19,7 @@ def billing_setup(month: str, prefix: str, towns: int) -> list[int]:
     from billing.periods import parse_month
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Offering, Service
-    from kiverbund.demo.subscriptions import subscribe
+    from devtools.demo.subscriptions import subscribe
     from tenants.actions import TownData, onboard_town
 
     sync_catalogue(actor="faults")
@@ -50,7 +50,7 @@ def billing_request(month: str) -> str:
 def billing_state(month: str) -> dict:
     from billing.models import BillingPeriod, Statement
     from billing.periods import parse_month
-    from kiverbund.audit.models import AuditEntry
+    from core.audit.models import AuditEntry
 
     period = BillingPeriod.objects.filter(month=parse_month(month)).first()
     statements = Statement.objects.filter(period=period)
@@ -89,10 +89,10 @@ def chatbot_town(ags: str, name: str) -> dict:
 
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Offering, Service
-    from kiverbund.demo.chatbot import FAQ
-    from kiverbund.demo.subscriptions import subscribe
+    from devtools.demo.chatbot import FAQ
+    from devtools.demo.subscriptions import subscribe
+    from services.chatbot.actions.knowledge import import_entries
     from services.chatbot.formats import read_rows
-    from services.chatbot.knowledge import import_entries
 
     made = town(ags, name)
     sync_catalogue(actor="faults")
@@ -112,14 +112,15 @@ def chatbot_town(ags: str, name: str) -> dict:
 
 
 def operator_session() -> str:
-    """The session key of a county IT administrator (break-glass login)."""
+    """The session key of a break-glass administrator (a superuser: the only password login)."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.sessions.backends.db import SessionStore
 
-    operator, _ = get_user_model().objects.get_or_create(username="kreis-it-faults", defaults={"is_staff": True})
+    operator, _ = get_user_model().objects.get_or_create(username="kreis-it-faults",
+                                                           defaults={"is_staff": True, "is_superuser": True})
     session = SessionStore()
     session[SESSION_KEY] = str(operator.pk)
-    session[BACKEND_SESSION_KEY] = "kiverbund.sso.backend.BreakGlassBackend"
+    session[BACKEND_SESSION_KEY] = "identity.backend.BreakGlassBackend"
     session[HASH_SESSION_KEY] = operator.get_session_auth_hash()
     session.create()
     return session.session_key
@@ -155,6 +156,41 @@ def export_state(pk: int, request_id: str) -> dict:
         "leftovers": sorted(p.name for p in folder.glob(".export-*")) if folder.exists() else [],
         "verified_files": len(verify_export(out)["files"]) if out.exists() else 0,
     }
+
+
+def chatbot_import_request(pk: int, count: int) -> str:
+    """Queue the import of the demo FAQ plus filler entries (``count`` rows in all) into the town."""
+    from django.db import transaction
+    from django_tenants.utils import schema_context
+
+    from devtools.demo.chatbot import FAQ
+    from services.chatbot.actions.imports import request_import
+    from services.chatbot.formats import read_rows
+    from tenants.models import Town
+
+    rows = read_rows(FAQ.read_bytes(), FAQ.name)
+    rows += [{"id": f"filler-{n}", "question": f"Frage {n} zur Gemeinde?", "answer": f"Antwort {n}."}
+             for n in range(max(0, count - len(rows)))]
+    town = Town.objects.get(pk=pk)
+    with schema_context(town.schema_name), transaction.atomic():
+        import_id, report = request_import(rows, actor="faults", town=town)
+    assert report.ok, report.errors
+    return import_id
+
+
+def chatbot_import_state(pk: int, import_id: str) -> dict:
+    from django_tenants.utils import schema_context
+
+    from core.audit.models import AuditEntry
+    from services.chatbot.models import Entry
+    from tenants.models import Town
+
+    town = Town.objects.get(pk=pk)
+    with schema_context(town.schema_name):
+        entries = Entry.objects.count()
+        without_embedding = Entry.objects.filter(embedding__isnull=True).count()
+    return {"entries": entries, "without_embedding": without_embedding,
+            "imports": AuditEntry.objects.filter(action="chatbot.kb.imported", details__import=import_id).count()}
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from kiverbund.sso.bootstrap import create_town_service_account
+from identity.bootstrap import create_town_service_account
 
 from ..sso.flows import client_credentials_token
 

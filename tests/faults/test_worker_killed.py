@@ -71,3 +71,26 @@ def test_a_town_export_killed_half_way_completes_once_after_a_restart(stack):
                     interval=2), replacement.tail()
     state = stack.call("export_state", pk=town["pk"], request_id=request_id)
     assert state["records"] == 1 and state["file"] and state["leftovers"] == [] and state["verified_files"] > 5
+
+
+def test_a_chatbot_import_killed_half_way_completes_once_after_a_restart(stack):
+    town = stack.call("chatbot_town", ags="09997201", name="Importdorf")
+    before = stack.call("chatbot_import_state", pk=town["pk"], import_id="-")["entries"]
+    worker = stack.worker("import-1")
+    with psycopg.connect(stack.database_url.replace("postgres://", "postgresql://"), autocommit=True) as watcher, \
+            psycopg.connect(stack.database_url.replace("postgres://", "postgresql://")) as blocker:
+        # The import's audit entry is its last write, in the import's transaction: entries and embeddings are
+        # written (not committed) when it waits here. SHARE mode lets the import's first check read the table.
+        blocker.execute("LOCK TABLE audit_auditentry IN SHARE MODE")
+        import_id = stack.call("chatbot_import_request", pk=town["pk"], count=250)
+        assert wait_for(lambda: waiting_on_lock(watcher, "audit_auditentry"), 180), worker.tail()
+        worker.kill()
+        blocker.rollback()
+    state = stack.call("chatbot_import_state", pk=town["pk"], import_id=import_id)
+    assert state == {"entries": before, "without_embedding": 0, "imports": 0}
+
+    replacement = stack.worker("import-2")
+    assert wait_for(lambda: stack.call("chatbot_import_state", pk=town["pk"], import_id=import_id)["imports"], 180,
+                    interval=2), replacement.tail()
+    state = stack.call("chatbot_import_state", pk=town["pk"], import_id=import_id)
+    assert state == {"entries": 250, "without_embedding": 0, "imports": 1}

@@ -14,7 +14,7 @@ PRODUCTION = CHART / "ci" / "production-values.yaml"
 
 def production_env(profile_urls: bool = True) -> dict[str, str]:
     web = pod_spec(named(render([PRODUCTION]), "Deployment", "-web"))["containers"][0]
-    from kiverbund.stack import get_profile
+    from devtools.stack import get_profile
 
     profile = get_profile("test")
     values = {

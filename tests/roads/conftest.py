@@ -66,6 +66,15 @@ def lauf_pbf() -> Path:
     return LAUF_PBF
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Actions and commands answer in the platform's language (German); these tests read the English sources."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def subscribe_to_roads(town) -> None:
     from decimal import Decimal
 

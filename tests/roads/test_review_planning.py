@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from kiverbund.audit.models import AuditEntry
+from core.audit.models import AuditEntry
 from services.roads import planning
 from services.roads.actions.grading import grade_town
 from services.roads.actions.review import DecisionError, close_work_order, decide

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import requests
 from django.conf import settings
 
-from kiverbund.sso.bootstrap import PORTAL_CLIENT
+from identity.bootstrap import PORTAL_CLIENT
 
 # Registered for the portal client by the `keycloak` fixture; nothing needs to answer there.
 CALLBACK = f"http://{settings.PLATFORM_DOMAIN}/oidc/callback/"

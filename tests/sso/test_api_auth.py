@@ -13,14 +13,14 @@ from django.conf import settings
 from django.test import Client
 from keycloak.exceptions import KeycloakDeleteError
 
-from kiverbund.sso.bootstrap import (
+from identity.bootstrap import (
     admin_client,
     bootstrap_realm,
     create_town_service_account,
     ensure_organization,
     ensure_user,
 )
-from kiverbund.sso.tokens import LEEWAY_SECONDS, key_cache_fetches, reset_key_cache
+from identity.tokens import LEEWAY_SECONDS, key_cache_fetches, reset_key_cache
 
 from . import test_tokens
 from .test_tokens import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from kiverbund.sso.bootstrap import ensure_user
+from identity.bootstrap import ensure_user
 
 from ..test_permission_matrix import CONSOLE_ENDPOINTS, ROLES, TOWN_ENDPOINTS, world  # noqa: F401 (fixture)
 from .test_tokens import login_with_pkce

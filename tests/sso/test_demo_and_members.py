@@ -7,9 +7,9 @@ import secrets
 import jwt
 import pytest
 
-from kiverbund.demo.seed import seed
-from kiverbund.sso import bootstrap
-from kiverbund.sso.sync import sync_user_from_claims
+from devtools.demo.seed import seed
+from identity import bootstrap
+from identity.sync import sync_user_from_claims
 from tenants.models import Invitation, Membership, Role
 
 from ..conftest import host_client

@@ -8,8 +8,8 @@ import re
 import pytest
 import requests
 
-from kiverbund.audit.models import AuditEntry
-from kiverbund.sso import bootstrap
+from core.audit.models import AuditEntry
+from identity import bootstrap
 from tenants.models import Invitation, Role
 
 from ..conftest import host_client

@@ -3,7 +3,7 @@
 Run alone: ``PYTHONPATH=platform python -m pytest -p no:django --noconftest tests/sso``.
 The server runs in ``.run/test/keycloak`` and keeps its database between runs,
 so only the first run pays for the database initialisation. A server already
-running there (e.g. started by ``python -m kiverbund.stack.keycloak start
+running there (e.g. started by ``python -m devtools.stack.keycloak start
 --profile test``) is reused and left running.
 """
 
@@ -23,7 +23,9 @@ from aiosmtpd.controller import Controller
 from keycloak import KeycloakOpenID
 from keycloak.exceptions import KeycloakDeleteError
 
-from kiverbund.sso.bootstrap import (
+from devtools.stack import RUN_ROOT
+from devtools.stack.keycloak import MIN_JAVA, Keycloak, ensure_distribution, ensure_java, java_major_version
+from identity.bootstrap import (
     API_CLIENT,
     PORTAL_CLIENT,
     admin_client,
@@ -38,8 +40,6 @@ from kiverbund.sso.bootstrap import (
     town_roles_in,
     user_town_roles,
 )
-from kiverbund.stack import RUN_ROOT
-from kiverbund.stack.keycloak import MIN_JAVA, Keycloak, ensure_distribution, ensure_java, java_major_version
 
 from ..sso_fixtures import Mailbox
 from .flows import login_tokens, pkce_pair

@@ -19,8 +19,8 @@ import requests
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 
-from kiverbund.sso.bootstrap import PORTAL_CLIENT, create_town_service_account, ensure_user
-from kiverbund.sso.tokens import (
+from identity.bootstrap import PORTAL_CLIENT, create_town_service_account, ensure_user
+from identity.tokens import (
     LEEWAY_SECONDS,
     InvalidToken,
     key_cache_fetches,

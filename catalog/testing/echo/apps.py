@@ -1,6 +1,6 @@
 """A test-only service that proves the registry, entitlement and register mechanism.
 
-It is installed by ``kiverbund.test_settings`` only, never in production or the
+It is installed by ``devtools.test_settings`` only, never in production or the
 demo, which offer the real services (the citizen chatbot, ``services.chatbot``).
 The catalogue tests use it because its behaviour is trivial and fixed: they test
 the mechanism, not a service.

@@ -1,5 +1,5 @@
 from catalog.entitlement import service_task
-from kiverbund.tasks import town_task
+from core.tasks import town_task
 
 
 @town_task(name="echo.echo")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.metering import record_usage
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 from services.feedback.actions.importing import prepare
 from services.feedback.analysis import duplicates, sentiment, spam, topics
 from services.feedback.models import AnalysisRun, Contribution, Project, Topic, UsageRecord
@@ -46,7 +46,7 @@ def request_analysis(project: Project, *, actor, town, topics_wanted: int | None
 
 
 def _actor(actor) -> str:
-    from kiverbund.audit.log import actor_name
+    from core.audit.log import actor_name
 
     return actor_name(actor)
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 from services.feedback import conf
 from services.feedback.analysis import text as textlib
 from services.feedback.embedding import embed_passages

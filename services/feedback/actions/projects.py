@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 from services.feedback.models import Project
 
 FIELDS = ("title", "description", "starts_on", "ends_on", "is_public", "area", "fixed_topics")

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
 from services.feedback.models import Contribution, Decision, Project, Sentiment, Topic
 
 

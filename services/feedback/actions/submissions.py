@@ -7,7 +7,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 from services.feedback.actions.importing import prepare
 from services.feedback.analysis import spam
 from services.feedback.models import Contribution, Project

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.metering import record_usage
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
 from services.roads import media
 from services.roads.anonymise import get_anonymiser
 from services.roads.models import Capture, Survey, Track, UploadBatch
@@ -134,7 +134,7 @@ def receive_files(batch: UploadBatch, files: list[tuple[str, bytes]], *, actor, 
 def close_batch(batch: UploadBatch, *, actor, town, detect: bool = True) -> dict:
     """No more files for this batch: run the county's damage model (if configured), then grade."""
     from services.roads import conf
-    from services.roads.tasks import enqueue_damage_detection, enqueue_grading
+    from services.roads.actions.jobs import enqueue_damage_detection, enqueue_grading
 
     with transaction.atomic():
         if batch.closed_at is None:
@@ -155,4 +155,8 @@ def review_capture(capture: Capture, *, publish: bool, actor, town) -> Capture:
         capture.reviewed_by, capture.reviewed_at = actor_name(actor), timezone.now()
         capture.save(update_fields=["status", "reviewed_by", "reviewed_at"])
         log_action("roads.capture.reviewed", actor=actor, town=town, capture=capture.pk, status=capture.status)
+        if not publish:
+            # A withheld image is not kept: nobody may see it, so there is no reason to store it.
+            name = capture.image.name
+            transaction.on_commit(lambda: default_storage.delete(name))
     return capture

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
 from services.roads import conf
+from services.roads.actions.jobs import enqueue_grading
 from services.roads.detectors import parse_class_map
 from services.roads.models import Capture, Detection, Job
 
@@ -61,7 +63,7 @@ def mark_damage(capture: Capture, *, damage_class: str, box, actor, town, note: 
     """Staff mark a damage on an image: it is confirmed at once (a person made it)."""
     x1, y1, x2, y2 = (float(v) for v in box)
     if not (0 <= x1 < x2 <= capture.width and 0 <= y1 < y2 <= capture.height):
-        raise ValueError("the box must lie inside the image")
+        raise ValueError(_("The box must lie inside the image."))
     with transaction.atomic():
         number = Detection.objects.filter(capture=capture, source=Detection.Source.MANUAL).count() + 1
         detection = Detection.objects.create(
@@ -73,8 +75,6 @@ def mark_damage(capture: Capture, *, damage_class: str, box, actor, town, note: 
             decision_note=note)
         log_action("roads.detection.marked", actor=actor, town=town, detection=detection.external_id,
                    damage_class=damage_class)
-        from services.roads.tasks import enqueue_grading
-
         enqueue_grading()
     return detection
 

@@ -8,7 +8,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kiverbund.audit.log import log_action
+from core.audit.log import log_action
 from services.roads import conf, geo, grading
 from services.roads.matching import Matcher
 from services.roads.models import Capture, Job, Segment, SegmentGrade, Survey, Track
@@ -23,39 +23,56 @@ def network_matcher() -> tuple[Matcher, np.ndarray, np.ndarray]:
     return matcher, matcher.ids, area
 
 
-def _copy_rows(cursor, table: str, columns: str, rows) -> None:
+def copy_rows(cursor, table: str, columns: str, rows) -> None:
     buffer = io.StringIO()
     for row in rows:
-        buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+        buffer.write("\t".join("\\N" if v is None else _escape(v) for v in row) + "\n")
     buffer.seek(0)
     with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         copy.write(buffer.getvalue())
 
 
+def _escape(value) -> str:
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def latest_import_id() -> int | None:
+    from services.roads.models import NetworkImport
+
+    return NetworkImport.objects.order_by("-id").values_list("id", flat=True).first()
+
+
 def match_detections(survey: Survey, matcher: Matcher, tolerance_m: float) -> dict:
-    """Write each detection's segment and distance (one COPY and one UPDATE, not a query per row)."""
+    """Match the survey's detections not yet matched against the current network; return all of them.
+
+    Writes with one COPY and one UPDATE, not a query per row.
+    """
     from services.roads.models import Detection
 
+    network = latest_import_id()
+    stale = list(Detection.objects.filter(survey=survey).exclude(matched_import_id=network)
+                 .values_list("id", "lon", "lat", "heading"))
+    if stale:
+        lon = np.fromiter((r[1] for r in stale), dtype=float, count=len(stale))
+        lat = np.fromiter((r[2] for r in stale), dtype=float, count=len(stale))
+        heading = np.fromiter((np.nan if r[3] is None else r[3] for r in stale), dtype=float, count=len(stale))
+        segment, distance = matcher.match(lon, lat, heading, tolerance_m)
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE roads_match (id bigint, segment_id bigint, distance double precision)"
+                           " ON COMMIT DROP")
+            copy_rows(cursor.cursor, "roads_match", "id, segment_id, distance",
+                      ((r[0], None if s < 0 else int(s), None if np.isnan(d) else round(float(d), 2))
+                       for r, s, d in zip(stale, segment, distance, strict=True)))
+            cursor.execute("UPDATE roads_detection d SET segment_id = m.segment_id, match_distance_m = m.distance, "
+                           "matched_import_id = %s FROM roads_match m WHERE d.id = m.id", [network])
+            cursor.execute("DROP TABLE roads_match")
     rows = list(Detection.objects.filter(survey=survey).values_list(
-        "id", "lon", "lat", "heading", "damage_class", "status", "confidence", "width_m"))
-    if not rows:
-        return {"ids": np.zeros(0, dtype=np.int64), "segment": np.zeros(0, dtype=np.int64), "rows": rows}
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    lon = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
-    lat = np.fromiter((r[2] for r in rows), dtype=float, count=len(rows))
-    heading = np.fromiter((np.nan if r[3] is None else r[3] for r in rows), dtype=float, count=len(rows))
-    segment, distance = matcher.match(lon, lat, heading, tolerance_m)
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE roads_match (id bigint, segment_id bigint, distance double precision) "
-                       "ON COMMIT DROP")
-        _copy_rows(cursor.cursor, "roads_match", "id, segment_id, distance",
-                   ((int(i), None if s < 0 else int(s), None if np.isnan(d) else round(float(d), 2))
-                    for i, s, d in zip(ids, segment, distance, strict=True)))
-        cursor.execute("UPDATE roads_detection d SET segment_id = m.segment_id, match_distance_m = m.distance "
-                       "FROM roads_match m WHERE d.id = m.id AND (d.segment_id IS DISTINCT FROM m.segment_id "
-                       "OR d.match_distance_m IS DISTINCT FROM m.distance)")
-        cursor.execute("DROP TABLE roads_match")
-    return {"ids": ids, "segment": segment, "rows": rows}
+        "segment_id", "damage_class", "status", "confidence", "width_m"))
+    segment = np.fromiter((-1 if r[0] is None else r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return {"segment": segment, "rows": rows}
 
 
 def _covered(survey: Survey, matcher: Matcher, tolerance_m: float, detection_segments) -> set[int] | None:
@@ -94,7 +111,6 @@ def _densify(coords, step_m: float):
 def grade_survey(survey: Survey, matcher: Matcher, segment_ids, segment_area, tolerance_m: float) -> int:
     matched = match_detections(survey, matcher, tolerance_m)
     rows = matched["rows"]
-    position = {int(s): i for i, s in enumerate(segment_ids)}
     n = len(segment_ids)
     damaged = np.zeros(n)
     confirmed = np.zeros(n, dtype=np.int64)
@@ -102,13 +118,15 @@ def grade_survey(survey: Survey, matcher: Matcher, segment_ids, segment_area, to
     if rows:
         seg = matched["segment"]
         ok = seg >= 0
-        where = np.fromiter((position.get(int(s), -1) for s in seg), dtype=np.int64, count=len(seg))
+        lookup = np.full(int(max(seg.max(), segment_ids.max() if len(segment_ids) else 0)) + 2, -1, dtype=np.int64)
+        lookup[segment_ids] = np.arange(n)
+        where = lookup[np.where(seg >= 0, seg, len(lookup) - 1)]
         ok &= where >= 0
-        status = np.array([r[5] for r in rows])
+        status = np.array([r[2] for r in rows])
         weight = np.where(status == "confirmed", 1.0, np.where(status == "rejected", 0.0,
-                                                                np.array([r[6] for r in rows], dtype=float)))
-        width = np.array([np.nan if r[7] is None else r[7] for r in rows], dtype=float)
-        area = grading.damage_area(np.array([r[4] for r in rows]), width) * weight
+                                                                np.array([r[3] for r in rows], dtype=float)))
+        width = np.array([np.nan if r[4] is None else r[4] for r in rows], dtype=float)
+        area = grading.damage_area(np.array([r[1] for r in rows]), width) * weight
         damaged = np.bincount(where[ok], weights=area[ok], minlength=n)
         confirmed = np.bincount(where[ok & (status == "confirmed")], minlength=n)
         suggested = np.bincount(where[ok & (status == "suggested")], minlength=n)
@@ -119,7 +137,7 @@ def grade_survey(survey: Survey, matcher: Matcher, segment_ids, segment_area, to
     SegmentGrade.objects.filter(survey=survey).delete()
     with connection.cursor() as cursor:
         now = timezone.now().isoformat()
-        _copy_rows(cursor.cursor, "roads_segmentgrade",
+        copy_rows(cursor.cursor, "roads_segmentgrade",
                    "segment_id, survey_id, grade, damage_share, confirmed, suggested, method, computed_at",
                    ((int(segment_ids[i]), survey.pk, float(grades[i]), round(float(share[i]), 6), int(confirmed[i]),
                      int(suggested[i]), grading.METHOD, now) for i in np.flatnonzero(keep)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
 from services.roads import conf, geo
 from services.roads.models import NetworkImport, Segment
 from services.roads.sources import DEFAULT_WIDTH_M, NetworkFileError, read_network
@@ -65,6 +65,7 @@ def import_network(data: bytes, filename: str, *, actor, town, classes=None,
         run = NetworkImport.objects.create(source_name=filename[:255], highway_classes=classes,
                                            segment_length_m=segment_length_m, imported_by=actor_name(actor))
         existing = {s.key: s for s in Segment.objects.all()}
+        before = {k: (s.name, s.highway, s.width_m, s.osm_way_id) for k, s in existing.items()}
         now = timezone.now()
         created, changed, unchanged = [], [], []
         for key, piece in seen.items():
@@ -86,13 +87,18 @@ def import_network(data: bytes, filename: str, *, actor, town, classes=None,
         Segment.objects.bulk_create(created, batch_size=2000)
         update_fields = ["osm_way_id", "name", "highway", "length_m", "width_m", "width_source", "coords", "bbox",
                          "geometry_hash", "last_import", "active", "retired_at"]
-        Segment.objects.bulk_update(changed + unchanged, update_fields, batch_size=2000)
-        Segment.objects.bulk_update(retired, ["active", "retired_at"], batch_size=2000)
+        Segment.objects.bulk_update(changed, update_fields, batch_size=500)
+        # Unchanged geometry: one statement for all of them; names, classes and widths only where they changed.
+        Segment.objects.filter(pk__in=[s.pk for s in unchanged]).update(last_import=run, active=True, retired_at=None)
+        renamed = [s for s in unchanged if (s.name, s.highway, s.width_m, s.osm_way_id) != before[s.key]]
+        Segment.objects.bulk_update(renamed, ["name", "highway", "width_m", "width_source", "osm_way_id"],
+                                    batch_size=500)
+        Segment.objects.filter(pk__in=[s.pk for s in retired]).update(active=False, retired_at=now)
         run.created, run.updated, run.unchanged, run.retired = len(created), len(changed), len(unchanged), len(retired)
         run.save(update_fields=["created", "updated", "unchanged", "retired"])
         log_action("roads.network.imported", actor=actor, town=town, file=filename[:255], created=run.created,
                    updated=run.updated, unchanged=run.unchanged, retired=run.retired)
-        from services.roads.tasks import enqueue_grading
+        from services.roads.actions.jobs import enqueue_grading
 
         enqueue_grading()
     return run

@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
 from services.roads.models import DamageClass, Decision, Detection, RoadsSettings, WorkOrder
 
 ACTIONS = ("confirm", "correct", "reject", "reopen")
@@ -62,7 +62,7 @@ def decide(detection: Detection, action: str, *, actor, town, damage_class: str 
                    decided=detection.damage_class, status=detection.status)
         if detection.hazard and not detection.work_orders.filter(status=WorkOrder.Status.OPEN).exists():
             open_work_order(detection, actor=actor, town=town)
-        from services.roads.tasks import enqueue_grading
+        from services.roads.actions.jobs import enqueue_grading
 
         enqueue_grading()
     return detection

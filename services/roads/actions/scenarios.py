@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kiverbund.audit.log import actor_name, log_action
+from core.audit.log import actor_name, log_action
 from services.roads import planning
 from services.roads.models import RoadsSettings, Scenario, Segment
 

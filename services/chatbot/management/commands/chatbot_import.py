@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from services.chatbot import formats
-from services.chatbot.knowledge import import_entries
+from services.chatbot.actions.knowledge import import_entries
 from tenants.models import Town
 
 

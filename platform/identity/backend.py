@@ -1,0 +1,50 @@
+"""Authentication backends: Keycloak (OIDC, authorization code + PKCE) for people, password for break-glass only."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+from identity.sync import sync_user_from_claims
+
+
+class KeycloakBackend(OIDCAuthenticationBackend):
+    """mozilla-django-oidc does the code exchange and checks the ID token; we read the access token.
+
+    The access token carries what the platform needs (roles, organization,
+    audience) and is validated by the same code as every API request, so the
+    userinfo endpoint is not asked.
+    """
+
+    def get_token(self, payload):
+        self._token_info = super().get_token(payload)
+        return self._token_info
+
+    def get_userinfo(self, access_token, id_token, payload):
+        from identity.sessions import remember_login
+        from identity.tokens import validate_access_token
+
+        claims = validate_access_token(access_token)
+        # The portal session follows the SSO session: identity.sessions re-validates it.
+        remember_login(self.request.session, getattr(self, "_token_info", {}), claims)
+        return claims
+
+    def verify_claims(self, claims):
+        return bool(claims.get("preferred_username"))
+
+    def filter_users_by_claims(self, claims):
+        return get_user_model().objects.filter(username=claims.get("preferred_username"))
+
+    def create_user(self, claims):
+        return sync_user_from_claims(claims)
+
+    def update_user(self, user, claims):
+        return sync_user_from_claims(claims)
+
+
+class BreakGlassBackend(ModelBackend):
+    """Password login for superusers only: the documented emergency access when Keycloak is down."""
+
+    def user_can_authenticate(self, user):
+        return super().user_can_authenticate(user) and user.is_superuser

@@ -1,0 +1,243 @@
+"""Knowledge-base actions: validate rows, import a file atomically, save one entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from core.audit.log import log_action
+from core.audit.models import AuditEntry
+from services.chatbot import indexing
+from services.chatbot.models import Entry, Phrasing
+from services.chatbot.text import plain_text, sanitise_html
+
+TRUE_WORDS = {"1", "true", "ja", "yes", "x", "wahr"}
+
+
+@dataclass
+class EntryData:
+    external_id: str
+    question: str
+    answer: str
+    link: str = ""
+    source: str = ""
+    department: str = ""
+    variants: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    sensitive: bool = False
+
+
+@dataclass
+class RowError:
+    row: int
+    external_id: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # spreadsheets turn ids into floats
+    return str(value).strip()
+
+
+def _list(value, separators: str) -> list[str]:
+    if isinstance(value, list | tuple):
+        items = [_text(v) for v in value]
+    else:
+        items = [_text(value)]
+        for sep in separators:
+            items = [part for item in items for part in item.split(sep)]
+    return [item.strip() for item in items if item and item.strip()]
+
+
+def _date(value, label: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value)
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValidationError(_("%(field)s: '%(value)s' is not a date (YYYY-MM-DD or DD.MM.YYYY).")
+                          % {"field": label, "value": text})
+
+
+def parse_row(row: dict) -> EntryData:
+    """One file row → EntryData, or ValidationError with every problem of the row."""
+    problems: list[str] = []
+    external_id = _text(row.get("id", row.get("external_id")))
+    question = _text(row.get("question"))
+    answer = sanitise_html(_text(row.get("answer")))
+    link = _text(row.get("link"))
+    if not external_id:
+        problems.append(_("id is missing"))
+    elif len(external_id) > 100:
+        problems.append(_("id is longer than 100 characters"))
+    if not question:
+        problems.append(_("question is missing"))
+    if not plain_text(answer):
+        problems.append(_("answer is missing"))
+    if link:
+        try:
+            URLValidator(schemes=["http", "https"])(link)
+        except ValidationError:
+            problems.append(_("link is not a web address: %(link)s") % {"link": link})
+    dates = {}
+    for key, label in (("valid_from", _("valid from")), ("valid_until", _("valid until"))):
+        try:
+            dates[key] = _date(row.get(key), label)
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if dates.get("valid_from") and dates.get("valid_until") and dates["valid_from"] > dates["valid_until"]:
+        problems.append(_("valid until lies before valid from"))
+    if problems:
+        raise ValidationError(problems)
+    return EntryData(
+        external_id=external_id, question=question, answer=answer, link=link,
+        source=_text(row.get("source"))[:200], department=_text(row.get("department"))[:200],
+        variants=_list(row.get("variants"), "|\n"), tags=_list(row.get("tags"), ","),
+        sensitive=_text(row.get("sensitive")).lower() in TRUE_WORDS or row.get("sensitive") is True, **dates,
+    )
+
+
+def _apply(entry: Entry, data: EntryData) -> bool:
+    """Copy data onto entry; True if anything changed (the caller saves)."""
+    values = {"question": data.question, "answer": data.answer, "answer_text": plain_text(data.answer),
+              "link": data.link, "source": data.source, "department": data.department, "tags": data.tags,
+              "valid_from": data.valid_from, "valid_until": data.valid_until, "sensitive": data.sensitive}
+    changed = any(getattr(entry, k) != v for k, v in values.items())
+    for key, value in values.items():
+        setattr(entry, key, value)
+    return changed
+
+
+def _set_phrasings(entry: Entry, data: EntryData, *, fresh: bool) -> bool:
+    wanted = [(data.question, True)] + [(v, False) for v in data.variants if v != data.question]
+    if not fresh:
+        current = [(p.text, p.is_primary) for p in entry.phrasings.all()]
+        if current == wanted:
+            return False
+        entry.phrasings.all().delete()
+    Phrasing.objects.bulk_create([Phrasing(entry=entry, text=t, is_primary=p) for t, p in wanted])
+    return True
+
+
+def _store(rows: list[EntryData], report: ImportReport) -> list[int]:
+    existing = {e.external_id: e for e in Entry.objects.filter(external_id__in=[r.external_id for r in rows])
+                .prefetch_related("phrasings")}
+    touched: list[int] = []
+    for data in rows:
+        entry = existing.get(data.external_id)
+        fresh = entry is None
+        if fresh:
+            entry = Entry(external_id=data.external_id)
+        changed = _apply(entry, data) or fresh
+        if changed:
+            entry.save()
+        changed = _set_phrasings(entry, data, fresh=fresh) or changed
+        if fresh:
+            report.created += 1
+        elif changed:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        if changed:
+            touched.append(entry.pk)
+    return touched
+
+
+def check_rows(raw_rows: list[dict]) -> tuple[list[EntryData], ImportReport]:
+    """Parse every row; the report lists each failing row (file row number, id, problems)."""
+    report = ImportReport()
+    parsed: list[EntryData] = []
+    seen: dict[str, int] = {}
+    for index, row in enumerate(raw_rows):
+        line = index + 2  # header is row 1
+        try:
+            data = parse_row(row)
+        except ValidationError as error:
+            report.errors.append(RowError(line, _text(row.get("id")), "; ".join(error.messages)))
+            continue
+        if data.external_id in seen:
+            report.errors.append(RowError(line, data.external_id,
+                                          _("id also used in row %(row)s") % {"row": seen[data.external_id]}))
+            continue
+        seen[data.external_id] = line
+        parsed.append(data)
+    return parsed, report
+
+
+@transaction.atomic
+def import_entries(raw_rows: list[dict], *, actor, town, import_id: str = "") -> ImportReport:
+    """Create or update entries by their file id; all rows or none.
+
+    Every row is checked first; if any row fails, nothing is written and the
+    report lists each failing row (file row number, id, problems). ``import_id`` (a
+    queued import, ``imports.request_import``) makes the import happen once however
+    often it is delivered: the audit entry that names it is written in the same
+    transaction as the entries.
+    """
+    if import_id:
+        with connection.cursor() as cursor:  # two deliveries side by side: one waits for the other
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"chatbot-import:{import_id}"])
+        done = AuditEntry.objects.filter(action="chatbot.kb.imported", town=town, details__import=import_id).first()
+        if done is not None:
+            return ImportReport(created=done.details.get("created", 0), updated=done.details.get("updated", 0),
+                                unchanged=done.details.get("unchanged", 0))
+    parsed, report = check_rows(raw_rows)
+    if report.errors:
+        return report
+    touched = _store(parsed, report)
+    indexing.reindex(touched)
+    log_action("chatbot.kb.imported", actor=actor, town=town, created=report.created, updated=report.updated,
+               unchanged=report.unchanged, **({"import": import_id} if import_id else {}))
+    return report
+
+
+@transaction.atomic
+def save_entry(data: EntryData, *, actor, town, entry: Entry | None = None) -> Entry:
+    """Create or edit one entry (the staff form), recomputing its search columns."""
+    report = ImportReport()
+    if entry is not None and entry.external_id != data.external_id:
+        entry.external_id = data.external_id
+        entry.save(update_fields=["external_id"])
+    touched = _store([data], report)
+    indexing.reindex(touched)
+    saved = Entry.objects.get(external_id=data.external_id)
+    log_action("chatbot.kb.entry_created" if report.created else "chatbot.kb.entry_updated", actor=actor,
+               town=town, external_id=saved.external_id)
+    return saved
+
+
+@transaction.atomic
+def delete_entry(entry: Entry, *, actor, town) -> None:
+    external_id = entry.external_id
+    entry.delete()
+    indexing.refresh_terms()
+    log_action("chatbot.kb.entry_deleted", actor=actor, town=town, external_id=external_id)
