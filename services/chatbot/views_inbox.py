@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.db.models import Sum
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -60,8 +61,14 @@ def case_close(request, case_id):
     return redirect("chatbot:inbox")
 
 
+ANALYTICS_MAX_DAYS = 3660
+
+
 def analytics(request):
-    since = timezone.localdate() - dt.timedelta(days=int(request.GET.get("days", 30) or 30))
+    raw = request.GET.get("days", "") or "30"
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw[:6]) <= ANALYTICS_MAX_DAYS:
+        raise BadRequest(_("days must be a whole number from 1 to %(most)s.") % {"most": ANALYTICS_MAX_DAYS})
+    since = timezone.localdate() - dt.timedelta(days=int(raw))
     days = list(DailyStat.objects.filter(day__gte=since))
     totals = DailyStat.objects.filter(day__gte=since).aggregate(
         questions=Sum("questions"), answered=Sum("answered"), escalations=Sum("escalations"),
