@@ -197,9 +197,9 @@ def seed(towns: int) -> dict:
 
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Service
-    from devtools.demo.chatbot import FAQ
     from devtools.demo.subscriptions import subscribe
     from services.chatbot.actions.knowledge import import_entries
+    from services.chatbot.demo import FAQ
     from services.chatbot.formats import read_rows
     from tenants.actions import TownData, onboard_town
 
