@@ -298,6 +298,28 @@ def report(name: str, base: list[Result], product: list[Result], *, target: bool
     return {"ratio": worst_ratio, "p95": worst_p95}
 
 
+def profile_console(session_key: str, requests: int) -> None:
+    """Where the console's town list spends its time, in this process."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    client = Client(HTTP_HOST=DOMAIN)
+    client.cookies["sessionid"] = session_key
+    for _ in range(5):
+        assert client.get("/").status_code == 200
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(requests):
+        client.get("/")
+    profiler.disable()
+    print(f"\nprofile: {requests} console town lists in-process, "
+          f"{(time.perf_counter() - started) / requests * 1000:.2f} ms each (profiler overhead included)")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+
+
 def profile_town_api(host: str, token: str, requests: int) -> None:
     """Where a town API request spends its time, in this process (Django's test client, full middleware)."""
     import cProfile
@@ -425,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server log has {len(errors)} error lines: {log}")
     if args.profile:
         profile_town_api(town.host, token, 500 if args.quick else 3000)
+        profile_console(data["session"], 50 if args.quick else 300)
     connections.close_all()
     issuer.server.shutdown()
     if not args.keep_db:
