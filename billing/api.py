@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.db import connection, transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from billing.metering import UsageConflict, UsageError, record_usage
+from billing.metering import UsageConflict, UsageError, check_report, record_usage
 from identity.authentication import IsTownMember
 from tenants.access import service_town
 
@@ -38,6 +39,13 @@ class UsageEventSerializer(serializers.Serializer):
     recorded_at = serializers.DateTimeField()
 
 
+def _already_recorded(town, service: str, key: str) -> bool:
+    """A retry of a report that was accepted: answered as before, even if its month has closed since."""
+    from billing.models import UsageEvent
+
+    return UsageEvent.objects.filter(town=town, service=service, idempotency_key=key).exists()
+
+
 class UsageReportView(APIView):
     permission_classes = [IsTownMember, IsServiceAccount]
 
@@ -54,8 +62,18 @@ class UsageReportView(APIView):
             return Response({"detail": "An Idempotency-Key header (or idempotency_key field) is required."},
                             status=status.HTTP_400_BAD_REQUEST)
         try:
-            recorded = record_usage(request.tenant, data["service"], data["unit"], data["quantity"], key,
-                                    data["occurred_at"], source=request.user.get_username())
+            with transaction.atomic():
+                # Reports of one town, service and unit wait for each other: the month's bound holds
+                # under concurrent reports.
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                                   [f"usage:{request.tenant.pk}:{data['service']}:{data['unit']}"])
+                already = _already_recorded(request.tenant, data["service"], key)
+                if not already:
+                    check_report(request.tenant, data["service"], data["unit"], data["quantity"],
+                                 data["occurred_at"])
+                recorded = record_usage(request.tenant, data["service"], data["unit"], data["quantity"], key,
+                                        data["occurred_at"], source=request.user.get_username())
         except UsageConflict as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         except UsageError as exc:

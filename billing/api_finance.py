@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from billing.actions import (
@@ -18,14 +19,27 @@ from billing.actions import (
     remove_efficiency_override,
     request_run,
     set_efficiency_override,
+    void_usage_event,
 )
-from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride, Statement
-from billing.periods import PeriodError, parse_month
+from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride, Statement, UsageEvent
+from billing.periods import PeriodError, month_span, parse_month
 from billing.reports.render import CONTENT_TYPES, FORMATS, render_report
 from core.api import QueryFilters
+from core.api_schema import MonthField
 from core.audit.log import log_action
+from core.parsers import SafeJSONParser
+from core.uploads import validate_upload_size
 from tenants.access import can_manage_billing, has_town_role
 from tenants.models import Role, Town
+
+
+class NoStore:
+    """Money figures and invoices: no browser or proxy cache keeps a copy."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
 
 
 class CanManageBilling(permissions.BasePermission):
@@ -44,8 +58,10 @@ class IsTownFinance(permissions.BasePermission):
 
 
 class CostPoolSerializer(serializers.ModelSerializer):
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", write_only=True)
+    month = MonthField(write_only=True)
+    period = serializers.DateField(read_only=True, help_text="First day of the month")
     document = serializers.FileField(required=False, allow_empty_file=False, use_url=False,
+                                     validators=[validate_upload_size],
                                      help_text="The invoice or another document (multipart/form-data upload); "
                                                "answered with its stored name.")
 
@@ -56,18 +72,8 @@ class CostPoolSerializer(serializers.ModelSerializer):
         read_only_fields = ["period", "created_by", "created_at"]
 
     def create(self, validated):
-        return enter_cost_pool(month=parse_month(validated.pop("month")), actor=self.context["request"].user,
+        return enter_cost_pool(month=validated.pop("month"), actor=self.context["request"].user,
                                **validated)
-
-
-class MonthField(serializers.CharField):
-    """A month written YYYY-MM, as its first day."""
-
-    def to_internal_value(self, data):
-        try:
-            return parse_month(super().to_internal_value(data))
-        except PeriodError as exc:
-            raise ValidationError(str(exc)) from None
 
 
 class PeriodFilters(serializers.Serializer):
@@ -84,12 +90,12 @@ class OverrideFilters(serializers.Serializer):
 
 
 @extend_schema_view(list=extend_schema(parameters=[PeriodFilters]))
-class CostPoolViewSet(QueryFilters, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class CostPoolViewSet(NoStore, QueryFilters, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Costs per service and month; JSON, or multipart/form-data with the ``document`` attached."""
 
     serializer_class = CostPoolSerializer
     permission_classes = [CanManageBilling]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
     queryset = CostPool.objects.all()
     filter_serializer = PeriodFilters
 
@@ -119,7 +125,7 @@ class AllocationRuleSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_by", "updated_at"]
 
 
-class AllocationRuleViewSet(QueryFilters, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+class AllocationRuleViewSet(NoStore, QueryFilters, mixins.ListModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                             viewsets.GenericViewSet):
     serializer_class = AllocationRuleSerializer
     permission_classes = [CanManageBilling]
@@ -176,14 +182,17 @@ class AllocationRuleViewSet(QueryFilters, mixins.ListModelMixin, mixins.CreateMo
 
 
 class BillingPeriodSerializer(serializers.ModelSerializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField()
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                     help_text="What the last run left out so that the others could be billed.")
 
     class Meta:
         model = BillingPeriod
-        fields = ["month", "status", "last_run_at", "run_requested_at", "last_error", "closed_at", "closed_by"]
+        fields = ["month", "status", "last_run_at", "run_requested_at", "last_error", "warnings", "closed_at",
+                  "closed_by"]
 
 
-class BillingPeriodViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class BillingPeriodViewSet(NoStore, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = BillingPeriodSerializer
     permission_classes = [CanManageBilling]
     queryset = BillingPeriod.objects.all()
@@ -231,7 +240,7 @@ class BillingPeriodViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
 
 class StatementSerializer(serializers.ModelSerializer):
-    month = serializers.DateField(source="period.month", format="%Y-%m")
+    month = MonthField(source="period.month")
     ags = serializers.CharField(source="town.ags")
     corrects = serializers.CharField(source="corrects.number", default=None)
 
@@ -241,6 +250,9 @@ class StatementSerializer(serializers.ModelSerializer):
                   "created_at"]
 
 
+# What the report endpoints send, by ``output``.
+REPORT_RESPONSES = {(200, media): OpenApiTypes.BINARY
+                    for media in sorted({value.split(";")[0] for value in CONTENT_TYPES.values()})}
 REPORT_PARAMS = [OpenApiParameter("period", str, required=True, description="YYYY-MM"),
                  OpenApiParameter("output", str, required=True, enum=list(FORMATS),
                                   description="pdf, xlsx, csv, xrechnung or umlage (not `format`: DRF reserves it)")]
@@ -255,7 +267,7 @@ def _report(month: str, fmt: str, town: Town | None) -> HttpResponse:
 
 
 @extend_schema_view(list=extend_schema(parameters=[StatementFilters]))
-class StatementViewSet(QueryFilters, mixins.ListModelMixin, viewsets.GenericViewSet):
+class StatementViewSet(NoStore, QueryFilters, mixins.ListModelMixin, viewsets.GenericViewSet):
     """County view (console host): every town's statements and reports."""
 
     serializer_class = StatementSerializer
@@ -273,14 +285,18 @@ class StatementViewSet(QueryFilters, mixins.ListModelMixin, viewsets.GenericView
         return queryset
 
     @extend_schema(parameters=[*REPORT_PARAMS, OpenApiParameter("town", str, description="AGS; omit for the county")],
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+                   responses=REPORT_RESPONSES)
     @action(detail=False, methods=["get"])
     def report(self, request):
-        town = Town.objects.filter(ags=request.query_params.get("town", "")).first()
+        town = None
+        if request.query_params.get("town"):
+            town = Town.objects.exclude(schema_name="public").filter(ags=request.query_params["town"][:20]).first()
+            if town is None:
+                raise NotFound("No town with this AGS.")
         return _report(request.query_params.get("period", ""), request.query_params.get("output", ""), town)
 
 
-class TownStatementViewSet(QueryFilters, mixins.ListModelMixin, viewsets.GenericViewSet):
+class TownStatementViewSet(NoStore, QueryFilters, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Town view (town host): only this town's statements."""
 
     serializer_class = StatementSerializer
@@ -292,7 +308,81 @@ class TownStatementViewSet(QueryFilters, mixins.ListModelMixin, viewsets.Generic
         return Statement.objects.filter(town=self.request.tenant).select_related("period", "town", "corrects") \
             .order_by("-period__month", "-created_at")
 
-    @extend_schema(parameters=REPORT_PARAMS, responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=REPORT_PARAMS, responses=REPORT_RESPONSES)
     @action(detail=False, methods=["get"])
     def report(self, request):
         return _report(request.query_params.get("period", ""), request.query_params.get("output", ""), request.tenant)
+
+
+class UsageVoidSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    voided_by = serializers.CharField(read_only=True)
+    voided_at = serializers.DateTimeField(read_only=True)
+
+
+class CountyUsageEventSerializer(serializers.ModelSerializer):
+    town = serializers.CharField(source="town.ags", help_text="AGS of the town")
+    town_name = serializers.CharField(source="town.name")
+    void = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UsageEvent
+        fields = ["id", "town", "town_name", "service", "unit", "quantity", "occurred_at", "recorded_at",
+                  "idempotency_key", "source", "void"]
+
+    @extend_schema_field(UsageVoidSerializer(allow_null=True))
+    def get_void(self, event):
+        void = getattr(event, "void", None)
+        return UsageVoidSerializer(void).data if void is not None else None
+
+
+USAGE_PARAMS = [OpenApiParameter("period", str, description="YYYY-MM: events that occurred in this month"),
+                OpenApiParameter("town", str, description="AGS"), OpenApiParameter("service", str),
+                OpenApiParameter("unit", str)]
+
+
+class UsageEventViewSet(NoStore, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Every town's reported usage, largest first; county finance voids an implausible event (audited)."""
+
+    serializer_class = CountyUsageEventSerializer
+    permission_classes = [CanManageBilling]
+    queryset = UsageEvent.objects.select_related("town", "void").order_by("-quantity", "-occurred_at", "-id")
+
+    def get_queryset(self):
+        queryset = self.queryset
+        params = self.request.query_params
+        if params.get("period"):
+            start, end = month_span(_month_param(params["period"], "period"))
+            queryset = queryset.filter(occurred_at__gte=start, occurred_at__lt=end)
+        for name, lookup in (("town", "town__ags"), ("service", "service"), ("unit", "unit")):
+            if params.get(name):
+                queryset = queryset.filter(**{lookup: params[name]})
+        return queryset
+
+    @extend_schema(parameters=USAGE_PARAMS)
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=UsageVoidSerializer, responses={201: CountyUsageEventSerializer})
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        """Take the event out of billing: a new, audited entry beside it; the event itself stays."""
+        event = UsageEvent.objects.filter(pk=pk).first() if str(pk).isascii() and str(pk).isdigit() \
+            and len(str(pk)) < 19 else None
+        if event is None:
+            raise NotFound()
+        incoming = UsageVoidSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            void_usage_event(event, incoming.validated_data["reason"], actor=request.user)
+        except BillingError as exc:
+            raise ValidationError({"detail": str(exc)}) from None
+        event = self.queryset.get(pk=event.pk)
+        return Response(CountyUsageEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+def _month_param(value: str, name: str):
+    try:
+        return parse_month(value)
+    except PeriodError as exc:
+        raise ValidationError({name: str(exc)}) from None

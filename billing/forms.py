@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import AllocationRule, CostCategory
+from core.uploads import validate_upload_size
 
 
 def service_choices():
@@ -19,11 +20,20 @@ class CostPoolForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=CostCategory.choices)
     amount = forms.DecimalField(label=_("Amount (EUR)"), min_value=Decimal(0), max_digits=14, decimal_places=2)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
-    document = forms.FileField(label=_("Invoice or document"), required=False)
+    document = forms.FileField(label=_("Invoice or document"), required=False, validators=[validate_upload_size])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service"].choices = service_choices()
+
+    def clean_month(self):
+        from billing.periods import PeriodError, parse_month
+
+        try:
+            parse_month(self.cleaned_data["month"])
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return self.cleaned_data["month"]
 
 
 class AllocationRuleForm(forms.ModelForm):

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
@@ -16,6 +17,8 @@ from tenants.models import Town
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+# No service of the platform existed before this day; an earlier date is a broken clock or a typo.
+EARLIEST = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 _INSERT_ONCE = (f"INSERT INTO {UsageEvent._meta.db_table} "
                 "(town_id, service, unit, quantity, idempotency_key, occurred_at, recorded_at, source) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT ON CONSTRAINT usage_once_per_key DO NOTHING "
@@ -75,6 +78,8 @@ def _quantity(value) -> Decimal:
         raise UsageError("quantity must be greater than zero")
     if quantity != quantity.quantize(Decimal("0.001")):
         raise UsageError("quantity has at most three decimal places")
+    if quantity > max_per_event():
+        raise UsageError(f"quantity may be at most {max_per_event()} per report")
     return quantity
 
 
@@ -89,12 +94,57 @@ def _check(service: str, unit: str, idempotency_key: str, occurred_at: dt.dateti
         raise UsageError("occurred_at needs a time zone")
     if occurred_at > timezone.now() + FUTURE_TOLERANCE:
         raise UsageError("occurred_at lies in the future")
+    if occurred_at < EARLIEST:
+        raise UsageError(f"occurred_at lies before {EARLIEST:%Y-%m-%d}")
+
+
+def max_per_event() -> Decimal:
+    return Decimal(str(settings.USAGE_MAX_PER_EVENT))
+
+
+def max_per_month() -> Decimal:
+    return Decimal(str(settings.USAGE_MAX_PER_MONTH))
 
 
 def usage_totals(start: dt.datetime, end: dt.datetime, *, service: str | None = None) -> dict[tuple[int, str, str], Decimal]:
-    """Usage summed per (town id, service, unit) for ``start <= occurred_at < end``."""
-    events = UsageEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
+    """Usage summed per (town id, service, unit) for ``start <= occurred_at < end``; voided events do not count."""
+    events = UsageEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end, void__isnull=True)
     if service:
         events = events.filter(service=service)
     rows = events.values("town_id", "service", "unit").annotate(total=Sum("quantity"))
     return {(row["town_id"], row["service"], row["unit"]): row["total"] for row in rows}
+
+
+def check_report(town: Town, service: str, unit: str, quantity: Decimal, occurred_at: dt.datetime) -> None:
+    """What a report from outside the platform (``POST /api/v1/usage/``) must also satisfy.
+
+    The service is one the town is subscribed to, the unit one the service
+    declares, the time inside the window (not older than ``USAGE_MAX_AGE_DAYS``,
+    not in a closed billing period), and the month's total for the town, service
+    and unit stays within ``USAGE_MAX_PER_MONTH``. Figures that pass cannot
+    overflow a statement, whatever the number of reports.
+    """
+    from billing.actions import service_units
+    from billing.models import BillingPeriod, PeriodStatus
+    from billing.periods import month_span
+    from catalog.entitlement import has_active_subscription
+
+    _check(service, unit, "-", occurred_at)
+    if not has_active_subscription(town, service):
+        raise UsageError(f"the town has no active subscription to the service {service!r}")
+    units = service_units(service)
+    if unit not in units:
+        raise UsageError(f"the service {service!r} does not measure the unit {unit!r}; "
+                         f"it measures: {', '.join(units) or '-'}")
+    oldest = timezone.now() - dt.timedelta(days=settings.USAGE_MAX_AGE_DAYS)
+    if occurred_at < oldest:
+        raise UsageError(f"occurred_at lies more than {settings.USAGE_MAX_AGE_DAYS} days in the past")
+    month = timezone.localtime(occurred_at).date().replace(day=1)
+    if BillingPeriod.objects.filter(month=month, status=PeriodStatus.CLOSED).exists():
+        raise UsageError(f"the billing period {month:%Y-%m} is closed; usage for it is no longer accepted")
+    start, end = month_span(month)
+    used = UsageEvent.objects.filter(town=town, service=service, unit=unit, occurred_at__gte=start,
+                                     occurred_at__lt=end, void__isnull=True).aggregate(total=Sum("quantity"))
+    if (used["total"] or 0) + quantity > max_per_month():
+        raise UsageError(f"the month's usage of {service}/{unit} would exceed {max_per_month()} "
+                         f"(already {used['total'] or 0})")

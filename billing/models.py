@@ -30,6 +30,21 @@ class UsageEvent(models.Model):
         return f"{self.town_id} {self.service}/{self.unit} {self.quantity} @ {self.occurred_at:%Y-%m-%d}"
 
 
+class UsageVoid(models.Model):
+    """County finance takes a usage event out of billing: a new entry beside it, never an edit or a delete."""
+
+    event = models.OneToOneField(UsageEvent, on_delete=models.PROTECT, related_name="void")
+    reason = models.CharField(_("reason"), max_length=500)
+    voided_by = models.CharField(max_length=150)
+    voided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("voided usage event")
+
+    def __str__(self) -> str:
+        return f"void of usage event {self.event_id}"
+
+
 class CostCategory(models.TextChoices):
     LICENCES = "licences", _("Licences")
     HOSTING = "hosting", _("Hosting and compute")
@@ -96,6 +111,9 @@ class BillingPeriod(models.Model):
     # A run queued from the page or the API (billing.run_period task); its failure, if any, until the next run.
     run_requested_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # What the last run left out so that the others could be billed (an implausible figure, a statement
+    # too large to store), one sentence each; shown on the finance page and in the API.
+    warnings = models.JSONField(default=list, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.CharField(max_length=150, blank=True)
 

@@ -16,11 +16,16 @@ class PeriodError(PlatformError, ValueError):
     """A period that is not a month written YYYY-MM (a 400 wherever it is named)."""
 
 
-def parse_month(text: str) -> dt.date:
-    """'2026-11' → 2026-11-01."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", (text or "").strip())
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise PeriodError(_("Give the period as YYYY-MM, not “%(text)s”.") % {"text": text})
+# Billing periods this platform can have: nothing before it existed, nothing a date type cannot end.
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+
+
+def parse_month(text) -> dt.date:
+    """'2026-11' → 2026-11-01; anything else (13th months, year 0, text, other types) raises PeriodError."""
+    text = text if isinstance(text, str) else ""
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text.strip()[:20])
+    if not match or not 1 <= int(match.group(2)) <= 12 or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise PeriodError(_("Give the period as YYYY-MM, not “%(text)s”.") % {"text": text[:20].replace("\x00", "")})
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 

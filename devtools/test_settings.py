@@ -29,3 +29,5 @@ WHITENOISE_AUTOREFRESH = True
 KEYCLOAK_PROVISIONING = False
 # One test database per pytest process, so runs side by side do not collide.
 DATABASES["default"]["TEST"] = {"NAME": f"test_kiverbund_{os.getpid()}"}  # noqa: F405
+# The generative-mode tests run their model server on loopback.
+OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.0/8", "::1/128"]

@@ -58,7 +58,9 @@ def access_town_by_ags(user, ags: str) -> Town:
 
 
 def is_county_finance(user) -> bool:
-    return bool(user.is_authenticated and user.groups.filter(name=COUNTY_FINANCE_GROUP).exists())
+    # Service accounts (ServicePrincipal) have no groups: a machine is never county finance.
+    groups = getattr(user, "groups", None)
+    return bool(user.is_authenticated and groups is not None and groups.filter(name=COUNTY_FINANCE_GROUP).exists())
 
 
 def can_manage_billing(user) -> bool:

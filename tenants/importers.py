@@ -93,38 +93,49 @@ CSV_REQUIRED = {"ags", "name", "population"}
 
 
 def read_csv(path: Path) -> tuple[list[ImportRow], list[tuple[int, str]]]:
+    """Rows of a town list in CSV; read within the upload limits (``core.uploads``)."""
+    from core import uploads
+
     rows: list[ImportRow] = []
     errors: list[tuple[int, str]] = []
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        sample = handle.read(4096)
-        handle.seek(0)
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
-        reader = csv.DictReader(handle, dialect=dialect)
-        header = {name.strip().lower() for name in (reader.fieldnames or [])}
+    limit = uploads.limits()
+    try:
+        if path.stat().st_size > limit.max_bytes:
+            raise uploads.UploadRejected(f"Die Datei ist größer als {limit.max_bytes} Bytes. / The file is too large.")
+        text = uploads.decode_text(path.read_bytes())
+        sample = text[:4096]
+        try:
+            dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample else csv.excel
+        except csv.Error:
+            dialect = csv.excel
+        header_line = text.split("\n", 1)[0]
+        header = {name.strip().lower() for name in next(csv.reader([header_line], dialect), [])}
         missing = CSV_REQUIRED - header
         if missing:
             return [], [(1, f"Spalten fehlen / missing columns: {', '.join(sorted(missing))}")]
         unknown = header - set(CSV_COLUMNS)
         if unknown:
             return [], [(1, f"Unbekannte Spalten / unknown columns: {', '.join(sorted(unknown))}")]
-        for raw in reader:
-            number = reader.line_num
-            values = {key.strip().lower(): (value or "").strip() for key, value in raw.items() if key}
-            try:
-                population_date = (dt.date.fromisoformat(values["population_date"])
-                                   if values.get("population_date") else None)
-            except ValueError:
-                errors.append((number, _("Line %(line)s: population_date must be YYYY-MM-DD") % {"line": number}))
-                continue
-            rows.append(ImportRow(number, TownData(
-                ags=values.get("ags", ""), name=values.get("name", ""), population=values.get("population", ""),
-                population_date=population_date, kreis=values.get("kreis") or None,
-                kreis_name=values.get("kreis_name", ""), land=values.get("land") or None,
-                leitweg_id=values.get("leitweg_id", ""), contact_name=values.get("contact_name", ""),
-                contact_email=values.get("contact_email", ""), contact_phone=values.get("contact_phone", ""),
-                slug=values.get("slug") or None, street=values.get("street", ""),
-                postcode=values.get("postcode", ""), city=values.get("city", ""),
-            )))
+        numbered = uploads.read_delimited(text, dialect, limit, numbered=True)
+    except uploads.UploadRejected as exc:
+        return [], [(0, f"{path.name}: {exc}")]
+    for number, raw in numbered:
+        values = {key: (value or "").strip() if isinstance(value, str) else "" for key, value in raw.items() if key}
+        try:
+            population_date = (dt.date.fromisoformat(values["population_date"])
+                               if values.get("population_date") else None)
+        except ValueError:
+            errors.append((number, _("Line %(line)s: population_date must be YYYY-MM-DD") % {"line": number}))
+            continue
+        rows.append(ImportRow(number, TownData(
+            ags=values.get("ags", ""), name=values.get("name", ""), population=values.get("population", ""),
+            population_date=population_date, kreis=values.get("kreis") or None,
+            kreis_name=values.get("kreis_name", ""), land=values.get("land") or None,
+            leitweg_id=values.get("leitweg_id", ""), contact_name=values.get("contact_name", ""),
+            contact_email=values.get("contact_email", ""), contact_phone=values.get("contact_phone", ""),
+            slug=values.get("slug") or None, street=values.get("street", ""),
+            postcode=values.get("postcode", ""), city=values.get("city", ""),
+        )))
     return rows, errors
 
 

@@ -23,15 +23,20 @@ def chromium_path() -> str:
 
 @contextmanager
 def browser_page(locale: str = "de-DE"):
+    """A page in Chromium; the journey fails if the platform's Content-Security-Policy blocked anything on it."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
+    blocked: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS)
         try:
             context = browser.new_context(locale=locale)
             page = context.new_page()
+            page.on("console", lambda message: blocked.append(message.text)
+                    if "Content Security Policy" in message.text else None)
             page.set_default_timeout(15_000)
             yield page
         finally:
             browser.close()
+    assert not blocked, f"the Content-Security-Policy blocked: {blocked}"

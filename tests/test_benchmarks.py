@@ -22,6 +22,7 @@ QUICK = {
                       "--stock-subset", "5", "--db", "kiverbund_bench_quick"],
     "chatbot.py": ["--quick", "--db", "kiverbund_bench_chatbot_quick"],
     "load.py": ["--quick", "--db", "kiverbund_bench_load_quick"],
+    "roads.py": ["--detections", "2000", "--images", "4", "--db", "kiverbund_bench_roads_quick"],
 }
 SCRIPTS = sorted(path.name for path in BENCH.glob("*.py") if not path.name.startswith("_")
                  and path.name != "bench_settings.py")

@@ -154,7 +154,7 @@ def test_export_holds_the_towns_public_rows_and_only_its_own(town_a, town_b, off
 
 
 def test_offboarding_needs_confirmation_and_an_export(town_a, tmp_path):
-    with pytest.raises(CommandError, match="confirm"):
+    with pytest.raises(CommandError, match="bestätigen"):
         call_command("offboard_town", ags=town_a.ags)
     with pytest.raises(CommandError, match="export"):
         call_command("offboard_town", ags=town_a.ags, confirm=True)

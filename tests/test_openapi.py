@@ -21,3 +21,17 @@ def test_schema_covers_console_and_town_apis():
                  "/api/v1/register/{id}/"):
         assert path in paths, path
     assert not any("/echo" in p for p in paths), "the test-only service must not be published"
+
+
+def test_months_are_documented_as_sent_and_every_operation_documents_its_errors():
+    schema = yaml.safe_load(COMMITTED.read_text())
+    for component in ("BillingPeriod", "Statement"):
+        month = schema["components"]["schemas"][component]["properties"]["month"]
+        assert "format" not in month and month["pattern"] == r"^\d{4}-(0[1-9]|1[0-2])$", component
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert {"400", "403", "404"} <= set(operation["responses"]), (method, path)
+    ask = schema["paths"]["/api/v1/chatbot/ask"]["post"]["responses"]
+    assert "429" in ask and "401" not in ask  # throttled, anonymous
+    report = schema["paths"]["/api/v1/billing/statements/report/"]["get"]["responses"]["200"]["content"]
+    assert {"application/pdf", "text/csv", "application/xml"} <= set(report)

@@ -126,7 +126,10 @@ def test_console_pages(world, method, path, allowed, ok, refused, console_host):
         if role == "anonymous":
             assert response.status_code in (302, 401), (role, path)
         else:
-            assert response.status_code == (ok if role in allowed else refused), (role, path, response.status_code)
+            expected = ok if role in allowed else refused
+            if path == "/" and role == "county_finance":
+                expected = 302  # the console's start page sends county finance to its own page, /finance/
+            assert response.status_code == expected, (role, path, response.status_code)
 
 
 def test_every_role_except_town_admin_is_refused_the_member_pages(world):

@@ -1,4 +1,4 @@
-"""County finance's entries besides runs: cost pools (with their documents) and per-town efficiency overrides.
+"""County finance's entries besides runs: cost pools (with their documents), per-town efficiency overrides, voids.
 
 Pages and API call these; each owns its transaction and writes the audit log.
 """
@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from billing.actions.periods import BillingError, service_units
-from billing.models import CostPool, EfficiencyOverride
+from billing.models import CostPool, EfficiencyOverride, UsageEvent, UsageVoid
 from core.audit.log import actor_name, log_action
 from tenants.models import Town
 
@@ -56,3 +56,22 @@ def remove_efficiency_override(override: EfficiencyOverride, *, actor: Any = Non
         log_action("billing.efficiency_override.removed", actor=actor, town=override.town,
                    service=override.service, unit=override.unit, minutes_saved=str(override.minutes_saved))
         override.delete()
+
+
+def void_usage_event(event: UsageEvent, reason: str, *, actor: Any = None) -> UsageVoid:
+    """Take a usage event out of billing. The event stays as it was (usage is append-only); the void is a new
+    entry beside it, and the next run (or a correction run of a closed period) no longer counts it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BillingError("Bitte einen Grund für die Stornierung angeben. / A reason is required.")
+    if len(reason) > 500:
+        raise BillingError("Der Grund darf höchstens 500 Zeichen lang sein. / The reason is too long.")
+    with transaction.atomic():
+        event = UsageEvent.objects.select_for_update().select_related("town").get(pk=event.pk)
+        if UsageVoid.objects.filter(event=event).exists():
+            raise BillingError("Diese Nutzungsmeldung ist bereits storniert. / The event was voided before.")
+        void = UsageVoid.objects.create(event=event, reason=reason, voided_by=actor_name(actor))
+        log_action("billing.usage.voided", actor=actor, town=event.town, event=event.pk, service=event.service,
+                   unit=event.unit, quantity=str(event.quantity), occurred_at=event.occurred_at.isoformat(),
+                   reason=reason)
+    return void

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from billing import charges
 from billing.allocation import AllocationKey, KeyKind, Participant, split
-from billing.metering import usage_totals
+from billing.metering import max_per_month, usage_totals
 from billing.models import (
     AllocationRule,
     BillingPeriod,
@@ -147,13 +147,46 @@ def _offering_unit(offering, units: dict[str, tuple[str, Decimal]]) -> str:
                        % {"service": offering.service.key, "unit": wanted})
 
 
-def compute(month: dt.date) -> dict[int, StatementData]:
-    """Every town's statement for ``month``: pool shares and price-plan charges, with the time they saved."""
+# A statement's amounts are stored as numeric(14, 2).
+LARGEST_AMOUNT = Decimal("999999999999.99")
+
+
+def plausible_usage(usage: dict[tuple[int, str, str], Decimal], warnings: list[str]
+                    ) -> dict[tuple[int, str, str], Decimal]:
+    """The month's totals without those above ``USAGE_MAX_PER_MONTH``: one town's bad figure bills no one."""
+    limit = max_per_month()
+    kept = {}
+    names = {}
+    for (town_id, service, unit), total in usage.items():
+        if total <= limit:
+            kept[(town_id, service, unit)] = total
+            continue
+        if town_id not in names:
+            names[town_id] = Town.objects.filter(pk=town_id).values_list("name", flat=True).first() or town_id
+        warnings.append(f"{names[town_id]}: Nutzung {service}/{unit} von {total} liegt über der Obergrenze "
+                        f"{limit} je Monat und wurde nicht berücksichtigt; bitte prüfen und die falschen "
+                        f"Meldungen stornieren. / Usage above the monthly limit was left out.")
+    return kept
+
+
+def _fits(data: StatementData) -> bool:
+    amounts = [data.total, data.value_of_time, data.alone_total]
+    amounts += [value for line in data.lines for value in (line.pool, line.share, line.value_of_time)]
+    return all(abs(amount) <= LARGEST_AMOUNT for amount in amounts)
+
+
+def compute(month: dt.date, warnings: list[str] | None = None) -> dict[int, StatementData]:
+    """Every town's statement for ``month``: pool shares and price-plan charges, with the time they saved.
+
+    What had to be left out (implausible usage, a statement too large to store) is appended to
+    ``warnings``; the other towns' statements are computed all the same.
+    """
+    warnings = [] if warnings is None else warnings
     pools = dict(CostPool.objects.filter(period=month).values_list("service").annotate(total=Sum("amount")))
     rules = {rule.service: rule for rule in AllocationRule.objects.filter(service__in=pools)}
     _require_keys(set(pools) - set(rules))
     start, end = month_span(month)
-    usage = usage_totals(start, end)
+    usage = plausible_usage(usage_totals(start, end), warnings)
     overrides = {(o.town_id, o.service, o.unit): o.minutes_saved for o in EfficiencyOverride.objects.all()}
     rate = hourly_rate()
     # Each service's units and name are looked up once per run, however many towns it has.
@@ -211,7 +244,7 @@ def compute(month: dt.date) -> dict[int, StatementData]:
         # A fixed price is the same alone as inside the Verbund.
         alone[town.pk] += price.amount
     seller = provider()
-    return {
+    computed = {
         town_id: StatementData(
             number=f"KV-{month:%Y-%m}-{towns[town_id].ags}", period_start=month, period_end=month_end(month),
             issued=timezone.localdate(), town_name=towns[town_id].name, ags=towns[town_id].ags,
@@ -222,6 +255,12 @@ def compute(month: dt.date) -> dict[int, StatementData]:
         )
         for town_id, town_lines in sorted(lines.items(), key=lambda item: towns[item[0]].ags)
     }
+    for town_id, data in list(computed.items()):
+        if not _fits(data):
+            del computed[town_id]
+            warnings.append(f"{data.town_name}: Die Abrechnung übersteigt {LARGEST_AMOUNT} € und wurde nicht "
+                            f"erstellt; bitte Kosten und Nutzung prüfen. / The statement is too large to store.")
+    return computed
 
 
 def _store(period: BillingPeriod, town_id: int, data: StatementData, *, final: bool,
@@ -274,19 +313,21 @@ def run_period(month: dt.date, *, actor: Any = None, close: bool = False,
         period = _open_period(month)
         if requested_at is not None and period.last_run_at is not None and period.last_run_at >= requested_at:
             return period
-        computed = compute(month)
+        warnings: list[str] = []
+        computed = compute(month, warnings)
         period.statements.filter(final=False).delete()
         # A draft says so in its number too, so that no copy of it passes for the final statement.
         Statement.objects.bulk_create([_statement(period, town_id, data if close else _as_draft(data), final=close)
                                        for town_id, data in computed.items()], batch_size=500)
         period.last_run_at = timezone.now()
         period.last_error = ""
+        period.warnings = warnings
         if close:
             period.status, period.closed_at, period.closed_by = PeriodStatus.CLOSED, timezone.now(), _name(actor)
         period.save()
         total = sum((d.total for d in computed.values()), Decimal("0.00"))
         log_action("billing.period.run", actor=actor, month=f"{month:%Y-%m}", statements=len(computed),
-                   total=str(total), closed=close)
+                   total=str(total), closed=close, warnings=warnings)
         if close:
             log_action("billing.period.closed", actor=actor, month=f"{month:%Y-%m}")
     return period

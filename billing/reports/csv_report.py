@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import csv
 import io
 
 from billing.reports.data import StatementData
+from core.cells import SafeWriter
 
 COLUMNS = ["statement", "period_start", "period_end", "ags", "town", "leitweg_id", "service", "allocation_key",
            "pool_eur", "share_eur", "usage", "unit", "minutes_saved", "value_of_time_eur",
@@ -18,7 +18,7 @@ def render_csv(statements: list[StatementData]) -> bytes:
     period is open (the figures are provisional), else ``final``.
     """
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = SafeWriter(out, delimiter=";")
     writer.writerow(COLUMNS)
     for s in statements:
         for line in s.lines:

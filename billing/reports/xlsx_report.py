@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from billing.reports.data import StatementData
+from core.cells import Formula, append_row
 
 EURO = '#,##0.00 "€"'
 HEADER = ["AGS", "Gemeinde", "Verteilschlüssel bzw. Preis", "Kostenpool (€)", "Anteil (€)", "Nutzung", "Einheit",
@@ -23,8 +24,8 @@ def render_xlsx(statements: list[StatementData]) -> bytes:
     summary = book.active
     # A workbook of an open period says so in its sheet name, so no copy of it passes for the final figures.
     summary.title = "Übersicht (Entwurf)" if any(s.draft for s in statements) else "Übersicht"
-    summary.append(["Abrechnung", "Zeitraum", "AGS", "Gemeinde", "Anteil gesamt (€)", "Wert der Arbeitszeit (€)",
-                    "Nettonutzen (€)", "Status"])
+    append_row(summary, ["Abrechnung", "Zeitraum", "AGS", "Gemeinde", "Anteil gesamt (€)", "Wert der Arbeitszeit (€)",
+                         "Nettonutzen (€)", "Status"])
     for cell in summary[1]:
         cell.font = Font(bold=True)
     by_service = defaultdict(list)
@@ -35,29 +36,29 @@ def render_xlsx(statements: list[StatementData]) -> bytes:
     for (key, name), rows in sorted(by_service.items()):
         sheet = book.create_sheet(title=_sheet_title(name or key))
         sheet_of[key] = sheet.title
-        sheet.append(HEADER)
+        append_row(sheet, HEADER)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for statement, line in rows:
-            sheet.append([statement.ags, statement.town_name, line.key_label,
+            append_row(sheet, [statement.ags, statement.town_name, line.key_label,
                           line.pool if line.is_pool_share else None, line.share, line.usage, line.unit,
                           line.minutes_saved, line.value_of_time, CHARGES.get(line.charge, line.charge)])
         last = sheet.max_row
-        sheet.append(["Summe", None, None, None, f"=SUM(E2:E{last})", f"=SUM(F2:F{last})", None,
-                      f"=SUM(H2:H{last})", f"=SUM(I2:I{last})"])
+        append_row(sheet, ["Summe", None, None, None, Formula(f"=SUM(E2:E{last})"), Formula(f"=SUM(F2:F{last})"), None,
+                      Formula(f"=SUM(H2:H{last})"), Formula(f"=SUM(I2:I{last})")])
         sheet.cell(row=last + 1, column=1).font = Font(bold=True)
         for row in sheet.iter_rows(min_row=2, max_row=last + 1):
             for column in (4, 5, 9):
                 row[column - 1].number_format = EURO
         _widths(sheet)
     for index, statement in enumerate(statements, start=2):
-        summary.append([statement.number, f"{statement.period_start:%m/%Y}", statement.ags, statement.town_name,
-                        statement.total, statement.value_of_time, f"=F{index}-E{index}",
-                        "vorläufig (Entwurf)" if statement.draft else "endgültig"])
+        append_row(summary, [statement.number, f"{statement.period_start:%m/%Y}", statement.ags, statement.town_name,
+                             statement.total, statement.value_of_time, Formula(f"=F{index}-E{index}"),
+                             "vorläufig (Entwurf)" if statement.draft else "endgültig"])
         for column in (5, 6, 7):
             summary.cell(row=index, column=column).number_format = EURO
     last = summary.max_row
-    summary.append(["Summe", None, None, None, f"=SUM(E2:E{last})", f"=SUM(F2:F{last})", f"=SUM(G2:G{last})"])
+    append_row(summary, ["Summe", None, None, None, Formula(f"=SUM(E2:E{last})"), Formula(f"=SUM(F2:F{last})"), Formula(f"=SUM(G2:G{last})")])
     for column in (5, 6, 7):
         summary.cell(row=last + 1, column=column).number_format = EURO
     _widths(summary)

@@ -7,15 +7,16 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from billing.actions import (
@@ -27,10 +28,11 @@ from billing.actions import (
     remove_efficiency_override,
     request_run,
     set_efficiency_override,
+    void_usage_event,
 )
 from billing.forms import AllocationRuleForm, CostPoolForm, EfficiencyOverrideForm
-from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride
-from billing.periods import PeriodError, parse_month
+from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride, UsageEvent
+from billing.periods import PeriodError, month_span, parse_month
 from billing.reports.render import CONTENT_TYPES, render_report
 from billing.settings_defaults import HOURLY_RATE_SOURCE, hourly_rate
 from billing.views.charts import bar_chart
@@ -46,14 +48,20 @@ def _check(user) -> bool:
     return can_manage_billing(user)
 
 
-finance_required = user_passes_test(_check, login_url="portal:login")
+def finance_required(view):
+    """County IT and finance only; the pages hold every town's money figures: no cache keeps them."""
+    return never_cache(user_passes_test(_check, login_url="portal:login")(view))
 
 
 def _month(request, default: dt.date | None = None) -> dt.date:
-    try:
-        return parse_month(request.GET.get("period") or request.POST.get("period") or "")
-    except PeriodError:
+    """The ``period`` asked for; none given: ``default`` (or this month); a malformed one: a 400 that says so."""
+    text = request.GET.get("period") or request.POST.get("period") or ""
+    if not text:
         return default or timezone.localdate().replace(day=1)
+    try:
+        return parse_month(text)
+    except PeriodError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 @finance_required
@@ -84,7 +92,9 @@ def _override(request):
     """Set or remove a town's minutes saved per unit (the dashboard's override form posts here)."""
     back = redirect(f"/finance/?period={request.POST.get('period', '')}#overrides")
     if request.POST.get("remove"):
-        override = EfficiencyOverride.objects.filter(pk=request.POST["remove"]).select_related("town").first()
+        remove = request.POST["remove"]
+        override = (EfficiencyOverride.objects.filter(pk=remove).select_related("town").first()
+                    if remove.isascii() and remove.isdigit() and len(remove) < 19 else None)
         if override is not None:
             remove_efficiency_override(override, actor=request.user)
             messages.success(request, _("Override removed; the service's default applies again."))
@@ -110,7 +120,8 @@ def add_pool(request):
     form = CostPoolForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-        return redirect(f"/finance/?period={request.POST.get('month', '')}")
+        month = form.cleaned_data.get("month") if "month" not in form.errors else None
+        return redirect(f"/finance/?period={month}" if month else "/finance/")
     data = form.cleaned_data
     month = parse_month(data["month"])
     period = BillingPeriod.objects.filter(month=month).first()
@@ -219,7 +230,11 @@ def period_status(request):
 @finance_required
 def download(request, fmt):
     month = _month(request)
-    town = Town.objects.filter(ags=request.GET.get("town", "")).first() if request.GET.get("town") else None
+    town = None
+    if request.GET.get("town"):
+        town = Town.objects.exclude(schema_name="public").filter(ags=request.GET["town"][:20]).first()
+        if town is None:
+            raise Http404("No such town")
     return _file(month, fmt, town)
 
 
@@ -231,6 +246,42 @@ def _file(month, fmt, town):
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+USAGE_PAGE_SIZE = 200
+
+
+@finance_required
+def usage(request):
+    """The month's usage events, largest first (an implausible figure stands at the top), with their voids."""
+    month = _month(request)
+    start, end = month_span(month)
+    events = UsageEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end).select_related(
+        "town", "void").order_by("-quantity", "-occurred_at", "-id")
+    town = request.GET.get("town", "")
+    if town:
+        events = events.filter(town__ags=town[:20])
+    return render(request, "billing/finance/usage.html", {
+        "month": month, "events": events[:USAGE_PAGE_SIZE], "town": town, "page_size": USAGE_PAGE_SIZE,
+        "towns": Town.objects.exclude(schema_name="public").order_by("name"),
+    })
+
+
+@finance_required
+@require_POST
+def usage_void(request, event_id):
+    month = _month(request)
+    event = UsageEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        raise Http404("No such usage event")
+    try:
+        void_usage_event(event, request.POST.get("reason", ""), actor=request.user)
+    except BillingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Usage event voided. The next billing run (or a correction of a closed "
+                                    "period) no longer counts it."))
+    return redirect(f"/finance/usage/?period={month:%Y-%m}")
 
 
 def yearly_totals(town: Town | None = None) -> list[dict]:

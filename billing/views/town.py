@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from billing.models import Statement
 from billing.settings_defaults import HOURLY_RATE_SOURCE, hourly_rate
@@ -21,6 +22,7 @@ def _require_finance(request):
         raise PermissionDenied(_("The cost reports are for the town's finance department and administrators."))
 
 
+@never_cache
 def finance(request):
     _require_finance(request)
     statements = list(Statement.objects.filter(town=request.tenant).select_related("period", "corrects").order_by(
@@ -48,6 +50,7 @@ def _latest_per_month(statements: list[Statement]) -> list[tuple[str, Decimal, D
     return rows[::-1]
 
 
+@never_cache
 def download(request, fmt):
     _require_finance(request)
     return _file(_month(request), fmt, request.tenant)

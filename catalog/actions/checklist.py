@@ -24,6 +24,14 @@ def _details(subscription: Subscription, item: str, *, avv_version: str, dpia_fi
         return {"version": expected, "document": subscription.offering.contract_title}
     if item == ChecklistItem.DPIA:
         if dpia_file is not None:
+            from django.core.exceptions import ValidationError
+
+            from core.uploads import validate_upload_size
+
+            try:
+                validate_upload_size(dpia_file)
+            except ValidationError as error:
+                raise CatalogError(" ".join(error.messages)) from None
             # The DPIA is the town's own document: it is stored in the town's schema.
             with schema_context(subscription.town.schema_name):
                 document = Document.objects.create(

@@ -10,6 +10,7 @@ from catalog.models import (
     Service,
     Subscription,
 )
+from core.uploads import validate_upload_size
 
 
 class ServiceSerializer(serializers.ModelSerializer):
@@ -99,7 +100,8 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 class ChecklistConfirmSerializer(serializers.Serializer):
     item = serializers.ChoiceField(choices=ChecklistItem.choices)
     avv_version = serializers.CharField(required=False, default="")
-    dpia_file = serializers.FileField(required=False, allow_null=True, default=None)
+    dpia_file = serializers.FileField(required=False, allow_null=True, default=None,
+                                      validators=[validate_upload_size])
     dpia_not_required_reason = serializers.CharField(required=False, default="")
 
 

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +23,7 @@ from catalog.api.serializers import (
 )
 from catalog.models import RegisterEntry, Service, Subscription
 from catalog.pricing import cost_preview
+from core.parsers import SafeJSONParser
 from identity.authentication import IsTownMember
 from tenants.access import has_town_role
 
@@ -64,7 +65,7 @@ class SubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
                           viewsets.GenericViewSet):
     permission_classes = [IsTownMember]
     serializer_class = SubscriptionSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [SafeJSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no town

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django.contrib import messages
@@ -14,6 +13,7 @@ from catalog import register
 from catalog.access import REGISTER_ROLES, access_register_entry, require_town_role
 from catalog.actions import CatalogError, update_register_entry
 from catalog.forms import REGISTER_LABELS, RegisterEntryForm
+from core.cells import SafeWriter
 from tenants.access import has_town_role
 from tenants.middleware import town_public
 
@@ -45,7 +45,7 @@ def register_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ki-register-{request.tenant.ags}.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
-    writer = csv.writer(response, delimiter=";")
+    writer = SafeWriter(response, delimiter=";")
     writer.writerow(register.CSV_COLUMNS)
     for item in register.document(request.tenant)["entries"]:
         writer.writerow(register.csv_row(item))

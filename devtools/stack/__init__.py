@@ -58,6 +58,7 @@ def development_environment(profile: Profile) -> dict[str, str]:
     return {
         "DEBUG": "true",
         "SECRET_KEY": "insecure-development-key-do-not-use",
+        # Everything the production settings require, so that DEBUG=false (as the benchmarks run) starts too.
         "PLATFORM_DOMAIN": "kiverbund.localhost",
         "DATABASE_URL": profile.database_url,
         "REDIS_URL": profile.redis_url,

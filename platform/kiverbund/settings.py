@@ -15,7 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from core import env
+from core import client_address, env
 from kiverbund.discovery import service_apps
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -40,6 +40,13 @@ if not DATABASE_URL:
 if not REDIS_URL:
     raise ImproperlyConfigured("Set REDIS_URL (in development DJANGO_SETTINGS_MODULE=devtools.settings uses the "
                                "embedded Redis).")
+
+# --- behind a proxy -------------------------------------------------------------
+# Address ranges (CIDR, comma-separated) of the reverse proxies / ingress controllers in front of the
+# platform. Only from these peers is X-Forwarded-For believed (core.client_address); empty: the
+# peer's address is the client's. Checked at start-up: a malformed range stops the process.
+TRUSTED_PROXIES = env.get_list("TRUSTED_PROXIES", [])
+client_address.parse_networks(TRUSTED_PROXIES)
 
 ALLOWED_HOSTS = [PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "localhost", "127.0.0.1", *env.get_list("EXTRA_ALLOWED_HOSTS")]
 CSRF_TRUSTED_ORIGINS = env.get_list(
@@ -97,6 +104,7 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 MIDDLEWARE = [
     "kiverbund.observability.RequestContextMiddleware",
     "portal.health.HealthMiddleware",
+    "core.middleware.RequestSanityMiddleware",
     "tenants.middleware.TownMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -108,6 +116,7 @@ MIDDLEWARE = [
     "identity.sessions.SsoSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "tenants.middleware.MembershipMiddleware",
 ]
 
@@ -179,6 +188,14 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Imports and uploads (core.uploads): the file, its rows, one field, what an XLSX may unpack to and by
+# how much it may be compressed, how deeply a JSON file may nest.
+UPLOAD_MAX_BYTES = env.get_int("UPLOAD_MAX_BYTES", 10_000_000)
+IMPORT_MAX_ROWS = env.get_int("IMPORT_MAX_ROWS", 20_000)
+IMPORT_MAX_FIELD_CHARS = env.get_int("IMPORT_MAX_FIELD_CHARS", 100_000)
+UPLOAD_MAX_UNPACKED_BYTES = env.get_int("UPLOAD_MAX_UNPACKED_BYTES", 100_000_000)
+UPLOAD_MAX_COMPRESSION_RATIO = env.get_int("UPLOAD_MAX_COMPRESSION_RATIO", 100)
+IMPORT_MAX_JSON_DEPTH = env.get_int("IMPORT_MAX_JSON_DEPTH", 20)
 
 # --- i18n: German first -------------------------------------------------------
 LANGUAGE_CODE = "de"
@@ -212,16 +229,22 @@ BREAK_GLASS_LOCK_SECONDS = env.get_int("BREAK_GLASS_LOCK_SECONDS", 900)
 SESSION_COOKIE_SECURE = env.get_bool("SESSION_COOKIE_SECURE", PUBLIC_SCHEME == "https")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-# --- behind a TLS-terminating proxy (the Kubernetes ingress) -------------------------
-# The proxy speaks plain HTTP to the pods and says in X-Forwarded-Proto what the client used. Only
-# set this where every request passes that proxy: a client reaching the pods directly could claim https.
+# --- transport security (production: PUBLIC_SCHEME=https) -----------------------------
+# Behind a TLS-terminating proxy (the Kubernetes ingress): the proxy speaks plain HTTP to the pods and says in
+# X-Forwarded-Proto what the client used. Only set this where every request passes that proxy: a client
+# reaching the pods directly could claim https.
 if env.get_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 0)
-# Town hosts are subdomains of the platform domain: they are covered when this is on.
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+# Plain HTTP is redirected to HTTPS, and browsers are told to use HTTPS only, for the platform domain and
+# every town's host below it (HSTS with includeSubDomains). The health probes answer before the redirect.
+_HTTPS = PUBLIC_SCHEME == "https"
+SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", _HTTPS)
+SECURE_HSTS_SECONDS = env.get_int("SECURE_HSTS_SECONDS", 31_536_000 if _HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.get_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
+# Asking browsers to hard-code https (hstspreload.org) is hard to undo: the operator decides. Without it,
+# `check --deploy` would only remind of it (security.W021), so that reminder is silenced.
 SECURE_HSTS_PRELOAD = env.get_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -255,6 +278,12 @@ OIDC_TIMEOUT = 10
 OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
 # Signing keys are cached this long; with Keycloak down, cached keys keep validating tokens.
 JWKS_CACHE_SECONDS = env.get_int("JWKS_CACHE_SECONDS", 300)
+# Pages load code and styles only from the platform; forms post to it and to Keycloak (login, logout).
+CONTENT_SECURITY_POLICY = env.get_str("CONTENT_SECURITY_POLICY", "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "frame-ancestors 'none'",
+    f"form-action 'self' {KEYCLOAK_URL}".strip(),
+]))
 # Password login stays off except for break-glass superusers (see docs/operators.md).
 AUTHENTICATION_BACKENDS = [
     "identity.backend.KeycloakBackend",
@@ -295,6 +324,12 @@ BILLING_LEGAL_REMEDY = env.get_str("BILLING_LEGAL_REMEDY", (
     "oben) einzulegen."))
 # Personnel cost per staff hour for valuing freed time (see billing/settings_defaults.py for the source).
 BILLING_HOURLY_RATE = env.get_str("BILLING_HOURLY_RATE", "68.00")
+# Plausible usage: the most one report may carry, the most a town may use of one unit of a service in a
+# month (reports beyond it are refused; a billing run leaves a larger total out and says so), and how many
+# days late a report from outside the platform may arrive. With these bounds no statement can overflow.
+USAGE_MAX_PER_EVENT = env.get_int("USAGE_MAX_PER_EVENT", 100_000)
+USAGE_MAX_PER_MONTH = env.get_int("USAGE_MAX_PER_MONTH", 10_000_000)
+USAGE_MAX_AGE_DAYS = env.get_int("USAGE_MAX_AGE_DAYS", 45)
 
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -306,8 +341,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["identity.authentication.ClosedByDefault"],
     # Typed errors (core.errors) answer with their own status; views never match an error's text.
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "core.api_schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
 SPECTACULAR_SETTINGS = {
@@ -362,6 +402,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Services' periodic tasks (their descriptors' ``periodic_tasks``) join this schedule when beat starts.
 CELERY_BEAT_SCHEDULER = "catalog.schedule:ServiceScheduler"
+# Endpoints a town configures (the chatbot's generative-mode model server) must resolve to public addresses;
+# these CIDR ranges are allowed besides, e.g. the county's data centre "10.20.0.0/16" (core.outbound).
+OUTBOUND_ALLOWED_NETWORKS = env.get_list("OUTBOUND_ALLOWED_NETWORKS", [])
+client_address.parse_networks(OUTBOUND_ALLOWED_NETWORKS)
 
 # --- observability --------------------------------------------------------------------
 # json: one JSON object per log line (request id and town included), for the cluster's log collector.

@@ -21,6 +21,7 @@ _router.register("billing/pools", billing_api.CostPoolViewSet, basename="billing
 _router.register("billing/rules", billing_api.AllocationRuleViewSet, basename="billing-rule")
 _router.register("billing/periods", billing_api.BillingPeriodViewSet, basename="billing-period")
 _router.register("billing/statements", billing_api.StatementViewSet, basename="billing-statement")
+_router.register("billing/usage", billing_api.UsageEventViewSet, basename="billing-usage")
 _town_router = SimpleRouter()
 _town_router.register("finance/statements", billing_api.TownStatementViewSet, basename="town-statement")
 

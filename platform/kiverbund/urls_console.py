@@ -10,7 +10,7 @@ from kiverbund.urls_common import account_patterns
 from portal.views import console
 
 console_patterns = [
-    path("", console.town_list, name="towns"),
+    path("", console.console_home, name="towns"),
     path("towns/<str:ags>/", console.town_detail, name="town"),
     path("towns/<str:ags>/status/", console.town_status, name="town-status"),
     path("towns/<str:ags>/address/", console.town_address, name="town-address"),
@@ -33,6 +33,8 @@ finance_patterns = [
     path("period/", billing_county.period_action, name="period"),
     path("period/status/", billing_county.period_status, name="period-status"),
     path("download/<str:fmt>/", billing_county.download, name="download"),
+    path("usage/", billing_county.usage, name="usage"),
+    path("usage/<int:event_id>/void/", billing_county.usage_void, name="usage-void"),
 ]
 
 urlpatterns = [
@@ -44,5 +46,9 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(urlconf="kiverbund.urls_api"), name="schema"),
 ]
 
-# A backing server down is a 503 with Retry-After, not a 500 (portal.errors).
+# Error answers (portal.errors): a 400 page that says what was wrong, JSON under /api/, and a backing
+# server down is a 503 with Retry-After, not a 500.
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.not_found"
 handler500 = "portal.errors.server_error"

@@ -37,5 +37,9 @@ urlpatterns = [
     *service_urlpatterns(),
 ]
 
-# A backing server down is a 503 with Retry-After, not a 500 (portal.errors).
+# Error answers (portal.errors): a 400 page that says what was wrong, JSON under /api/, and a backing
+# server down is a 503 with Retry-After, not a 500.
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.not_found"
 handler500 = "portal.errors.server_error"

@@ -1,4 +1,7 @@
-"""Server errors: a server we depend on being down is "try again shortly" (503), not a crash (500).
+"""Error answers of both hosts: pages for people, JSON under /api/ (what the OpenAPI schema promises).
+
+A 400 says what was wrong (our own ``BadRequest`` messages). Server errors: a server we depend on being
+down is "try again shortly" (503), not a crash (500).
 
 PostgreSQL restarting, or unreachable for a moment, makes the ORM raise
 ``OperationalError``/``InterfaceError``; Celery's broker down makes sending a task raise
@@ -11,8 +14,10 @@ from __future__ import annotations
 
 import sys
 
+from django.core.exceptions import BadRequest
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -52,4 +57,34 @@ def server_error(request, *args, **kwargs):
     """``handler500`` of both hosts' URL modules."""
     if is_unavailable(sys.exc_info()[1]):
         return unavailable(request)
+    if _api(request):
+        return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request, *args, **kwargs)
+
+
+def _api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request(request, exception=None):
+    """``handler400``. Only our own BadRequest texts are shown; other causes (a suspicious header …) may
+    carry details that are not for the client."""
+    message = str(exception) if isinstance(exception, BadRequest) else ""
+    if _api(request):
+        return JsonResponse({"detail": message or "Bad request."}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+def permission_denied(request, exception=None):
+    """``handler403``: JSON under /api/."""
+    if _api(request):
+        return JsonResponse({"detail": str(exception or "") or "You do not have permission to do this."},
+                            status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def not_found(request, exception=None):
+    """``handler404``: JSON under /api/ (an address no route matches)."""
+    if _api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import validate_upload_size
 from tenants.actions import TownData
 from tenants.actions.onboarding import default_population_date
 
@@ -62,4 +63,4 @@ class OffboardForm(forms.Form):
 
 class DocumentForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    file = forms.FileField(label=_("File"))
+    file = forms.FileField(label=_("File"), validators=[validate_upload_size])

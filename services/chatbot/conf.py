@@ -8,6 +8,8 @@ from core import env
 # Public endpoints: requests per minute from one client (by IP address) and for one town.
 RATE_PER_CLIENT = env.get_int("CHATBOT_RATE_PER_CLIENT", 30)
 RATE_PER_TOWN = env.get_int("CHATBOT_RATE_PER_TOWN", 1200)
+# Where the limits are counted; empty: the platform's Redis (REDIS_URL).
+RATE_REDIS_URL = env.get_str("CHATBOT_RATE_REDIS_URL", "")
 # CPU threads of the sentence-embedding model in each process (web worker or Celery worker); 0 means one per
 # core, which halves a question's latency on two cores. Hosts that run many busy workers side by side may
 # prefer 1. The engine (OpenMP) reads it once per process.

@@ -8,12 +8,14 @@ JSON takes lists for both.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+
+from core import cells, uploads
+from core.cells import SafeDictWriter, append_row
 
 COLUMNS = ["id", "question", "answer", "link", "source", "department", "variants", "tags", "valid_from",
            "valid_until", "sensitive"]
@@ -33,45 +35,44 @@ def format_of(filename: str) -> str:
 
 
 def read_rows(data: bytes, filename: str) -> list[dict]:
-    """The file's rows as dicts (keys lower-cased); row numbers for reports are list index + 2."""
+    """The file's rows as dicts (keys lower-cased); row numbers for reports are list index + 2.
+
+    Read within the platform's upload limits (``core.uploads``): size, rows, field length, nesting,
+    decompression; a file beyond them raises FileFormatError with the reason.
+    """
     fmt = format_of(filename)
-    if fmt == "json":
-        try:
-            rows = json.loads(data.decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise FileFormatError(_("Not valid JSON: %(error)s") % {"error": error}) from None
-        if isinstance(rows, dict):
-            rows = rows.get("entries", [])
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise FileFormatError(_("JSON must be a list of objects (or {\"entries\": [...]})."))
-        return [{str(k).strip().lower(): v for k, v in row.items()} for row in rows]
-    if fmt == "xlsx":
-        return _read_xlsx(data)
+    limit = uploads.limits()
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if fmt == "tsv" else _sniff(text))
-    if not reader.fieldnames:
+        uploads.check_size(data, limit)
+        if fmt == "json":
+            return _json_rows(uploads.load_json(data, limit), limit)
+        if fmt == "xlsx":
+            rows = uploads.read_xlsx(data, limit)
+            header = [str(h or "").strip().lower() for h in (rows[0] if rows else [])]
+            return [dict(zip(header, row, strict=False)) for row in rows[1:]]
+        text = uploads.decode_text(data)
+        rows = uploads.read_delimited(text, "\t" if fmt == "tsv" else _sniff(text), limit)
+    except uploads.UploadRejected as error:
+        raise FileFormatError(str(error)) from None
+    if not rows and not text.strip():
         raise FileFormatError(_("The file is empty."))
-    return [{(k or "").strip().lower(): v for k, v in row.items()} for row in reader]
+    # A file this platform exported has its formula-like texts neutralised; take that back.
+    return [{key: cells.restore(value) for key, value in row.items()} for row in rows]
+
+
+def _json_rows(rows, limit) -> list[dict]:
+    if isinstance(rows, dict):
+        rows = rows.get("entries", [])
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise FileFormatError(_("JSON must be a list of objects (or {\"entries\": [...]})."))
+    if len(rows) > limit.max_rows:
+        raise FileFormatError(_("The file has more than %(limit)s rows; please split it.") % {"limit": limit.max_rows})
+    return [{str(k).strip().lower(): v for k, v in row.items()} for row in rows]
 
 
 def _sniff(text: str) -> str:
     first = text.split("\n", 1)[0]
     return ";" if first.count(";") > first.count(",") else ","
-
-
-def _read_xlsx(data: bytes) -> list[dict]:
-    from openpyxl import load_workbook
-
-    try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except Exception as error:  # openpyxl raises many kinds for broken files
-        raise FileFormatError(_("Not a readable XLSX file: %(error)s") % {"error": error}) from None
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(h or "").strip().lower() for h in next(rows, [])]
-    return [dict(zip(header, row, strict=False)) for row in rows if any(v not in (None, "") for v in row)]
 
 
 def entry_row(entry) -> dict:
@@ -95,14 +96,14 @@ def write_rows(entries, fmt: str) -> bytes:
         book = Workbook()
         sheet = book.active
         sheet.title = "Wissensbasis"
-        sheet.append(COLUMNS)
+        append_row(sheet, COLUMNS)
         for row in flat:
-            sheet.append([row[c] for c in COLUMNS])
+            append_row(sheet, [row[c] for c in COLUMNS])
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
     out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, COLUMNS, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    writer = SafeDictWriter(out, COLUMNS, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
     writer.writeheader()
     writer.writerows(flat)
     return out.getvalue().encode("utf-8")

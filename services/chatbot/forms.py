@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.uploads import validate_upload_size
 from services.chatbot.actions.knowledge import EntryData
 from services.chatbot.models import ChatbotSettings, Entry, SensitiveTopic
 from services.chatbot.text import sanitise_html
@@ -47,7 +48,7 @@ class EntryForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("File (CSV, TSV, XLSX or JSON)"))
+    file = forms.FileField(label=_("File (CSV, TSV, XLSX or JSON)"), validators=[validate_upload_size])
 
 
 class SettingsForm(forms.ModelForm):
@@ -88,6 +89,13 @@ class GenerativeForm(forms.ModelForm):
             for field in ("generative_base_url", "generative_model"):
                 if not data.get(field):
                     self.add_error(field, _("Required when the generative mode is on."))
+        if data.get("generative_base_url"):
+            from core.outbound import EndpointRefused, check_url
+
+            try:
+                check_url(data["generative_base_url"])
+            except EndpointRefused as refused:
+                self.add_error("generative_base_url", str(refused))
         return data
 
 

@@ -18,6 +18,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from core import outbound
 from services.chatbot import conf
 from services.chatbot.text import plain_text, sanitise_html
 
@@ -109,9 +110,16 @@ def rephrase(question: str, numbered: list[tuple[int, object]], *, config, town_
         return None
     from openai import OpenAI, OpenAIError
 
+    try:
+        # The endpoint is checked again on every connection (core.outbound); this early check names why.
+        outbound.check_url(config.generative_base_url)
+    except outbound.EndpointRefused as refused:
+        logger.warning("generative endpoint refused (%s); showing the entry's text", refused)
+        return None
     passages = passages_from(numbered)
     client = OpenAI(base_url=config.generative_base_url, api_key=config.generative_api_key or "not-needed",
-                    timeout=conf.GENERATIVE_TIMEOUT, max_retries=0)
+                    timeout=conf.GENERATIVE_TIMEOUT, max_retries=0,
+                    http_client=outbound.guarded_http_client(conf.GENERATIVE_TIMEOUT))
     try:
         completion = client.chat.completions.create(
             model=config.generative_model,

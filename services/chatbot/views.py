@@ -79,7 +79,8 @@ def entry_import(request):
     require_editor(request)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Please choose a file."))
+        problems = [message for errors in form.errors.values() for message in errors] if request.FILES else []
+        messages.error(request, " ".join(problems) or _("Please choose a file."))
         return redirect("chatbot:entries")
     upload = form.cleaned_data["file"]
     try:

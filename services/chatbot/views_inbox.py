@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncWeek
 from django.shortcuts import redirect, render
@@ -66,16 +67,14 @@ def case_close(request, case_id):
     return redirect("chatbot:inbox")
 
 
-def _days(request) -> int:
-    try:
-        days = int(request.GET.get("days") or 30)
-    except ValueError:
-        days = 30
-    return min(max(days, 1), 3660)
+ANALYTICS_MAX_DAYS = 3660
 
 
 def analytics(request):
-    since = timezone.localdate() - dt.timedelta(days=_days(request))
+    raw = request.GET.get("days", "") or "30"
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw[:6]) <= ANALYTICS_MAX_DAYS:
+        raise BadRequest(_("days must be a whole number from 1 to %(most)s.") % {"most": ANALYTICS_MAX_DAYS})
+    since = timezone.localdate() - dt.timedelta(days=int(raw))
     days = list(DailyStat.objects.filter(day__gte=since))
     totals = DailyStat.objects.filter(day__gte=since).aggregate(
         questions=Sum("questions"), answered=Sum("answered"), suggested=Sum("suggested"), picked=Sum("picked"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.audit.log import log_action
 from tenants.actions.errors import TownError
@@ -16,10 +17,8 @@ def _transition(town: Town, new: TownStatus, action: str, actor: Any, **details:
         if town.status == new:
             return town
         if new not in STATUS_TRANSITIONS[TownStatus(town.status)]:
-            raise TownError(
-                f"{town.name}: Status „{town.get_status_display()}“ kann nicht zu „{new.label}“ wechseln. "
-                f"/ Cannot change status from {town.status} to {new.value}."
-            )
+            raise TownError(_("%(town)s: the status “%(old)s” cannot change to “%(new)s”.") % {
+                "town": town.name, "old": town.get_status_display(), "new": new.label})
         old = town.status
         Town.objects.filter(pk=town.pk).update(status=new)
         forget_town_hosts(town.pk)

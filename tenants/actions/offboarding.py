@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit.log import log_action
 from core.errors import IdentityUnavailable
@@ -26,18 +27,15 @@ def offboard_town(town: Town, *, confirm: bool, actor: Any = None) -> Town:
     records others rely on (statements, usage, the KI-Register history) stay.
     """
     if not confirm:
-        raise TownError("Abmelden löscht alle Daten der Gemeinde; bitte ausdrücklich bestätigen. "
-                        "/ Offboarding erases all of the town's data; confirm it explicitly.")
+        raise TownError(_("Offboarding erases all of the town's data; please confirm it explicitly."))
     if town.status == TownStatus.OFFBOARDED:
         return town
     export = TownExport.objects.filter(town=town).order_by("-created_at").first()
     if export is None:
-        raise TownError(f"Für {town.name} gibt es noch keinen Datenexport; zuerst exportieren. "
-                        f"/ Export the town's data before offboarding it.")
+        raise TownError(_("There is no data export of %(town)s yet; export it first.") % {"town": town.name})
     path = Path(export.path)
     if not path.exists() or _file_sha256(path) != export.sha256:
-        raise TownError(f"Der letzte Export ({path}) fehlt oder ist verändert; bitte neu exportieren. "
-                        f"/ The latest export is missing or altered; export again.")
+        raise TownError(_("The latest export (%(path)s) is missing or altered; please export again.") % {"path": path})
     media = town_media_dir(town)
     with transaction.atomic():
         town = Town.objects.select_for_update().get(pk=town.pk)

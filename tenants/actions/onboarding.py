@@ -18,6 +18,9 @@ from tenants.migrating import ensure_template_schema
 from tenants.models import Domain, Invitation, Role, Town, TownStatus
 from tenants.schemas import clone_template
 
+# Berlin, the largest German municipality, has under four million inhabitants.
+MAX_POPULATION = 10_000_000
+
 logger = logging.getLogger(__name__)
 
 
@@ -57,13 +60,22 @@ class TownData:
         except ValidationError as exc:
             problems.extend(exc.messages)
         try:
-            population = int(self.population)
-            if population < 0:
+            population = int(str(self.population)[:20])
+            if not 0 <= population <= MAX_POPULATION:
                 raise ValueError
         except (TypeError, ValueError):
-            problems.append(f"Die Einwohnerzahl muss eine ganze Zahl ≥ 0 sein, nicht „{self.population}“. "
-                            f"/ The population must be a whole number ≥ 0.")
+            problems.append(_("The population must be a whole number ≥ 0, not “%(population)s”.")
+                            % {"population": str(self.population)[:20]})
             population = 0
+        for label, value, longest in (("name", name, 100), ("kreis_name", self.kreis_name, 100),
+                                      ("contact_name", self.contact_name, 200),
+                                      ("contact_email", self.contact_email, 254),
+                                      ("contact_phone", self.contact_phone, 50)):
+            if len((value or "").strip()) > longest:
+                problems.append(f"{label} ist länger als {longest} Zeichen. / {label} is longer than {longest} "
+                                f"characters.")
+            if "\x00" in (value or ""):
+                problems.append(f"{label} enthält ein NUL-Zeichen. / {label} contains a NUL character.")
         leitweg_id = (self.leitweg_id or "").strip()
         if leitweg_id:
             try:
@@ -101,10 +113,8 @@ def onboard_town(data: TownData, *, actor: Any = None, activate: bool = False) -
         return _existing(existing, clean), False
     other = Town.objects.filter(slug=clean.slug).first()
     if other is not None:
-        raise TownError(
-            f"Der Hostname „{clean.slug}“ gehört schon {other.name} (AGS {other.ags}); bitte einen anderen wählen. "
-            f"/ The host name is taken; choose another slug."
-        )
+        raise TownError(_("The host name “%(slug)s” belongs to %(town)s (AGS %(ags)s) already; please choose "
+                          "another.") % {"slug": clean.slug, "town": other.name, "ags": other.ags})
     ensure_template_schema()
     try:
         with transaction.atomic():
@@ -173,13 +183,9 @@ def undo_identity(town: Town) -> None:
 
 def _existing(town: Town, clean: TownData) -> Town:
     if town.status == TownStatus.OFFBOARDED:
-        raise TownError(
-            f"Die Gemeinde mit AGS {town.ags} ({town.name}) wurde am {town.offboarded_at:%d.%m.%Y} abgemeldet. "
-            f"/ This town was offboarded."
-        )
+        raise TownError(_("The town with AGS %(ags)s (%(town)s) was offboarded on %(date)s.") % {
+            "ags": town.ags, "town": town.name, "date": f"{town.offboarded_at:%d.%m.%Y}"})
     if town.name != clean.name:
-        raise TownError(
-            f"Der AGS {town.ags} gehört bereits zu {town.name}, nicht zu {clean.name}. "
-            f"/ AGS {town.ags} already belongs to {town.name}."
-        )
+        raise TownError(_("AGS %(ags)s belongs to %(town)s already, not to %(other)s.") % {
+            "ags": town.ags, "town": town.name, "other": clean.name})
     return town

@@ -58,3 +58,8 @@ def test_an_open_period_is_a_draft_everywhere_and_a_closed_one_is_final(setup, t
     assert "Entwurf" not in umlage and "Fällig am" in umlage and "DE02120300000000202051" in umlage
     assert "Rechtsbehelfsbelehrung" in umlage and "Widerspruch beim Landratsamt Musterland" in umlage
     assert_accepted(kaemmerei.get(f"/finance/download/xrechnung/?period={PERIOD}").content)
+
+
+def test_county_finance_lands_on_the_finance_page(db, console_host):
+    response = host_client(console_host, person("county_finance")).get("/")
+    assert response.status_code == 302 and response["Location"] == "/finance/"

@@ -10,7 +10,7 @@ def test_seed_lists_active_services_per_town(db, tmp_path):
     # The test settings add the test-only echo service to the real ones.
     state = seed(tmp_path / "demo.json")
     services = {town["name"]: town["services"] for town in state["towns"]}
-    assert any(keys == ["chatbot", "echo", "roads"] for keys in services.values())
+    assert any(keys == ["chatbot", "echo", "feedback", "roads"] for keys in services.values())
     assert any(keys == [] for keys in services.values())
     # Chatbot towns get the demo FAQ and a link to the widget's demo page; the others get neither.
     for town in state["towns"]:
@@ -19,6 +19,10 @@ def test_seed_lists_active_services_per_town(db, tmp_path):
             assert town["chatbot"]["demo_page"] == f"{town['url']}chatbot/demo/"
         else:
             assert "chatbot" not in town
+        # Feedback towns get an analysed demo participation project.
+        if "feedback" in town["services"]:
+            assert town["feedback"]["contributions"] == 36
+            assert town["feedback"]["page"] == f"{town['url']}feedback/mobilitaet-2026/"
     assert json.loads((tmp_path / "demo.json").read_text())["towns"] == state["towns"]
     count = Subscription.objects.count()
     seed(tmp_path / "demo.json")  # idempotent

@@ -24,6 +24,8 @@ def test_citizen_gets_a_labelled_answer_and_escalates(live_server, committed_tow
         widget = page.get_by_role("region", name="Fragen Sie uns")
         widget.get_by_label("Ihre Frage").fill("Mein Personalausweis ist abgelaufen, was muss ich tun?")
         widget.get_by_role("button", name="Senden").click()
+        # The widget's styles (widget.css beside widget.js) are applied.
+        assert widget.evaluate("node => getComputedStyle(node).borderTopStyle") == "solid"
         answer = widget.locator(".kvb-bot").first
         answer.get_by_text("KI-generierte Antwort").wait_for()
         assert "Bürgerbüro" in answer.inner_text()

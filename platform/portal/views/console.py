@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.audit.models import AuditEntry
 from portal.forms import AddressForm, OffboardForm, OnboardingForm
-from tenants.access import access_town_by_ags, operator_required
+from tenants.access import access_town_by_ags, is_county_finance, is_platform_admin, operator_required
 from tenants.actions import (
     TownError,
     activate_town,
@@ -24,6 +24,14 @@ from tenants.actions import (
     suspend_town,
 )
 from tenants.models import Town, TownStatus
+
+
+def console_home(request):
+    """The console's start page fits the person: county finance lands on the finance page, not on a refusal."""
+    user = request.user
+    if user.is_authenticated and not is_platform_admin(user) and is_county_finance(user):
+        return redirect("finance:dashboard")
+    return town_list(request)
 
 
 @operator_required

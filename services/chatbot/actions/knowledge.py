@@ -63,6 +63,14 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def _values(row: dict):
+    for value in row.values():
+        if isinstance(value, list | tuple):
+            yield from value
+        else:
+            yield value
+
+
 def _list(value, separators: str) -> list[str]:
     if isinstance(value, list | tuple):
         items = [_text(v) for v in value]
@@ -97,6 +105,8 @@ def parse_row(row: dict) -> EntryData:
     question = _text(row.get("question"))
     answer = sanitise_html(_text(row.get("answer")))
     link = _text(row.get("link"))
+    if any("\x00" in _text(value) for value in _values(row)):
+        raise ValidationError([_("the row contains NUL characters (a binary or UTF-16 file?)")])
     if not external_id:
         problems.append(_("id is missing"))
     elif len(external_id) > 100:
@@ -105,7 +115,9 @@ def parse_row(row: dict) -> EntryData:
         problems.append(_("question is missing"))
     if not plain_text(answer):
         problems.append(_("answer is missing"))
-    if link:
+    if len(link) > 500:
+        problems.append(_("link is longer than 500 characters"))
+    elif link:
         try:
             URLValidator(schemes=["http", "https"])(link)
         except ValidationError:
@@ -118,12 +130,15 @@ def parse_row(row: dict) -> EntryData:
             problems.extend(error.messages)
     if dates.get("valid_from") and dates.get("valid_until") and dates["valid_from"] > dates["valid_until"]:
         problems.append(_("valid until lies before valid from"))
+    tags = _list(row.get("tags"), ",")
+    if any(len(tag) > 60 for tag in tags):
+        problems.append(_("a tag is longer than 60 characters"))
     if problems:
         raise ValidationError(problems)
     return EntryData(
         external_id=external_id, question=question, answer=answer, link=link,
         source=_text(row.get("source"))[:200], department=_text(row.get("department"))[:200],
-        variants=_list(row.get("variants"), "|\n"), tags=_list(row.get("tags"), ","),
+        variants=_list(row.get("variants"), "|\n"), tags=tags,
         sensitive=_text(row.get("sensitive")).lower() in TRUE_WORDS or row.get("sensitive") is True, **dates,
     )
 

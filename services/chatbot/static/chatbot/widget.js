@@ -177,14 +177,10 @@
       });
     }).catch(function () {});
   }
-  var style = el("style");
-  style.textContent = ".kvb-chat{border:1px solid #d6dbe1;border-radius:6px;padding:1rem;max-width:36rem;font:16px/1.5 system-ui,sans-serif}" +
-    ".kvb-log{list-style:none;padding:0;margin:0 0 1rem}.kvb-msg{margin:.5rem 0;padding:.5rem;border-radius:4px}" +
-    ".kvb-you{background:#eef4fb}.kvb-bot{background:#f6f7f8}.kvb-staff{background:#dff3e4}" +
-    ".kvb-ai-label{display:inline-block;font-size:.8rem;background:#fde8c8;padding:0 .4rem;border-radius:1rem;margin-right:.3rem}" +
-    ".kvb-note{font-size:.8rem;color:#5a6270}.kvb-suggestion{display:block;text-align:left}.kvb-chat button{font:inherit;margin:.25rem .25rem 0 0}" +
-    ".kvb-chat input[type=text],.kvb-chat input[type=email]{font:inherit;width:100%;padding:.35rem}" +
-    ".kvb-chat :focus{outline:3px solid #f0b400;outline-offset:2px}";
+  // The widget's styles come from beside the script, not inline: a page's Content-Security-Policy
+  // (the platform's own: style-src 'self') would block an inline <style>.
+  var style = el("link", {rel: "stylesheet",
+    href: ((script && script.src) || "/static/chatbot/widget.js").replace(/widget\.js(\?.*)?$/, "widget.css")});
   function mount() {
     var targetId = script && script.getAttribute("data-target");
     var target = targetId && document.getElementById(targetId);

@@ -1,0 +1,52 @@
+"""The OpenAPI schema says what the server really sends, errors included.
+
+Every operation can answer 400 (a malformed request; validation errors name
+their fields), 401 (no or a bad token, where authentication is needed), 403
+and 404 (DRF's ``{"detail": …}``), and 429 where a throttle applies; the
+generated schema lists them, so clients and the schemathesis run in the tests
+hold the server to it.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2026-11",
+                      "description": "A month as YYYY-MM"})
+class MonthField(serializers.Field):
+    """A billing month (the first day of it) written as ``YYYY-MM``."""
+
+    def to_representation(self, value):
+        return f"{value:%Y-%m}"
+
+    def to_internal_value(self, data):
+        from billing.periods import PeriodError, parse_month
+
+        try:
+            return parse_month(data)
+        except PeriodError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        extra = {"400": OpenApiTypes.OBJECT, "403": ErrorSerializer, "404": ErrorSerializer}
+        if self.view.get_authenticators() and not getattr(self.view, "town_public", False):
+            extra["401"] = ErrorSerializer
+        if self.view.get_throttles():
+            extra["429"] = ErrorSerializer
+        for code, schema in extra.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(schema, code)
+        return dict(sorted(responses.items()))

@@ -1,0 +1,1 @@
+"""Use cases of the feedback service, one module each; every action owns its transaction."""

@@ -1,0 +1,178 @@
+"""Import contributions into a project: every row checked first, then all rows or none."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from core.audit.log import log_action
+from services.feedback import conf
+from services.feedback.analysis import text as textlib
+from services.feedback.embedding import embed_passages
+from services.feedback.models import Contribution, Project
+
+KNOWN = {"id", "title", "text", "created_at", "lat", "lon"}
+
+
+@dataclass
+class RowError:
+    row: int
+    external_id: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # spreadsheets turn ids into floats
+    return str(value).strip()
+
+
+def _coordinate(value, low: float, high: float, label: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(str(value).replace(",", ".")) if not isinstance(value, int | float) else float(value)
+    except ValueError:
+        raise ValidationError(_("%(field)s is not a number: %(value)s") % {"field": label, "value": value}) from None
+    if math.isnan(number) or not low <= number <= high:
+        raise ValidationError(_("%(field)s lies outside %(low)s…%(high)s") % {"field": label, "low": low, "high": high})
+    return number
+
+
+def _moment(value) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time(12))
+    else:
+        raw = _text(value)
+        moment = parse_datetime(raw.replace(" ", "T", 1)) if ("T" in raw or ":" in raw) else None
+        if moment is None:
+            day = parse_date(raw)
+            if day is None:
+                try:
+                    day = dt.datetime.strptime(raw, "%d.%m.%Y").date()
+                except ValueError:
+                    raise ValidationError(_("created_at is not a date: %(value)s") % {"value": raw}) from None
+            moment = dt.datetime.combine(day, dt.time(12))
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _metadata(value):
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def parse_row(row: dict) -> dict:
+    problems: list[str] = []
+    external_id = _text(row.get("id"))
+    title = _text(row.get("title"))
+    body = _text(row.get("text"))
+    if not external_id:
+        problems.append(_("id is missing"))
+    elif len(external_id) > 100:
+        problems.append(_("id is longer than 100 characters"))
+    # A contribution given only a title (forms that make the text optional) is read by its title.
+    if not body and not title:
+        problems.append(_("text is empty"))
+    if len(body) > conf.MAX_TEXT_CHARS:
+        problems.append(_("text is longer than %(limit)s characters") % {"limit": conf.MAX_TEXT_CHARS})
+    if len(title) > 300:
+        problems.append(_("title is longer than 300 characters"))
+    values = {}
+    for key, parse in (("lat", lambda v: _coordinate(v, -90, 90, "lat")),
+                       ("lon", lambda v: _coordinate(v, -180, 180, "lon")), ("submitted_at", None)):
+        try:
+            values[key] = parse(row.get(key)) if parse else _moment(row.get("created_at"))
+        except ValidationError as error:
+            problems.extend(error.messages)
+    if (values.get("lat") is None) != (values.get("lon") is None):
+        problems.append(_("lat and lon must be given together"))
+    if problems:
+        raise ValidationError(problems)
+    metadata = {k: _metadata(v) for k, v in row.items() if k and k not in KNOWN and v not in (None, "")}
+    return {"external_id": external_id, "title": title, "text": body or title, "metadata": metadata, **values}
+
+
+def prepare(contributions: list[Contribution]) -> None:
+    """Lemmas, normalised text and the e5 vector: computed once per contribution text."""
+    joined = [textlib.contribution_text(c.title, c.text) for c in contributions]
+    vectors = embed_passages(joined) if joined else []
+    for contribution, text, vector in zip(contributions, joined, vectors, strict=True):
+        contribution.lemmas = textlib.lemmas(text)
+        contribution.normalised = textlib.normalised(text)
+        contribution.embedding = vector
+
+
+@transaction.atomic
+def import_contributions(project: Project, raw_rows: list[dict], *, actor, town) -> ImportReport:
+    """Create or update contributions by their file id; if any row fails nothing is written."""
+    report = ImportReport()
+    parsed: list[dict] = []
+    seen: dict[str, int] = {}
+    for index, row in enumerate(raw_rows):
+        line = index + 2
+        try:
+            data = parse_row(row)
+        except ValidationError as error:
+            report.errors.append(RowError(line, _text(row.get("id")), "; ".join(error.messages)))
+            continue
+        if data["external_id"] in seen:
+            report.errors.append(RowError(line, data["external_id"],
+                                          _("id also used in row %(row)s") % {"row": seen[data["external_id"]]}))
+            continue
+        seen[data["external_id"]] = line
+        parsed.append(data)
+    if not parsed and not report.errors:
+        report.errors.append(RowError(1, "", _("The file holds no contributions.")))
+    if report.errors:
+        return report
+    existing = {c.external_id: c for c in project.contributions.filter(external_id__in=list(seen))}
+    fresh, changed = [], []
+    for data in parsed:
+        current = existing.get(data["external_id"])
+        if current is None:
+            fresh.append(Contribution(project=project, source=Contribution.Source.IMPORT, **data))
+            continue
+        if all(getattr(current, k) == v for k, v in data.items()):
+            report.unchanged += 1
+            continue
+        for key, value in data.items():
+            setattr(current, key, value)
+        changed.append(current)
+    prepare(fresh + changed)
+    Contribution.objects.bulk_create(fresh, batch_size=500)
+    Contribution.objects.bulk_update(changed, ["title", "text", "submitted_at", "lat", "lon", "metadata", "lemmas",
+                                               "normalised", "embedding"], batch_size=500)
+    report.created, report.updated = len(fresh), len(changed)
+    log_action("feedback.contributions.imported", actor=actor, town=town, project=project.slug,
+               created=report.created, updated=report.updated, unchanged=report.unchanged)
+    return report
