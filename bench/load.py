@@ -197,9 +197,9 @@ def seed(towns: int) -> dict:
 
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Service
-    from devtools.demo.chatbot import FAQ
     from devtools.demo.subscriptions import subscribe
     from services.chatbot.actions.knowledge import import_entries
+    from services.chatbot.demo import FAQ
     from services.chatbot.formats import read_rows
     from tenants.actions import TownData, onboard_town
 
@@ -296,6 +296,28 @@ def report(name: str, base: list[Result], product: list[Result], *, target: bool
     if any(p.errors for _b, p, _r in rows):
         print("  WARNING: the product answered with errors (non-2xx, timeouts); see the server log")
     return {"ratio": worst_ratio, "p95": worst_p95}
+
+
+def profile_console(session_key: str, requests: int) -> None:
+    """Where the console's town list spends its time, in this process."""
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    client = Client(HTTP_HOST=DOMAIN)
+    client.cookies["sessionid"] = session_key
+    for _ in range(5):
+        assert client.get("/").status_code == 200
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _ in range(requests):
+        client.get("/")
+    profiler.disable()
+    print(f"\nprofile: {requests} console town lists in-process, "
+          f"{(time.perf_counter() - started) / requests * 1000:.2f} ms each (profiler overhead included)")
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
 
 def profile_town_api(host: str, token: str, requests: int) -> None:
@@ -425,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server log has {len(errors)} error lines: {log}")
     if args.profile:
         profile_town_api(town.host, token, 500 if args.quick else 3000)
+        profile_console(data["session"], 50 if args.quick else 300)
     connections.close_all()
     issuer.server.shutdown()
     if not args.keep_db:

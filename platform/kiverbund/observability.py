@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 import uuid
 
@@ -84,9 +85,17 @@ class JsonFormatter(logging.Formatter):
 # --- metrics ------------------------------------------------------------------------------------------------------
 
 def _metrics():
-    """The request metrics, created on first use (prometheus_client reads its multi-process setting on import)."""
+    """The request metrics, created on first use (prometheus_client reads its multi-process setting on import).
+
+    Under a lock: the first requests of a threaded web worker arrive together, and registering the
+    histogram twice raises (it answered those requests with a 500).
+    """
     global _REQUESTS
-    if _REQUESTS is None:
+    if _REQUESTS is not None:
+        return _REQUESTS
+    with _REQUESTS_LOCK:
+        if _REQUESTS is not None:
+            return _REQUESTS
         from prometheus_client import Histogram
 
         _REQUESTS = Histogram(
@@ -98,6 +107,7 @@ def _metrics():
 
 
 _REQUESTS = None
+_REQUESTS_LOCK = threading.Lock()
 
 
 class RequestContextMiddleware:

@@ -89,9 +89,9 @@ def chatbot_town(ags: str, name: str) -> dict:
 
     from catalog.actions import save_offering, sync_catalogue
     from catalog.models import Offering, Service
-    from devtools.demo.chatbot import FAQ
     from devtools.demo.subscriptions import subscribe
     from services.chatbot.actions.knowledge import import_entries
+    from services.chatbot.demo import FAQ
     from services.chatbot.formats import read_rows
 
     made = town(ags, name)
@@ -163,8 +163,8 @@ def chatbot_import_request(pk: int, count: int) -> str:
     from django.db import transaction
     from django_tenants.utils import schema_context
 
-    from devtools.demo.chatbot import FAQ
     from services.chatbot.actions.imports import request_import
+    from services.chatbot.demo import FAQ
     from services.chatbot.formats import read_rows
     from tenants.models import Town
 
