@@ -91,7 +91,7 @@ def test_staff_journey_through_the_pages(project_a, bonn_file, member_factory, t
     assert 'data-id="r1"' in negative and 'data-id="s4"' not in negative
     # Map, timeline.
     map_page = client.get(f"/feedback/{project.slug}/map/").content.decode()
-    assert "feedback/leaflet/leaflet.js" in map_page and '"r1"' in map_page
+    assert "vendor/leaflet/leaflet.js" in map_page and '"r1"' in map_page
     assert client.get(f"/feedback/{project.slug}/timeline/").status_code == 200
     # The council report as PDF (read back as text) and XLSX; the export.
     pdf = client.get(f"/feedback/{project.slug}/report.pdf")

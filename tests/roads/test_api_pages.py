@@ -100,7 +100,7 @@ def test_staff_journey(town_a, member_factory):
     pdf = staff.get("/roads/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     overview = staff.get("/roads/")
-    assert overview.status_code == 200 and b"roads/leaflet/leaflet.js" in overview.content
+    assert overview.status_code == 200 and b"vendor/leaflet/leaflet.js" in overview.content
     german = staff.get("/roads/", HTTP_ACCEPT_LANGUAGE="de")
     assert "Straßenzustand" in german.content.decode() and "Noten (ZTV ZEB-StB)" in german.content.decode()
     # 9. images by page: blurred, served to members
