@@ -21,11 +21,11 @@ from billing.actions import (
     set_efficiency_override,
     void_usage_event,
 )
+from billing.api_fields import MonthField
 from billing.models import AllocationRule, BillingPeriod, CostPool, EfficiencyOverride, Statement, UsageEvent
 from billing.periods import PeriodError, month_span, parse_month
 from billing.reports.render import CONTENT_TYPES, FORMATS, render_report
 from core.api import QueryFilters
-from core.api_schema import MonthField
 from core.audit.log import log_action
 from core.parsers import SafeJSONParser
 from core.uploads import validate_upload_size

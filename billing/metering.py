@@ -124,7 +124,6 @@ def check_report(town: Town, service: str, unit: str, quantity: Decimal, occurre
     and unit stays within ``USAGE_MAX_PER_MONTH``. Figures that pass cannot
     overflow a statement, whatever the number of reports.
     """
-    from billing.actions import service_units
     from billing.models import BillingPeriod, PeriodStatus
     from billing.periods import month_span
     from catalog.entitlement import has_active_subscription
@@ -148,3 +147,16 @@ def check_report(town: Town, service: str, unit: str, quantity: Decimal, occurre
     if (used["total"] or 0) + quantity > max_per_month():
         raise UsageError(f"the month's usage of {service}/{unit} would exceed {max_per_month()} "
                          f"(already {used['total'] or 0})")
+
+
+def service_units(service: str) -> dict[str, tuple[str, Decimal]]:
+    """The service's metering units: key → (name, minutes saved per unit by default)."""
+    from catalog.models import Service
+    from catalog.registry import get_service
+
+    descriptor = get_service(service)
+    if descriptor is not None:
+        return {u.key: (str(u.name), Decimal(u.minutes_saved)) for u in descriptor.units}
+    # An app no longer installed (or a benchmark's services): the descriptor as last synced.
+    stored = Service.objects.filter(key=service).values_list("descriptor", flat=True).first() or {}
+    return {u["key"]: (u.get("name", u["key"]), Decimal(u.get("minutes_saved", 0))) for u in stored.get("units", [])}

@@ -12,7 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from billing.actions.periods import BillingError, service_units
+from billing.actions.periods import BillingError
+from billing.metering import service_units
 from billing.models import CostPool, EfficiencyOverride, UsageEvent, UsageVoid
 from core.audit.log import actor_name, log_action
 from tenants.models import Town

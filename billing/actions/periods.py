@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from billing import charges
 from billing.allocation import AllocationKey, KeyKind, Participant, split
-from billing.metering import max_per_month, usage_totals
+from billing.metering import max_per_month, service_units, usage_totals
 from billing.models import (
     AllocationRule,
     BillingPeriod,
@@ -108,19 +108,6 @@ def price_plan_subscribers(month: dt.date) -> list[tuple[Any, Town]]:
             seen.add((subscription.offering_id, subscription.town_id))
             result.append((subscription.offering, subscription.town))
     return result
-
-
-def service_units(service: str) -> dict[str, tuple[str, Decimal]]:
-    """The service's metering units: key → (name, minutes saved per unit by default)."""
-    from catalog.models import Service
-    from catalog.registry import get_service
-
-    descriptor = get_service(service)
-    if descriptor is not None:
-        return {u.key: (str(u.name), Decimal(u.minutes_saved)) for u in descriptor.units}
-    # An app no longer installed (or a benchmark's services): the descriptor as last synced.
-    stored = Service.objects.filter(key=service).values_list("descriptor", flat=True).first() or {}
-    return {u["key"]: (u.get("name", u["key"]), Decimal(u.get("minutes_saved", 0))) for u in stored.get("units", [])}
 
 
 def _service_name(service: str) -> str:

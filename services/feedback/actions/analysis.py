@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from billing.metering import record_usage
 from core.audit.log import log_action
+from core.tasks import registered_task
 from services.feedback.actions.importing import prepare
 from services.feedback.analysis import duplicates, sentiment, spam, topics
 from services.feedback.models import AnalysisRun, Contribution, Project, Topic, UsageRecord
@@ -39,9 +40,7 @@ def request_analysis(project: Project, *, actor, town, topics_wanted: int | None
                                          requested_by=_actor(actor), stage=_("waiting for a worker"))
         log_action("feedback.analysis.requested", actor=actor, town=town, project=project.slug, run=run.pk)
         if send:
-            from services.feedback.tasks import analyse_project
-
-            transaction.on_commit(lambda: analyse_project.delay(run.pk))
+            transaction.on_commit(lambda: registered_task("feedback.analyse_project").delay(run.pk))
     return run
 
 
