@@ -17,17 +17,10 @@ def billing_setup(month: str, prefix: str, towns: int) -> list[int]:
 
     from billing.models import AllocationRule, CostPool
     from billing.periods import parse_month
-    from catalog.actions import save_offering, sync_catalogue
-    from catalog.models import Offering, Service
     from devtools.demo.subscriptions import subscribe
     from tenants.actions import TownData, onboard_town
 
-    sync_catalogue(actor="faults")
-    service = Service.objects.get(key="chatbot")
-    offering = Offering.objects.filter(service=service, available=True).first() or save_offering(
-        {"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1.0",
-         "price_model": "cost_pool", "amount": Decimal("1200.00"), "description": "Fault tests"},
-        actor="faults", service=service)
+    offering = _chatbot_offering()
     made = []
     for number in range(towns):
         town, _ = onboard_town(TownData(ags=f"{prefix}{number:03d}", name=f"Fault {prefix} {number}",
@@ -38,6 +31,20 @@ def billing_setup(month: str, prefix: str, towns: int) -> list[int]:
     CostPool.objects.create(service="chatbot", period=first, category="hosting", amount=Decimal("1000.00"))
     AllocationRule.objects.get_or_create(service="chatbot", defaults={"kind": "equal"})
     return made
+
+
+def _chatbot_offering():
+    from decimal import Decimal
+
+    from catalog.actions import save_offering, sync_catalogue
+    from catalog.models import Offering, Service
+
+    sync_catalogue(actor="faults")
+    service = Service.objects.get(key="chatbot")
+    return Offering.objects.filter(service=service, available=True).first() or save_offering(
+        {"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1.0",
+         "price_model": "cost_pool", "amount": Decimal("1200.00"), "description": "Fault tests"},
+        actor="faults", service=service)
 
 
 def billing_request(month: str) -> str:
@@ -63,10 +70,14 @@ def billing_state(month: str) -> dict:
     }
 
 
-def town(ags: str, name: str) -> dict:
+def town(ags: str, name: str, chatbot: bool = False) -> dict:
+    """A town; with ``chatbot`` subscribed to it (usage is accepted only for subscribed services)."""
+    from devtools.demo.subscriptions import subscribe
     from tenants.actions import TownData, onboard_town
 
     made, _ = onboard_town(TownData(ags=ags, name=name, population=1000), actor="faults", activate=True)
+    if chatbot:
+        subscribe(made, _chatbot_offering(), actor="faults")
     return {"pk": made.pk, "slug": made.slug, "host": made.host, "schema": made.schema_name}
 
 

@@ -31,7 +31,7 @@ def report(port: int, host: str, token: str, key: str, occurred_at: str) -> requ
 
 def test_usage_reports_across_a_database_restart_are_stored_once_or_refused_with_503(stack, keycloak,
                                                                                     keycloak_admin):
-    town = stack.call("town", ags="09996001", name="Zählheim")
+    town = stack.call("town", ags="09996001", name="Zählheim", chatbot=True)
     client_id, secret = create_town_service_account(keycloak_admin, f"town-{town['slug']}-api", town["slug"])
     try:
         token = client_credentials_token(keycloak.url, client_id, secret)
