@@ -2,7 +2,8 @@
 
 Every operation can answer 400 (a malformed request; validation errors name
 their fields), 401 (no or a bad token, where authentication is needed), 403
-and 404 (DRF's ``{"detail": …}``), and 429 where a throttle applies; the
+and 404 (DRF's ``{"detail": …}``), 415 where a body of an unsupported media type
+arrives, and 429 where a throttle applies; the
 generated schema lists them, so clients and the schemathesis run in the tests
 hold the server to it.
 """
@@ -26,6 +27,8 @@ class AutoSchema(SpectacularAutoSchema):
         extra = {"400": OpenApiTypes.OBJECT, "403": ErrorSerializer, "404": ErrorSerializer}
         if self.view.get_authenticators() and not getattr(self.view, "town_public", False):
             extra["401"] = ErrorSerializer
+        if self.method in ("POST", "PUT", "PATCH"):
+            extra["415"] = ErrorSerializer
         if self.view.get_throttles():
             extra["429"] = ErrorSerializer
         for code, schema in extra.items():

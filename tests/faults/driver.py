@@ -54,13 +54,16 @@ def billing_request(month: str) -> str:
     return request_run(parse_month(month), actor="faults").run_requested_at.isoformat()
 
 
-def billing_state(month: str) -> dict:
+def billing_state(month: str, towns: list[int] | None = None) -> dict:
+    """The run of ``month``; statements counted for ``towns`` only (other tests' towns share the stack)."""
     from billing.models import BillingPeriod, Statement
     from billing.periods import parse_month
     from core.audit.models import AuditEntry
 
     period = BillingPeriod.objects.filter(month=parse_month(month)).first()
     statements = Statement.objects.filter(period=period)
+    if towns is not None:
+        statements = statements.filter(town_id__in=towns)
     return {
         "last_run_at": period.last_run_at.isoformat() if period and period.last_run_at else None,
         "last_error": period.last_error if period else "",
