@@ -78,6 +78,15 @@ def _public_schema_after_test():
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_test(settings):
+    """A request in English (the chatbot activates the citizen's language) must not leave the thread English."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _empty_shared_cache_after_test(settings):
     """The database is rolled back after a test, the shared cache (core.caching) is not: empty it."""
     yield
