@@ -58,12 +58,21 @@ def _batch_model():
     return _model() if threads == _threads("query") else E5(num_threads=threads)
 
 
-def embed_passages(texts: list[str], batch: int = 32) -> list[np.ndarray]:
-    out: list[np.ndarray] = []
+def embed_passages(texts: list[str], batch: int = 32, chars: int = PASSAGE_CHARS) -> list[np.ndarray]:
+    """One vector per text (its first ``chars`` characters), in input order. A batch is padded to its
+    longest text, so batches hold texts of similar length: sorting by length saves most of the padding."""
+    clipped = [(text or " ")[:chars] for text in texts]
+    order = sorted(range(len(clipped)), key=lambda i: len(clipped[i]))
+    out: list[np.ndarray | None] = [None] * len(clipped)
     with _lock:
-        for start in range(0, len(texts), batch):
-            chunk = [t[:PASSAGE_CHARS] for t in texts[start:start + batch]]
-            out.extend(_batch_model().passage(chunk) if len(chunk) > 1 else [_batch_model().passage(chunk[0])])
+        for start in range(0, len(order), batch):
+            chunk = order[start:start + batch]
+            if len(chunk) == 1:
+                vectors = [_batch_model().passage(clipped[chunk[0]])]
+            else:
+                vectors = _batch_model().passage([clipped[i] for i in chunk])
+            for i, vector in zip(chunk, vectors, strict=True):
+                out[i] = np.asarray(vector, dtype=np.float32)
     return out
 
 

@@ -214,3 +214,12 @@ def validate_upload_size(upload) -> None:
     limit = settings.UPLOAD_MAX_BYTES
     if upload is not None and getattr(upload, "size", 0) > limit:
         raise ValidationError(_("The file is larger than %(limit)s MB.") % {"limit": _megabytes(limit)})
+
+
+def cell_text(value) -> str:
+    """A file cell as text: nothing for an empty cell; spreadsheets' whole floats (ids) without ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # spreadsheets turn ids into floats
+    return str(value).strip()

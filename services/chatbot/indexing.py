@@ -51,15 +51,20 @@ WHERE e.id = ANY(%s)
 """
 
 
-def reindex(entry_ids: list[int], *, find_duplicates: bool = True) -> None:
-    """Recompute every search column of these entries (batch embeddings; one UPDATE for full text)."""
+def reindex(entry_ids: list[int], *, find_duplicates: bool = True, passages: bool = True) -> None:
+    """Recompute every search column of these entries (batch embeddings; one UPDATE for full text).
+
+    ``passages=False`` keeps the entries' question-and-answer vectors: for changes that leave both
+    texts as they are (a new question variant, a merge).
+    """
     if not entry_ids:
         return
-    entries = list(Entry.objects.filter(pk__in=entry_ids).only("pk", "question", "answer_text"))
-    vectors = embedding.embed_passages([f"{e.question}\n{e.answer_text}" for e in entries])
-    for entry, vector in zip(entries, vectors, strict=True):
-        entry.embedding = vector
-    Entry.objects.bulk_update(entries, ["embedding"], batch_size=500)
+    if passages:
+        entries = list(Entry.objects.filter(pk__in=entry_ids).only("pk", "question", "answer_text"))
+        vectors = embedding.embed_passages([f"{e.question}\n{e.answer_text}" for e in entries])
+        for entry, vector in zip(entries, vectors, strict=True):
+            entry.embedding = vector
+        Entry.objects.bulk_update(entries, ["embedding"], batch_size=500)
     phrasings = list(Phrasing.objects.filter(entry_id__in=entry_ids).filter(embedding__isnull=True))
     vectors = embedding.embed_queries([p.text for p in phrasings])
     for phrasing, vector in zip(phrasings, vectors, strict=True):

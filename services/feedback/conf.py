@@ -17,7 +17,3 @@ MIN_FORM_SECONDS = env.get_int("FEEDBACK_MIN_FORM_SECONDS", 3)
 # The county's basemap (XYZ tile URL) and its attribution; empty: the map shows the points without tiles.
 BASEMAP_URL = env.get_str("FEEDBACK_BASEMAP_URL", "")
 BASEMAP_ATTRIBUTION = env.get_str("FEEDBACK_BASEMAP_ATTRIBUTION", "")
-
-
-def embedding_threads() -> int:
-    return env.get_int("FEEDBACK_EMBEDDING_THREADS", 0)

@@ -9,7 +9,7 @@ from catalog.actions import (
     save_offering,
     sync_catalogue,
 )
-from catalog.models import ChecklistItem, PriceModel, Service
+from catalog.models import ChecklistItem, Offering, PriceModel, Service
 
 
 def echo_offering(**values):
@@ -25,6 +25,28 @@ def subscribe_through_workflow(town, offering, actor="pytest"):
     subscription = request_subscription(town, offering, actor=actor)
     complete_checklist(subscription, actor)
     return activate_subscription(subscription, actor=actor)
+
+
+def subscribe_to_service(town, key: str, *, title: str, amount: Decimal) -> None:
+    """An active subscription to the service ``key`` through the real workflow (its routes answer only then)."""
+    sync_catalogue(actor="pytest")
+    offering = Offering.objects.filter(service__key=key).first() or save_offering(
+        {"provider": "Kreis-IT", "contract_title": title, "contract_version": "1.0",
+         "price_model": "cost_pool", "amount": amount, "description": title},
+        actor="pytest", service=Service.objects.get(key=key))
+    subscribe_through_workflow(town, offering)
+
+
+def subscribing(factory, subscribe):
+    """Wrap a town factory: its towns ``subscribe`` (a function of the town) unless ``subscribed=False``."""
+
+    def make(*args, subscribed: bool = True, **kwargs):
+        town = factory(*args, **kwargs)
+        if subscribed:
+            subscribe(town)
+        return town
+
+    return make
 
 
 @pytest.fixture

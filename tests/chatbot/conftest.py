@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ from django_tenants.utils import schema_context
 
 from services.chatbot.actions.knowledge import import_entries
 from services.chatbot.formats import read_rows
+from tests.catalog.conftest import subscribe_to_service, subscribing
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "chatbot"
 
@@ -38,41 +40,17 @@ TOWN_FAQ = [
 
 def subscribe_to_chatbot(town) -> None:
     """An active chatbot subscription through the real workflow (the service answers only then)."""
-    from decimal import Decimal
-
-    from catalog.actions import save_offering, sync_catalogue
-    from catalog.models import Offering, Service
-
-    from ..catalog.conftest import subscribe_through_workflow
-
-    sync_catalogue(actor="pytest")
-    offering = Offering.objects.filter(service__key="chatbot").first() or save_offering(
-        {"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1.0",
-         "price_model": "cost_pool", "amount": Decimal("24000.00"), "description": "Chatbot"},
-        actor="pytest", service=Service.objects.get(key="chatbot"))
-    subscribe_through_workflow(town, offering)
-
-
-def _subscribing(factory):
-    """Wrap a town factory: its towns subscribe to the chatbot unless ``subscribed=False``."""
-
-    def make(*args, subscribed: bool = True, **kwargs):
-        town = factory(*args, **kwargs)
-        if subscribed:
-            subscribe_to_chatbot(town)
-        return town
-
-    return make
+    subscribe_to_service(town, "chatbot", title="AVV Chatbot", amount=Decimal("24000.00"))
 
 
 @pytest.fixture
 def make_town(make_town):
-    return _subscribing(make_town)
+    return subscribing(make_town, subscribe_to_chatbot)
 
 
 @pytest.fixture
 def committed_town(committed_town):
-    return _subscribing(committed_town)
+    return subscribing(committed_town, subscribe_to_chatbot)
 
 
 @pytest.fixture

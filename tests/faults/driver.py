@@ -97,28 +97,15 @@ def usage_counts(town_pk: int, keys: list[str]) -> dict[str, int]:
 
 def chatbot_town(ags: str, name: str) -> dict:
     """A town subscribed to the chatbot, with the demo knowledge base."""
-    from decimal import Decimal
-
     from django_tenants.utils import schema_context
 
-    from catalog.actions import save_offering, sync_catalogue
-    from catalog.models import Offering, Service
-    from devtools.demo.subscriptions import subscribe
     from services.chatbot.actions.knowledge import import_entries
     from services.chatbot.demo import FAQ
     from services.chatbot.formats import read_rows
-
-    made = town(ags, name)
-    sync_catalogue(actor="faults")
-    service = Service.objects.get(key="chatbot")
-    offering = Offering.objects.filter(service=service, available=True).first() or save_offering(
-        {"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1.0",
-         "price_model": "cost_pool", "amount": Decimal("1200.00"), "description": "Fault tests"},
-        actor="faults", service=service)
     from tenants.models import Town
 
+    made = town(ags, name, chatbot=True)
     subject = Town.objects.get(pk=made["pk"])
-    subscribe(subject, offering, actor="faults")
     with schema_context(subject.schema_name):
         report = import_entries(read_rows(FAQ.read_bytes(), FAQ.name), actor="faults", town=subject)
     assert report.ok, report.errors

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django_tenants.utils import schema_context
+
+from tests.catalog.conftest import subscribe_to_service, subscribing
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -42,39 +45,17 @@ CONTRIBUTIONS = [
 
 def subscribe_to_feedback(town) -> None:
     """An active feedback subscription through the real workflow."""
-    from decimal import Decimal
-
-    from catalog.actions import save_offering, sync_catalogue
-    from catalog.models import Offering, Service
-
-    from ..catalog.conftest import subscribe_through_workflow
-
-    sync_catalogue(actor="pytest")
-    offering = Offering.objects.filter(service__key="feedback").first() or save_offering(
-        {"provider": "Kreis-IT", "contract_title": "AVV Bürgerbeteiligung", "contract_version": "1.0",
-         "price_model": "cost_pool", "amount": Decimal("18000.00"), "description": "Feedback"},
-        actor="pytest", service=Service.objects.get(key="feedback"))
-    subscribe_through_workflow(town, offering)
-
-
-def _subscribing(factory):
-    def make(*args, subscribed: bool = True, **kwargs):
-        town = factory(*args, **kwargs)
-        if subscribed:
-            subscribe_to_feedback(town)
-        return town
-
-    return make
+    subscribe_to_service(town, "feedback", title="AVV Bürgerbeteiligung", amount=Decimal("18000.00"))
 
 
 @pytest.fixture
 def make_town(make_town):
-    return _subscribing(make_town)
+    return subscribing(make_town, subscribe_to_feedback)
 
 
 @pytest.fixture
 def committed_town(committed_town):
-    return _subscribing(committed_town)
+    return subscribing(committed_town, subscribe_to_feedback)
 
 
 @pytest.fixture

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django_tenants.utils import schema_context
 from pyproj import Geod
+
+from tests.catalog.conftest import subscribe_to_service, subscribing
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "roads"
 LAUF_PBF = DATA / "lauf-200115.osm.pbf"
@@ -76,39 +79,18 @@ def _english_messages():
 
 
 def subscribe_to_roads(town) -> None:
-    from decimal import Decimal
-
-    from catalog.actions import save_offering, sync_catalogue
-    from catalog.models import Offering, Service
-
-    from ..catalog.conftest import subscribe_through_workflow
-
-    sync_catalogue(actor="pytest")
-    offering = Offering.objects.filter(service__key="roads").first() or save_offering(
-        {"provider": "Kreis-IT", "contract_title": "AVV Straßenzustand", "contract_version": "1.0",
-         "price_model": "cost_pool", "amount": Decimal("18000.00"), "description": "Straßenzustand"},
-        actor="pytest", service=Service.objects.get(key="roads"))
-    subscribe_through_workflow(town, offering)
-
-
-def _subscribing(factory):
-    def make(*args, subscribed: bool = True, **kwargs):
-        town = factory(*args, **kwargs)
-        if subscribed:
-            subscribe_to_roads(town)
-        return town
-
-    return make
+    """An active roads subscription through the real workflow."""
+    subscribe_to_service(town, "roads", title="AVV Straßenzustand", amount=Decimal("18000.00"))
 
 
 @pytest.fixture
 def make_town(make_town):
-    return _subscribing(make_town)
+    return subscribing(make_town, subscribe_to_roads)
 
 
 @pytest.fixture
 def committed_town(committed_town):
-    return _subscribing(committed_town)
+    return subscribing(committed_town, subscribe_to_roads)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from core.audit.log import log_action
 from core.audit.models import AuditEntry
+from core.uploads import cell_text
 from services.chatbot import indexing
 from services.chatbot.models import Entry, EntryAlias, Phrasing
 from services.chatbot.text import plain_text, sanitise_html
@@ -55,14 +56,6 @@ class ImportReport:
         return not self.errors
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # spreadsheets turn ids into floats
-    return str(value).strip()
-
-
 def _values(row: dict):
     for value in row.values():
         if isinstance(value, list | tuple):
@@ -73,9 +66,9 @@ def _values(row: dict):
 
 def _list(value, separators: str) -> list[str]:
     if isinstance(value, list | tuple):
-        items = [_text(v) for v in value]
+        items = [cell_text(v) for v in value]
     else:
-        items = [_text(value)]
+        items = [cell_text(value)]
         for sep in separators:
             items = [part for item in items for part in item.split(sep)]
     return [item.strip() for item in items if item and item.strip()]
@@ -88,7 +81,7 @@ def _date(value, label: str) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
         try:
             return dt.datetime.strptime(text, pattern).date()
@@ -101,11 +94,11 @@ def _date(value, label: str) -> dt.date | None:
 def parse_row(row: dict) -> EntryData:
     """One file row → EntryData, or ValidationError with every problem of the row."""
     problems: list[str] = []
-    external_id = _text(row.get("id", row.get("external_id")))
-    question = _text(row.get("question"))
-    answer = sanitise_html(_text(row.get("answer")))
-    link = _text(row.get("link"))
-    if any("\x00" in _text(value) for value in _values(row)):
+    external_id = cell_text(row.get("id", row.get("external_id")))
+    question = cell_text(row.get("question"))
+    answer = sanitise_html(cell_text(row.get("answer")))
+    link = cell_text(row.get("link"))
+    if any("\x00" in cell_text(value) for value in _values(row)):
         raise ValidationError([_("the row contains NUL characters (a binary or UTF-16 file?)")])
     if not external_id:
         problems.append(_("id is missing"))
@@ -137,9 +130,9 @@ def parse_row(row: dict) -> EntryData:
         raise ValidationError(problems)
     return EntryData(
         external_id=external_id, question=question, answer=answer, link=link,
-        source=_text(row.get("source"))[:200], department=_text(row.get("department"))[:200],
+        source=cell_text(row.get("source"))[:200], department=cell_text(row.get("department"))[:200],
         variants=_list(row.get("variants"), "|\n"), tags=tags,
-        sensitive=_text(row.get("sensitive")).lower() in TRUE_WORDS or row.get("sensitive") is True, **dates,
+        sensitive=cell_text(row.get("sensitive")).lower() in TRUE_WORDS or row.get("sensitive") is True, **dates,
     )
 
 
@@ -199,7 +192,7 @@ def check_rows(raw_rows: list[dict]) -> tuple[list[EntryData], ImportReport]:
         try:
             data = parse_row(row)
         except ValidationError as error:
-            report.errors.append(RowError(line, _text(row.get("id")), "; ".join(error.messages)))
+            report.errors.append(RowError(line, cell_text(row.get("id")), "; ".join(error.messages)))
             continue
         if data.external_id in seen:
             report.errors.append(RowError(line, data.external_id,

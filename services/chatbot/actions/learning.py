@@ -70,7 +70,7 @@ def add_variant(entry: Entry, text: str, *, actor, town) -> bool:
     if phrasing is None:
         return False
     phrasing.save()
-    indexing.reindex([entry.pk])
+    indexing.reindex([entry.pk], find_duplicates=False, passages=False)
     log_action("chatbot.kb.variant_added", actor=actor, town=town, external_id=entry.external_id,
                variant=text[:200])
     return True
@@ -134,7 +134,7 @@ def add_variants(rows: list[dict], *, actor, town) -> VariantReport:
             fresh.append(phrasing)
     Phrasing.objects.bulk_create(fresh)
     report.added = len(fresh)
-    indexing.reindex(sorted({p.entry_id for p in fresh}), find_duplicates=False)
+    indexing.reindex(sorted({p.entry_id for p in fresh}), find_duplicates=False, passages=False)
     log_action("chatbot.kb.variants_added", actor=actor, town=town, added=report.added,
                already_known=report.already_known)
     return report
@@ -161,7 +161,7 @@ def merge_entries(keep: Entry, other: Entry, *, actor, town) -> Entry:
     other.delete()
     keep.similar_to, keep.similarity = None, None
     keep.save(update_fields=["similar_to", "similarity", "updated_at"])
-    indexing.reindex([keep.pk])
+    indexing.reindex([keep.pk], passages=False)
     log_action("chatbot.kb.entries_merged", actor=actor, town=town, external_id=keep.external_id,
                merged=merged_id)
     return keep

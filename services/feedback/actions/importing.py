@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from core.audit.log import log_action
+from core.uploads import cell_text
 from services.feedback import conf
 from services.feedback.analysis import text as textlib
 from services.feedback.embedding import embed_passages
@@ -40,14 +41,6 @@ class ImportReport:
         return not self.errors
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # spreadsheets turn ids into floats
-    return str(value).strip()
-
-
 def _coordinate(value, low: float, high: float, label: str) -> float | None:
     if value in (None, ""):
         return None
@@ -68,7 +61,7 @@ def _moment(value) -> dt.datetime | None:
     elif isinstance(value, dt.date):
         moment = dt.datetime.combine(value, dt.time(12))
     else:
-        raw = _text(value)
+        raw = cell_text(value)
         moment = parse_datetime(raw.replace(" ", "T", 1)) if ("T" in raw or ":" in raw) else None
         if moment is None:
             day = parse_date(raw)
@@ -93,9 +86,9 @@ def _metadata(value):
 
 def parse_row(row: dict) -> dict:
     problems: list[str] = []
-    external_id = _text(row.get("id"))
-    title = _text(row.get("title"))
-    body = _text(row.get("text"))
+    external_id = cell_text(row.get("id"))
+    title = cell_text(row.get("title"))
+    body = cell_text(row.get("text"))
     if not external_id:
         problems.append(_("id is missing"))
     elif len(external_id) > 100:
@@ -143,7 +136,7 @@ def import_contributions(project: Project, raw_rows: list[dict], *, actor, town)
         try:
             data = parse_row(row)
         except ValidationError as error:
-            report.errors.append(RowError(line, _text(row.get("id")), "; ".join(error.messages)))
+            report.errors.append(RowError(line, cell_text(row.get("id")), "; ".join(error.messages)))
             continue
         if data["external_id"] in seen:
             report.errors.append(RowError(line, data["external_id"],

@@ -3,9 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
-from services.chatbot import formats
 from services.chatbot.actions.learning import add_variants
-from tenants.models import Town
+from services.chatbot.management.files import town_and_rows
 
 
 class Command(BaseCommand):
@@ -18,16 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
 
     def handle(self, *args, **o):
-        town = Town.objects.filter(ags=o["town"]).first()
-        if town is None:
-            raise CommandError(f"No town with AGS {o['town']}")
-        path: Path = o["file"]
-        if not path.is_file():
-            raise CommandError(f"No such file: {path}")
-        try:
-            rows = formats.read_rows(path.read_bytes(), path.name)
-        except formats.FileFormatError as error:
-            raise CommandError(str(error)) from None
+        town, rows = town_and_rows(o["town"], o["file"])
         with schema_context(town.schema_name):
             report = add_variants(rows, actor="cli:chatbot_add_variants", town=town)
         if not report.ok:
