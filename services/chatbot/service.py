@@ -67,4 +67,5 @@ DESCRIPTOR = ServiceDescriptor(
                                  seconds=conf.TRASH_INTERVAL_SECONDS)),
     dashboard="services.chatbot.dashboard.dashboard",
     demo_seed="services.chatbot.demo.seed",
+    town_starter="services.chatbot.starter.seed",
 )
