@@ -90,6 +90,9 @@ class ServiceDescriptor:
     periodic_tasks: tuple[PeriodicTask, ...] = ()
     # Dotted path of ``seed(town) -> dict | None``, called by the demo in each subscribed demo town's schema.
     demo_seed: str | None = None
+    # Dotted path of ``starter(town) -> dict | None``, called in every newly onboarded town's schema: the
+    # defaults a town starts with and edits later (the chatbot: sensitive topics with help numbers).
+    town_starter: str | None = None
 
     def problems(self) -> list[str]:
         """What is wrong with the declaration itself; ``catalog.checks`` adds what needs imports."""

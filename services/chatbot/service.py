@@ -64,4 +64,5 @@ DESCRIPTOR = ServiceDescriptor(
     periodic_tasks=(PeriodicTask(name="chatbot-retention", task="chatbot.purge_expired_conversations",
                                  seconds=conf.RETENTION_INTERVAL_SECONDS),),
     demo_seed="services.chatbot.demo.seed",
+    town_starter="services.chatbot.starter.seed",
 )

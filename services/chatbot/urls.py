@@ -15,6 +15,7 @@ urlpatterns = [
     path("entries/<int:entry_id>/keep-apart/", views_learning.entry_keep_apart, name="entry-keep-apart"),
     path("variants/add/", views_learning.variant_add, name="variant-add"),
     path("import/", views.entry_import, name="import"),
+    path("import/starter/", views.starter_import, name="import-starter"),
     path("export.<str:fmt>", views.entry_export, name="export"),
     path("settings/", views.chatbot_settings, name="settings"),
     path("settings/topics/<int:topic_id>/delete/", views.topic_delete, name="topic-delete"),

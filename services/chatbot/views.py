@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from services.chatbot import formats
+from services.chatbot import formats, starter
 from services.chatbot.actions import configure, imports, knowledge
 from services.chatbot.forms import EntryForm, GenerativeForm, ImportForm, SensitiveTopicForm, SettingsForm
 from services.chatbot.models import ChatbotSettings, Entry, SensitiveTopic
@@ -71,6 +71,24 @@ def entry_delete(request, entry_id):
     entry = access_entry(entry_id)
     knowledge.delete_entry(entry, actor=request.user, town=request.tenant)
     messages.success(request, _("Entry %(id)s deleted.") % {"id": entry.external_id})
+    return redirect("chatbot:entries")
+
+
+@require_POST
+def starter_import(request):
+    """Take over the starter knowledge base (nationwide basics) into an empty knowledge base."""
+    require_editor(request)
+    if Entry.objects.exists():
+        messages.error(request, _("The starter knowledge base is only offered while the knowledge base is empty."))
+        return redirect("chatbot:entries")
+    report = knowledge.import_entries(starter.starter_rows(), actor=request.user, town=request.tenant)
+    if not report.ok:
+        return render(request, "chatbot/import_report.html", {"report": report, "filename": starter.STARTER_FAQ.name},
+                      status=400)
+    messages.success(request, ngettext(
+        "%(count)s starter entry taken over: please check it and add your town's details.",
+        "%(count)s starter entries taken over: please check them and add your town's details.",
+        report.created) % {"count": report.created})
     return redirect("chatbot:entries")
 
 
