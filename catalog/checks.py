@@ -75,7 +75,7 @@ def _imports(app: str, meta: ServiceDescriptor) -> list[Error]:
         if getattr(module, "app_name", None) != app_name:
             errors.append(_error(f"service {meta.key}: {module_path} must set app_name = {app_name!r}", app, 4,
                                  hint="URL names are reversed as '<app_name>:<name>'."))
-    for field in ("demo_seed", "town_starter"):
+    for field in ("demo_seed", "town_starter", "dashboard"):
         path = getattr(meta, field)
         if path is None:
             continue

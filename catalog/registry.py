@@ -62,6 +62,17 @@ class PeriodicTask:
     seconds: float
 
 
+@dataclass(frozen=True)
+class DashboardItem:
+    """One line on a town's start page: open work (``count`` items to do) or something new (``when``)."""
+
+    label: str
+    url: str
+    count: int | None = None
+    when: object = None  # a datetime for news
+    detail: str = ""
+
+
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -88,6 +99,9 @@ class ServiceDescriptor:
     api_urls: str | None = None
     menu: tuple[MenuItem, ...] = ()
     periodic_tasks: tuple[PeriodicTask, ...] = ()
+    # Dotted path of ``dashboard(town, user) -> (tasks, news)``: two lists of DashboardItem for the town's start
+    # page (open work with counts; the newest things that came in). Called in the town's schema.
+    dashboard: str | None = None
     # Dotted path of ``seed(town) -> dict | None``, called by the demo in each subscribed demo town's schema.
     demo_seed: str | None = None
     # Dotted path of ``starter(town) -> dict | None``, called in every newly onboarded town's schema: the
