@@ -64,8 +64,8 @@ def _axe_violations(page) -> list[str]:
 
 
 def _horizontal_overflow(page) -> int:
-    """How many CSS pixels the page is wider than the window (0 when nothing scrolls sideways)."""
-    return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    """How many CSS pixels the page is wider than its viewport (0 when nothing scrolls sideways)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
 def check_page(page, name: str) -> None:
@@ -82,9 +82,17 @@ def check_page(page, name: str) -> None:
         problems += [f"{page.url} at {viewport['width']} px: {v}" for v in _axe_violations(page)]
         overflow = _horizontal_overflow(page)
         if overflow > 0:
-            wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
-                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-                .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))""")
+            wide = page.evaluate("""() => {
+                const limit = document.documentElement.clientWidth + 1, found = [];
+                const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+                for (let node = walker.nextNode(); node && found.length < 5; node = walker.nextNode()) {
+                    const range = document.createRange(); range.selectNodeContents(node);
+                    const box = node.nodeType === 1 ? node.getBoundingClientRect() : range.getBoundingClientRect();
+                    if (box.right > limit) found.push(node.nodeType === 1 ? node.tagName.toLowerCase() + '.' +
+                        node.className : JSON.stringify(node.textContent.trim().slice(0, 60)));
+                }
+                return found;
+            }""")
             problems.append(f"{page.url} at {viewport['width']} px scrolls sideways by {overflow} px: {wide}")
     page.set_viewport_size(size)
     assert not problems, "\n".join(problems)
