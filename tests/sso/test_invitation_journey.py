@@ -69,7 +69,9 @@ def test_the_invitation_mail_is_german_and_names_the_town_the_provider_and_the_v
     assert "Sie wurden eingeladen, im KI-Verbund für Amtsdorf mitzuarbeiten" in body
     assert f"{settings.KEYCLOAK_INVITATION_DAYS} Tage gültig" in body
     assert re.search(rf"{re.escape(settings.KEYCLOAK_URL)}/realms/{settings.KEYCLOAK_REALM}/\S+", body)
-    assert "Organization" not in body and "Hi," not in body
+    assert "Organization" not in body and "Hi," not in body and "Guten Tag  ," not in body
+    # The platform's email theme names the town portal's address.
+    assert f"Das Portal von Amtsdorf im KI-Verbund: {town.url}" in body
 
 
 def test_a_town_admin_sends_an_invitation_again_or_withdraws_it(sso, town, town_admin, mailbox):
