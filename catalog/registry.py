@@ -161,6 +161,15 @@ def get_service(key: str) -> ServiceDescriptor | None:
     return get_all_services().get(key)
 
 
+def unit_choices(service: str | None = None) -> list[tuple[str, str]]:
+    """Metering units to choose from in forms: of one service, or of every service ("Service: unit")."""
+    if service is not None:
+        descriptor = get_service(service)
+        return [(u.key, str(u.name)) for u in descriptor.units] if descriptor else []
+    return [(u.key, f"{descriptor.name}: {u.name}") for descriptor in get_all_services().values()
+            for u in descriptor.units]
+
+
 
 def _forget_services(setting, **kwargs) -> None:
     if setting == "INSTALLED_APPS":

@@ -163,3 +163,25 @@ def _metres(lon1, lat1, lon2, lat2):
     from services.roads.geo import haversine_m
 
     return haversine_m(lon1, lat1, lon2, lat2)
+
+
+def test_detection_files_are_read_within_the_upload_limits(town_network, monkeypatch):
+    from services.roads import conf
+    from services.roads.vendor import DetectionFileError
+
+    # Windows-1252 (a spreadsheet's export) is read; NUL bytes are refused.
+    text = HEADER + row("a", -180, 1).replace("img-a.jpg", "Straße.jpg")
+    rows, errors = read_detections(text.encode("cp1252"), "v.csv")
+    assert not errors and rows[0].image == "Straße.jpg"
+    with pytest.raises(DetectionFileError, match="NUL bytes"):
+        read_detections(text.encode("utf-16"), "v.csv")
+    monkeypatch.setattr(conf, "MAX_DETECTION_ROWS", 2)
+    with pytest.raises(DetectionFileError, match="more than 2 rows"):
+        read_detections((HEADER + row("a", 0, 0) + row("b", 1, 0) + row("c", 2, 0)).encode(), "v.csv")
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [11.28, 49.51]}, "properties": {}}] * 3}
+    with pytest.raises(DetectionFileError, match="more than 2 rows"):
+        read_detections(json.dumps(doc).encode(), "v.geojson")
+    monkeypatch.setattr(conf, "MAX_DETECTION_BYTES", 100)
+    with pytest.raises(DetectionFileError, match="larger than"):
+        read_detections(text.encode(), "v.csv")
