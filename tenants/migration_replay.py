@@ -2,7 +2,9 @@
 
 Town schemas are replays of the template's DDL and have applied the same migrations, so
 a pending migration that only changes the schema (no RunPython, no RunSQL, nothing that
-reads the database to decide) produces the same statements in each of them. Those are
+reads the database to decide) produces the same statements in each of them; a migration
+of an app that lives only in public does nothing there at all (the router skips every
+operation, data migrations included) and is only recorded. Those are
 collected once per set of applied migrations, with Django's schema editor in
 ``collect_sql`` mode under the first schema of the set (still at the old state: the
 editor's catalogue look-ups, e.g. a constraint's name, see what the others have), and
@@ -79,11 +81,19 @@ def _receiver_names() -> set[str]:
 
 
 def replayable(plan) -> str | None:
-    """Why this plan cannot be replayed, or None when it can."""
+    """Why this plan cannot be replayed in the current (town) schema, or None when it can.
+
+    Migrations of apps whose tables live only in public (the router refuses them here) do nothing in a
+    town schema, whatever their operations; they are only recorded, as Django's command does.
+    """
+    from django.db import router
+
     for migration, backwards in plan:
         name = f"{migration.app_label}.{migration.name}"
         if backwards:
             return f"{name} is unapplied"
+        if not router.allow_migrate(connection.alias, migration.app_label):
+            continue
         if not migration.atomic:
             return f"{name} is not atomic"
         for operation in migration.operations:
@@ -204,7 +214,10 @@ def migrate_by_replay(schemas: list[str], *, workers: int, verbosity: int, write
             groups[applied[schema]].append(schema)
     jobs: list[tuple[str, Replay]] = []
     for members in groups.values():
-        replay, why = prepare(members[0], applied[members[0]])
+        try:
+            replay, why = prepare(members[0], applied[members[0]])
+        except Exception as exc:  # e.g. an inconsistent history: Django's way reports it per schema
+            replay, why = None, f"{type(exc).__name__}: {exc}"
         if replay is None:
             if verbosity:
                 write(f"{len(members)} schema(s) go Django's way: {why}")
@@ -212,7 +225,8 @@ def migrate_by_replay(schemas: list[str], *, workers: int, verbosity: int, write
             continue
         if verbosity:
             names = ", ".join(f"{app}.{name}" for app, name in replay.migrations)
-            write(f"{len(members)} schema(s): {names} as {len(replay.statements)} statement(s) made once")
+            count = sum(1 for statement in replay.statements if not statement.startswith("--"))
+            write(f"{len(members)} schema(s): {names} as {count} statement(s) made once")
         jobs += [(schema, replay) for schema in members]
     if not jobs:
         return left

@@ -140,19 +140,36 @@ def test_a_schema_the_replay_cannot_migrate_goes_djangos_way_and_resumes(committ
     assert _schema_shape(broken.schema_name) == _schema_shape(ok.schema_name)
 
 
-def test_only_plain_ddl_is_replayed():
+def test_only_plain_ddl_is_replayed(town_a):
     from django.db import migrations, models
+    from django_tenants.utils import schema_context
 
     from tenants.migration_replay import replayable
 
-    def plan(*operations, atomic=True):
-        migration = migrations.Migration("0002_probe", "documents")
+    def plan(*operations, atomic=True, app="documents"):
+        migration = migrations.Migration("0002_probe", app)
         migration.operations, migration.atomic = list(operations), atomic
         return [(migration, False)]
 
     field = migrations.AddField("document", "probe", models.IntegerField(null=True))
-    assert replayable(plan(field)) is None
-    assert "RunPython" in replayable(plan(field, migrations.RunPython(migrations.RunPython.noop)))
-    assert "RunSQL" in replayable(plan(migrations.RunSQL("UPDATE documents_document SET id = id")))
-    assert "RenameModel" in replayable(plan(migrations.RenameModel("document", "paper")))
-    assert "not atomic" in replayable(plan(field, atomic=False))
+    data = migrations.RunPython(migrations.RunPython.noop)
+    with schema_context(town_a.schema_name):
+        assert replayable(plan(field)) is None
+        assert "RunPython" in replayable(plan(field, data))
+        assert "RunSQL" in replayable(plan(migrations.RunSQL("UPDATE documents_document SET id = id")))
+        assert "RenameModel" in replayable(plan(migrations.RenameModel("document", "paper")))
+        assert "not atomic" in replayable(plan(field, atomic=False))
+        # An app of the public schema does nothing in a town schema: its data migration is no obstacle.
+        assert replayable(plan(data, app="billing")) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_inconsistent_history_fails_its_schema_only(committed_town):
+    ok, odd = (committed_town(f"Ungereimtdorf {i}", f"0999940{i}") for i in range(2))
+    _forget_documents_migration(ok.schema_name, drop_table=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM \"{odd.schema_name}\".django_migrations "
+                       "WHERE app = 'contenttypes' AND name = '0001_initial'")
+    report = migrate_all(workers=2, write=lambda _m: None)
+    assert report.migrated == [ok.schema_name]
+    assert list(report.failed) == [odd.schema_name] and "InconsistentMigrationHistory" in report.failed[odd.schema_name]

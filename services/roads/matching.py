@@ -35,15 +35,19 @@ HEADING_PENALTY_M = 8.0
 # Drives: a pause longer than this, or a jump faster than this, starts a new drive.
 DRIVE_GAP_S = 120.0
 DRIVE_MAX_SPEED_M_S = 60.0
+# Damage is seen about this far ahead of the camera (a vendor's position is the damage's, its heading the
+# vehicle's at the time of the image); the speed over ± this many seconds of the drive gives the delay.
+LOOKAHEAD_M = 8.0
+SPEED_WINDOW_S = 5.0
 # Bias estimation: residuals of the drive's points within ± this many seconds.
 BIAS_WINDOW_S = 20.0
 # Prior of the bias (m, per axis) and the scatter of one residual about it (m): the lateral position
 # of the damage or the camera on the carriageway, the GPS error that changes from fix to fix, and the
 # bias's own drift within the window.
 BIAS_PRIOR_M = 4.0
-RESIDUAL_SCATTER_M = 5.0
-# Residuals further than this from the centreline are not used (likely the wrong road).
-BIAS_GATE_M = 10.0
+RESIDUAL_SCATTER_M = 8.0
+# Residuals further than this from the centreline are not used (likely the wrong road); one pass.
+BIAS_GATES_M = (10.0,)
 # Points this close to a segment's end tell nothing reliable about the bias across it (junctions).
 END_MARGIN_M = 2.0
 
@@ -107,12 +111,15 @@ class Matcher:
         order = np.lexsort((time_s, drive))
         x, y, heading, time_s, drive = x[order], y[order], heading[order], time_s[order], drive[order]
         runs = _drives(x, y, time_s, drive)
+        heading = _heading_on_arrival(x, y, heading, time_s, runs)
         found = self.match_metric(x, y, heading, tolerance_m)
         bx = by = np.zeros(n)
-        for gate in (BIAS_GATE_M, BIAS_GATE_M / 2):
-            bx, by = self._bias(found, time_s, runs, gate)
+        for gate in BIAS_GATES_M:
+            # Residuals of the corrected points: what is left of the bias.
+            more_x, more_y = self._bias(found, time_s, runs, gate)
+            bx, by = bx + more_x, by + more_y
             found = self.match_metric(x - bx, y - by, heading, tolerance_m)
-        index = self._continuity(x - bx, y - by, found.index, runs, tolerance_m)
+        index = self._continuity(x - bx, y - by, found.index, runs, time_s, tolerance_m)
         out_index = np.empty(n, dtype=np.int64)
         out_distance = np.empty(n)
         out_index[order] = index
@@ -206,13 +213,17 @@ class Matcher:
         det = a11 * a22 - a12 * a12
         return (a22 * c1 - a12 * c2) / det, (a11 * c2 - a12 * c1) / det
 
-    def _continuity(self, x, y, index, runs, tolerance_m: float):
-        """A point off the segment both its neighbours in the drive share follows them, when within reach."""
+    def _continuity(self, x, y, index, runs, time_s, tolerance_m: float):
+        """A point off the segment both its neighbours in the drive share follows them, when within reach.
+
+        Only between points taken at different times: points of the same instant have no order.
+        """
         if len(index) < 3:
             return index
         before, after = index[:-2], index[2:]
         middle = index[1:-1]
-        same_run = (runs[:-2] == runs[1:-1]) & (runs[2:] == runs[1:-1])
+        same_run = ((runs[:-2] == runs[1:-1]) & (runs[2:] == runs[1:-1])
+                    & (time_s[:-2] < time_s[1:-1]) & (time_s[1:-1] < time_s[2:]))
         flip = np.flatnonzero(same_run & (before == after) & (before >= 0) & (middle != before)) + 1
         if len(flip) == 0:
             return index
@@ -253,6 +264,24 @@ def _headings(heading, n: int) -> np.ndarray:
         return np.full(n, np.nan)
     return np.asarray([np.nan if h is None else h for h in heading] if isinstance(heading, list) else heading,
                       dtype=float)
+
+
+def _heading_on_arrival(x, y, heading, time_s, runs) -> np.ndarray:
+    """The drive's heading when the vehicle reaches the point, not when the camera saw it.
+
+    Damage is seen ``LOOKAHEAD_M`` ahead; at a turn, the camera's heading still points along the road the
+    vehicle leaves. The delay is that distance over the drive's speed (from its points ±``SPEED_WINDOW_S``).
+    """
+    key = runs * (np.ptp(time_s) + 4 * (SPEED_WINDOW_S + 60.0)) + (time_s - time_s.min())
+    lo = np.searchsorted(key, key - SPEED_WINDOW_S, side="left")
+    hi = np.searchsorted(key, key + SPEED_WINDOW_S, side="right") - 1
+    span = key[hi] - key[lo]
+    speed = np.hypot(x[hi] - x[lo], y[hi] - y[lo]) / np.maximum(span, 1e-9)
+    delay = np.where(span > 1.0, LOOKAHEAD_M / np.maximum(speed, 2.0), 0.0)
+    later = np.minimum(np.searchsorted(key, key + delay, side="left"), len(key) - 1)
+    gap = key[later] - key
+    usable = (delay > 0) & (runs[later] == runs) & (gap >= delay) & (gap <= delay + 2.0) & ~np.isnan(heading[later])
+    return np.where(usable, heading[later], heading)
 
 
 def _drives(x, y, time_s, drive) -> np.ndarray:
