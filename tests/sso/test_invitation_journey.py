@@ -177,3 +177,26 @@ def test_a_person_registers_through_the_invitation_and_lands_signed_in_at_the_to
     assert done.status_code == 302 and done["Location"] == "/"
     assert portal.get("/welcome/")["Location"] == "/"
     assert "nora" in portal.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+
+def test_inviting_again_or_inviting_a_member_is_refused_in_german(sso, town, town_admin, mailbox):
+    from identity.bootstrap import ensure_user
+
+    client = host_client(town.host, town_admin)
+    invite = {"email": "doppelt@amtsdorf.example", "role": Role.TOWN_STAFF.value}
+    client.post("/members/invite/", invite)
+    mailbox.wait_for("doppelt@amtsdorf.example")
+    page = client.get("/members/", HTTP_ACCEPT_LANGUAGE="de")
+    again = client.post("/members/invite/", invite, follow=True, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "doppelt@amtsdorf.example wurde bereits eingeladen" in again and "Keycloak" not in again
+    # Keycloak's own record of the open invitation refuses it too, with the same words.
+    Invitation.objects.filter(email="doppelt@amtsdorf.example").delete()
+    again = client.post("/members/invite/", invite, follow=True, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "doppelt@amtsdorf.example wurde bereits eingeladen" in again and "Keycloak" not in again
+
+    ensure_user(sso, "mia", "mia@amtsdorf.example", "mia-password-12", ["town_staff"],
+                organization_alias=town.slug, first_name="Mia", last_name="Mitglied")
+    member = client.post("/members/invite/", {"email": "mia@amtsdorf.example", "role": Role.FINANCE.value},
+                         follow=True, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "mia@amtsdorf.example gehört bereits zu Ihrer Gemeinde" in member
+    assert page.status_code == 200
