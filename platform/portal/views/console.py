@@ -12,6 +12,7 @@ from django.db.models.functions import Cast
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -42,6 +43,15 @@ def console_home(request):
 
 @operator_required
 def town_list(request):
+    if request.method == "POST":
+        return town_new(request)
+    waiting = Subscription.objects.filter(status=SubscriptionStatus.AWAITING_APPROVAL).count()
+    return render(request, "portal/console/town_list.html", {"waiting": waiting, **_town_page(request)})
+
+
+@operator_required
+def town_new(request):
+    """The onboarding form on its own page: the town list stays a cheap page to render (no form to build)."""
     form = OnboardingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,8 +64,7 @@ def town_list(request):
             else:
                 messages.info(request, _("%(name)s was already onboarded.") % {"name": town.name})
             return redirect("console:town", ags=town.ags)
-    waiting = Subscription.objects.filter(status=SubscriptionStatus.AWAITING_APPROVAL).count()
-    return render(request, "portal/console/town_list.html", {"form": form, "waiting": waiting, **_town_page(request)},
+    return render(request, "portal/console/town_new.html", {"form": form},
                   status=400 if request.method == "POST" else 200)
 
 
@@ -69,14 +78,14 @@ def _town_page(request) -> dict:
         total=Count("pk"), population=Sum("population", filter=~Q(status=TownStatus.OFFBOARDED)),
         **{status: Count("pk", filter=Q(status=status)) for status in TownStatus.values})
     filters = TownFilterForm(request.GET)
-    filtered = False
+    search = {"q": "", "status": "", "statuses": TownStatus.choices}
     if filters.is_valid():
-        filtered = bool(filters.cleaned_data["q"].strip() or filters.cleaned_data["status"])
-        query = filters.cleaned_data["q"].strip()
-        if query:
-            towns = towns.filter(Q(name__icontains=query) | Q(ags__startswith=query) | Q(kreis_name__icontains=query))
-        if filters.cleaned_data["status"]:
-            towns = towns.filter(status=filters.cleaned_data["status"])
+        search.update(q=filters.cleaned_data["q"].strip(), status=filters.cleaned_data["status"])
+        if search["q"]:
+            towns = towns.filter(Q(name__icontains=search["q"]) | Q(ags__startswith=search["q"])
+                                 | Q(kreis_name__icontains=search["q"]))
+        if search["status"]:
+            towns = towns.filter(status=search["status"])
     rows = towns.order_by("status", "name").only("name", "slug", "ags", "kreis", "kreis_name", "population", "status",
                                                    "schema_name")
     page = Paginator(rows, TOWNS_PER_PAGE).get_page(request.GET.get("page"))
@@ -84,8 +93,10 @@ def _town_page(request) -> dict:
     # One reverse for the page, not one per row.
     link = reverse("console:town", args=["00000000"]).removesuffix("00000000/")
     return {
-        "page": page, "filters": filters, "filtered": filtered, "totals": totals, "query": _query_without_page(request),
-        "rows": [{"name": t.name, "ags": t.ags, "link": f"{link}{t.ags}/", "kreis": t.kreis_name or t.kreis or "", "population": t.population,
+        "page": page, "search": search, "filtered": bool(search["q"] or search["status"]), "totals": totals,
+        "query": _query_without_page(request),
+        "rows": [{"name": t.name, "ags": t.ags, "link": f"{link}{t.ags}/", "kreis": t.kreis_name or t.kreis or "",
+                  "population": number_format(t.population, 0, use_l10n=True, force_grouping=True),
                   "status": t.status, "status_label": labels.get(t.status, t.status),
                   "host": t.host if t.status != TownStatus.OFFBOARDED else "", "url": t.url} for t in page],
     }
