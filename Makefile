@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: install messages browser pdf maven helm demo test check bench clean-run openapi
+.PHONY: install messages browser axe pdf maven helm demo test check bench clean-run openapi
 
 install: $(STAMP) messages
 
@@ -29,6 +29,13 @@ messages: $(STAMP)
 # Browser tests drive Debian's Chromium (Playwright never downloads a browser here).
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+# The browser journeys check every page they visit with axe-core (WCAG 2.1 A/AA), injected by Playwright;
+# npm fetches the pinned engine once into .cache/ (tests/browser.py reads it from there).
+AXE_VERSION := 4.14.1
+AXE := .cache/axe-core/$(AXE_VERSION)/node_modules/axe-core/axe.min.js
+axe:
+	@test -f $(AXE) || npm install --silent --no-audit --no-fund --prefix .cache/axe-core/$(AXE_VERSION) axe-core@$(AXE_VERSION) >/dev/null
 
 # PDF reports (weasyprint) need Pango; the tests read PDFs back with pdftotext.
 pdf:
@@ -54,7 +61,7 @@ helm:
 demo: install maven pdf
 	$(PY) -m devtools.demo
 
-test: install browser maven pdf helm
+test: install browser axe maven pdf helm
 	@set -o pipefail; status=0; \
 	HELM=$(HELM) $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 	$(PY) -m devtools.stack down --profile test; \

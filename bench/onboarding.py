@@ -15,9 +15,10 @@ See bench/README.md for what each figure means and the last measured values.
 2. ``manage.py migrate`` with nothing to apply over all town schemas, against
    django-tenants' stock ``migrate_schemas --tenant``.
 3. ``manage.py migrate`` applying one generated migration (a throwaway town
-   app in a temporary directory) to every town schema, twice in the same run:
-   today's way with Django's ``migrate`` per schema (``MIGRATION_REUSE_STATE=false``)
-   and with the project state built once per worker process (the default); then
+   app in a temporary directory) to every town schema, once per way in the same
+   run (``--ways``): Django's ``migrate`` per schema (``MIGRATION_REUSE_STATE=false``),
+   the project state built once per worker process (``MIGRATION_SQL_ONCE=false``),
+   and the SQL made once and replayed per schema (the default); then
    a resume check: a third migration is made to fail in a few schemas, and the
    rerun must migrate exactly those.
 
@@ -77,13 +78,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="how filler towns are made: replaying the DDL of one cloned town (dump, fast) "
                              "or one onboard_town each (clone, slow)")
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database afterwards")
+    parser.add_argument("--ways", type=lambda text: [w for w in text.split(",") if w], default=list(WAYS),
+                        help="ways of applying one new migration, in this order (default classic,reuse,replay; "
+                             "classic is Django's command per schema, by far the slowest)")
     parser.add_argument("--migrations-only", action="store_true",
                         help="only fill the towns and measure new migrations (no onboarding samples, no no-op runs)")
     parser.add_argument("--keycloak", action="store_true",
                         help="let onboarding create Keycloak Organizations too (Keycloak must be running); "
                              "off by default: the benchmark measures schemas and migrations")
     parser.add_argument("--stock-subset-worker", type=int, help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    unknown = [way for way in args.ways if way not in WAYS]
+    if unknown or not args.ways:
+        parser.error(f"--ways: choose from {', '.join(WAYS)} (got {', '.join(unknown) or 'none'})")
+    return args
 
 
 # --- 1. onboarding ------------------------------------------------------------------------------------------------
@@ -203,12 +211,14 @@ def _schema_ddl(schema: str) -> str:
     return "\n".join(keep)
 
 
-def _replay(ddl: str, source_schema: str, targets: list[tuple[int, str]], batch: int = 100) -> None:
+def _replay(ddl: str, source_schema: str, targets: list[tuple[int, str]], batch: int = 25) -> None:
     import psycopg
     from django.conf import settings
 
     from tenants.schemas import TEMPLATE_SCHEMA
 
+    # Each batch is one transaction and locks every object it creates: a batch of 25 town schemas stays
+    # within the server's lock table (max_locks_per_transaction × max_connections).
     with psycopg.connect(settings.DATABASE_URL, autocommit=False) as conn:
         for start in range(0, len(targets), batch):
             statements = []
@@ -320,30 +330,34 @@ def noop_migrate(env: dict, towns: int, args: argparse.Namespace, clock: Clock) 
 
 # --- 3. one new migration, and resuming ----------------------------------------------------------------------------
 
-MODELS_ONE = '''
+MODELS_HEAD = '''
 from django.db import models
+'''
 
+# One table with an index per way of migrating: the same kind of migration each time.
+PROBE = '''
 
-class Probe(models.Model):
+class {name}(models.Model):
     label = models.CharField(max_length=100, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     payload = models.JSONField(default=dict)
 '''
 
-MODELS_ONE_B = MODELS_ONE + '''
-
-class OtherProbe(models.Model):
-    label = models.CharField(max_length=100, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    payload = models.JSONField(default=dict)
-'''
-
-MODELS_TWO = MODELS_ONE_B + '''
+SECOND_PROBE = '''
 
 class SecondProbe(models.Model):
     probe = models.ForeignKey(Probe, on_delete=models.CASCADE)
     note = models.TextField(blank=True)
 '''
+
+# way: (model, migration name, environment of `migrate`, label)
+WAYS = {
+    "classic": ("Probe", "probe", {"MIGRATION_REUSE_STATE": "false"}, "Django's migrate per schema"),
+    "reuse": ("OtherProbe", "other_probe", {"MIGRATION_REUSE_STATE": "true", "MIGRATION_SQL_ONCE": "false"},
+              "state built once per worker"),
+    "replay": ("ThirdProbe", "third_probe", {"MIGRATION_REUSE_STATE": "true", "MIGRATION_SQL_ONCE": "true"},
+               "SQL made once, replayed per schema"),
+}
 
 
 def _write_app(root: Path, models: str) -> None:
@@ -369,24 +383,28 @@ def new_migration(env_base: dict, args: argparse.Namespace, towns: int, clock: C
            "PYTHONPATH": os.pathsep.join([str(BENCH_DIR), str(root), env_base.get("PYTHONPATH", "")])}
     figures: dict = {}
     try:
-        # The same kind of migration (one table with an index) twice: today's way, then reusing the state.
-        for way, models, name, reuse in (("classic", MODELS_ONE, "probe", "false"),
-                                          ("reuse", MODELS_ONE_B, "other_probe", "true")):
+        # The same kind of migration (one table with an index) each way, in the same run. The first model is
+        # always Probe: the resume check's SecondProbe refers to it.
+        models = MODELS_HEAD
+        for number, way in enumerate(args.ways):
+            model, name, way_env, label = WAYS[way]
+            if number == 0:
+                model = "Probe"
+            models += PROBE.format(name=model)
             _write_app(root, models)
             manage("makemigrations", TEMP_APP, "--name", name, env=env)
-            seconds, result = manage("migrate", env={**env, "MIGRATION_REUSE_STATE": reuse})
+            seconds, result = manage("migrate", env={**env, **way_env})
             migrated, failed, summary = _migrate_lines(result.stdout)
             towns_migrated = [s for s in migrated if s != "public"]
             figures[way] = dict(seconds=seconds, schemas=len(towns_migrated), summary=summary,
                                 worker_mean=sum(migrated[s] for s in towns_migrated) / max(1, len(towns_migrated)))
-            label = {"classic": "Django's migrate per schema", "reuse": "state built once per worker"}[way]
             print(f"{clock} migrate applying {TEMP_APP}.{name} to {len(towns_migrated)} schemas ({label}): "
                   f"{seconds:.1f} s, {seconds / max(1, len(towns_migrated)) * 1000:.0f} ms per schema — {summary}",
                   flush=True)
             assert not failed and len(towns_migrated) == towns, (failed, len(towns_migrated))
 
         # Resume: a second migration that fails where its table is already in the way.
-        _write_app(root, MODELS_TWO)
+        _write_app(root, models + SECOND_PROBE)
         manage("makemigrations", TEMP_APP, "--name", "second", env=env)
         with psycopg.connect(server_url(args.db), autocommit=True) as conn:
             broken = [row[0] for row in conn.execute(
@@ -424,14 +442,17 @@ def new_migration(env_base: dict, args: argparse.Namespace, towns: int, clock: C
 
 def print_migration_results(migration: dict, towns: int) -> None:
     target = TARGET_NEW_MIGRATION_SECONDS_PER_1000 * towns / 1000
-    for way, label in (("classic", "Django's migrate per schema (before)"), ("reuse", "state built once per worker")):
+    ways = [way for way in WAYS if way in migration]
+    for way in ways:
         figures = migration[way]
+        label = WAYS[way][3] + (" (before)" if way != "replay" else " (the product)")
         line = (f"migrate, one new migration, {figures['schemas']} schemas, {label}: {figures['seconds']:.1f} s, "
                 f"{figures['seconds'] / figures['schemas'] * 1000:.0f} ms per schema wall clock "
                 f"({figures['worker_mean'] * 1000:.0f} ms per schema in a worker)")
-        if way == "reuse":
-            line += (f"   target ≤ {target:.0f} s: {verdict(figures['seconds'] <= target)}; "
-                     f"{ratio(migration['classic']['seconds'], figures['seconds'])} faster")
+        if way == ways[-1]:
+            line += f"   target ≤ {target:.0f} s: {verdict(figures['seconds'] <= target)}"
+            for before in ways[:-1]:
+                line += f"; {ratio(migration[before]['seconds'], figures['seconds'])} faster than {before}"
         print(line)
     print(f"    resume: {BROKEN_SCHEMAS} schemas failed ({migration['broken_run_seconds']:.1f} s), rerun migrated "
           f"{'only those' if migration['resumed_ok'] else 'SOMETHING ELSE'} in {migration['rerun_seconds']:.1f} s")

@@ -5,14 +5,16 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 # Personnel cost per staff hour used to value freed time. Default: a mid-level
 # municipal administration post (TVöD E9) including overhead, in the range the
 # KGSt publishes in its report "Kosten eines Arbeitsplatzes"; counties should
 # set their own figure (BILLING_HOURLY_RATE).
 DEFAULT_HOURLY_RATE = Decimal("68.00")
-HOURLY_RATE_SOURCE = ("KGSt-Bericht „Kosten eines Arbeitsplatzes“, Personalkosten E9 TVöD einschließlich "
-                      "Gemeinkosten (gerundet); im Verbund anpassbar über BILLING_HOURLY_RATE")
+# Shown on the finance pages: where the figure comes from, in words (no setting names on pages).
+HOURLY_RATE_SOURCE = gettext_lazy("KGSt report “Kosten eines Arbeitsplatzes”: staff costs of a TVöD E9 post "
+                                  "including overhead (rounded); the county can set its own rate.")
 
 USAGE_KEY_REASON = (
     "Werden Leistungen vertraglich bezogen, muss sich die Verteilung an der tatsächlichen Inanspruchnahme "

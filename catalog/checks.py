@@ -75,15 +75,17 @@ def _imports(app: str, meta: ServiceDescriptor) -> list[Error]:
         if getattr(module, "app_name", None) != app_name:
             errors.append(_error(f"service {meta.key}: {module_path} must set app_name = {app_name!r}", app, 4,
                                  hint="URL names are reversed as '<app_name>:<name>'."))
-    if meta.demo_seed is not None:
+    for field in ("demo_seed", "town_starter", "dashboard"):
+        path = getattr(meta, field)
+        if path is None:
+            continue
         try:
-            hook = import_string(meta.demo_seed)
+            hook = import_string(path)
         except ImportError as error:
-            errors.append(_error(f"service {meta.key}: demo_seed {meta.demo_seed!r} cannot be imported: {error}",
-                                 app, 5))
+            errors.append(_error(f"service {meta.key}: {field} {path!r} cannot be imported: {error}", app, 5))
         else:
             if not callable(hook):
-                errors.append(_error(f"service {meta.key}: demo_seed {meta.demo_seed!r} is not callable", app, 5))
+                errors.append(_error(f"service {meta.key}: {field} {path!r} is not callable", app, 5))
     return errors
 
 

@@ -62,6 +62,17 @@ class PeriodicTask:
     seconds: float
 
 
+@dataclass(frozen=True)
+class DashboardItem:
+    """One line on a town's start page: open work (``count`` items to do) or something new (``when``)."""
+
+    label: str
+    url: str
+    count: int | None = None
+    when: object = None  # a datetime for news
+    detail: str = ""
+
+
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -88,8 +99,14 @@ class ServiceDescriptor:
     api_urls: str | None = None
     menu: tuple[MenuItem, ...] = ()
     periodic_tasks: tuple[PeriodicTask, ...] = ()
+    # Dotted path of ``dashboard(town, user) -> (tasks, news)``: two lists of DashboardItem for the town's start
+    # page (open work with counts; the newest things that came in). Called in the town's schema.
+    dashboard: str | None = None
     # Dotted path of ``seed(town) -> dict | None``, called by the demo in each subscribed demo town's schema.
     demo_seed: str | None = None
+    # Dotted path of ``starter(town) -> dict | None``, called in every newly onboarded town's schema: the
+    # defaults a town starts with and edits later (the chatbot: sensitive topics with help numbers).
+    town_starter: str | None = None
 
     def problems(self) -> list[str]:
         """What is wrong with the declaration itself; ``catalog.checks`` adds what needs imports."""
@@ -142,6 +159,15 @@ def get_all_services() -> dict[str, ServiceDescriptor]:
 
 def get_service(key: str) -> ServiceDescriptor | None:
     return get_all_services().get(key)
+
+
+def unit_choices(service: str | None = None) -> list[tuple[str, str]]:
+    """Metering units to choose from in forms: of one service, or of every service ("Service: unit")."""
+    if service is not None:
+        descriptor = get_service(service)
+        return [(u.key, str(u.name)) for u in descriptor.units] if descriptor else []
+    return [(u.key, f"{descriptor.name}: {u.name}") for descriptor in get_all_services().values()
+            for u in descriptor.units]
 
 
 

@@ -12,7 +12,9 @@ across a thousand town schemas that was nearly all of the time. Town schemas
 that have applied the same migrations have the same state, so each worker
 process builds it once per set of applied migrations and applies the pending
 migrations' operations from a copy (``MIGRATION_REUSE_STATE``; off: Django's
-own command per schema, as before).
+own command per schema, as before). Before that, a pending migration that is plain
+DDL is made into SQL once and replayed in each schema (``tenants.migration_replay``,
+``MIGRATION_SQL_ONCE``); this per-schema way takes what the replay cannot.
 """
 
 from __future__ import annotations
@@ -185,21 +187,17 @@ def _migrate_reusing_state(schema: str, verbosity: int) -> str:
     return out.getvalue()
 
 
-def _add_content_types(post_apps) -> None:
-    """The content types post_migrate would add app by app, added in one statement beforehand.
-
-    contenttypes' receiver then finds them all and inserts nothing: one INSERT per schema instead
-    of one per app (town schemas are cloned without data, so they lack all of them at first).
-    """
+def content_types_wanted(post_apps) -> set[tuple[str, str]]:
+    """(app label, model) of every content type contenttypes' post_migrate receiver makes sure of."""
     from django.apps import apps as global_apps
     from django.db import router
 
     try:
         content_type = post_apps.get_model("contenttypes", "ContentType")
     except LookupError:
-        return
+        return set()
     if not router.allow_migrate_model(connection.alias, content_type):
-        return
+        return set()
     wanted = set()
     for app_config in global_apps.get_app_configs():
         if app_config.models_module is None:
@@ -209,6 +207,19 @@ def _add_content_types(post_apps) -> None:
         except LookupError:
             continue
         wanted |= {(app_config.label, model._meta.model_name) for model in state_config.get_models()}
+    return wanted
+
+
+def _add_content_types(post_apps) -> None:
+    """The content types post_migrate would add app by app, added in one statement beforehand.
+
+    contenttypes' receiver then finds them all and inserts nothing: one INSERT per schema instead
+    of one per app (town schemas are cloned without data, so they lack all of them at first).
+    """
+    wanted = content_types_wanted(post_apps)
+    if not wanted:
+        return
+    content_type = post_apps.get_model("contenttypes", "ContentType")
     manager = content_type.objects.using(connection.alias)
     existing = set(manager.values_list("app_label", "model"))
     manager.bulk_create([content_type(app_label=app, model=model) for app, model in sorted(wanted - existing)])
@@ -289,6 +300,11 @@ def migrate_all(*, workers: int | None = None, verbosity: int = 1, include_publi
     workers = max(1, min(workers or settings.MIGRATION_WORKERS, len(todo) or 1))
     if todo:
         write(f"{len(todo)} of {len(schemas)} town schemas have pending migrations; {workers} worker(s)")
+    if todo and settings.MIGRATION_REUSE_STATE:
+        from tenants.migration_replay import migrate_by_replay
+
+        todo = migrate_by_replay(todo, workers=workers, verbosity=verbosity, write=write,
+                                 collect=lambda schema, seconds: _collect(report, (schema, seconds, None), write))
     if len(todo) == 1 or workers == 1:
         for schema in todo:
             _collect(report, _worker_migrate(schema, verbosity), write)

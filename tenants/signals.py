@@ -6,3 +6,8 @@ from django.dispatch import Signal
 # had in its app (the catalogue: subscriptions) and may return a dict of counts, which the
 # ``tenants.town.offboarded`` audit entry records.
 town_offboarding = Signal()
+
+# Sent inside the onboarding transaction with ``town`` and ``actor`` once the town's schema exists. Receivers
+# give the new town what it starts with (the catalogue: each service's defaults); an exception takes the
+# whole onboarding back.
+town_onboarded = Signal()

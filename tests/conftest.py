@@ -118,12 +118,15 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
     from kiverbund.celery import app
 
+    from .roads import tiny_model
     from .worker import Worker
 
     queue = f"kiverbund-test-{os.getpid()}"
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue
-    worker = Worker(queue, tmp_path_factory.mktemp("worker") / "worker.log")
+    # The county's damage-model slot holds the tiny ONNX model the road tests build (no weights exist here).
+    model = tiny_model.build(tmp_path_factory.mktemp("roads-model") / "county.onnx")
+    worker = Worker(queue, tmp_path_factory.mktemp("worker") / "worker.log", env={"ROADS_DAMAGE_MODEL": str(model)})
     with django_db_blocker.unblock():
         worker.start()
     yield worker

@@ -79,8 +79,8 @@ def test_status_export_and_offboard_from_the_console(console, town_a, django_cap
     console.post(f"/towns/{town_a.ags}/offboard/", {"confirm_ags": town_a.ags})
     assert Town.objects.get(pk=town_a.pk).status == TownStatus.OFFBOARDED
     assert not schema_exists(town_a.schema_name)
-    audit = console.get("/audit/?action=tenants.town").content.decode()
-    assert "tenants.town.offboarded" in audit and "tenants.town.suspended" in audit
+    audit = console.get("/audit/?area=tenants.town").content.decode()
+    assert "Gemeinde ausgegliedert, Daten gelöscht" in audit and "Gemeinde gesperrt" in audit
 
 
 def test_console_is_english_on_request(console):

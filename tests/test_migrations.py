@@ -100,3 +100,64 @@ def test_reusing_the_project_state_migrates_like_djangos_command(committed_town)
     assert _schema_shape(reused.schema_name) == expected
     assert _schema_shape(again.schema_name) == expected
     assert dict(migration_status())[again.schema_name] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replaying_the_sql_made_once_migrates_like_djangos_command(committed_town):
+    from tenants.migrating import migrate_schema_in_process
+
+    classic, *replayed = (committed_town(f"Wiederholdorf {i}", f"0999960{i}") for i in range(3))
+    for town in (classic, *replayed):
+        _forget_documents_migration(town.schema_name, drop_table=True)
+        with connection.cursor() as cursor:
+            cursor.execute(f'DELETE FROM "{town.schema_name}".django_content_type')
+    migrate_schema_in_process(classic.schema_name, reuse_state=False)
+    lines = []
+    report = migrate_all(workers=2, write=lines.append)
+    assert report.ok and sorted(report.migrated) == sorted(t.schema_name for t in replayed)
+    assert any("statement(s) made once" in line for line in lines), lines
+    expected = _schema_shape(classic.schema_name)
+    assert any(table == "documents_document" for table, *_ in expected["columns"])
+    for town in replayed:
+        assert _schema_shape(town.schema_name) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_schema_the_replay_cannot_migrate_goes_djangos_way_and_resumes(committed_town):
+    ok, broken = (committed_town(f"Stolperdorf {i}", f"0999950{i}") for i in range(2))
+    _forget_documents_migration(ok.schema_name, drop_table=True)
+    _forget_documents_migration(broken.schema_name, drop_table=False)
+    lines = []
+    report = migrate_all(workers=2, write=lines.append)
+    assert report.migrated == [ok.schema_name] and list(report.failed) == [broken.schema_name]
+    assert any(line.startswith(f"{broken.schema_name}: replay failed") for line in lines), lines
+    # Nothing of the failed replay stayed: the table is the old one, no migration recorded.
+    assert dict(migration_status())[broken.schema_name] == 1
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP TABLE "{broken.schema_name}".documents_document')
+    report = migrate_all(workers=2, write=lambda _m: None)
+    assert report.ok and report.migrated == [broken.schema_name]
+    assert _schema_shape(broken.schema_name) == _schema_shape(ok.schema_name)
+
+
+def test_only_plain_ddl_is_replayed(town_a):
+    from django.db import migrations, models
+    from django_tenants.utils import schema_context
+
+    from tenants.migration_replay import replayable
+
+    def plan(*operations, atomic=True, app="documents"):
+        migration = migrations.Migration("0002_probe", app)
+        migration.operations, migration.atomic = list(operations), atomic
+        return [(migration, False)]
+
+    field = migrations.AddField("document", "probe", models.IntegerField(null=True))
+    data = migrations.RunPython(migrations.RunPython.noop)
+    with schema_context(town_a.schema_name):
+        assert replayable(plan(field)) is None
+        assert "RunPython" in replayable(plan(field, data))
+        assert "RunSQL" in replayable(plan(migrations.RunSQL("UPDATE documents_document SET id = id")))
+        assert "RenameModel" in replayable(plan(migrations.RenameModel("document", "paper")))
+        assert "not atomic" in replayable(plan(field, atomic=False))
+        # An app of the public schema does nothing in a town schema: its data migration is no obstacle.
+        assert replayable(plan(data, app="billing")) is None

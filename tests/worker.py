@@ -21,14 +21,15 @@ def database_url() -> str:
 
 
 class Worker:
-    def __init__(self, queue: str, log: Path):
+    def __init__(self, queue: str, log: Path, env: dict | None = None):
         self.queue = queue
         self.log = log
+        self.env = dict(env or {})
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "devtools.test_settings", "DATABASE_URL": database_url(),
-               "REDIS_URL": app.conf.broker_url, "CELERY_QUEUE": self.queue}
+               "REDIS_URL": app.conf.broker_url, "CELERY_QUEUE": self.queue, **self.env}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "kiverbund", "worker", "--pool=solo", "-Q", self.queue,
              "-n", f"{self.queue}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO"],

@@ -68,6 +68,11 @@ def _month(request, default: dt.date | None = None) -> dt.date:
 def dashboard(request):
     if request.method == "POST":
         return _override(request)
+    return _dashboard(request)
+
+
+def _dashboard(request, *, pool_form=None, override_form=None):
+    """The county's finance page; a form sent back with errors is shown with them next to its fields (400)."""
     month = _month(request, (BillingPeriod.objects.values_list("month", flat=True).first()
                              or timezone.localdate().replace(day=1)))
     statements = latest_statements(month)
@@ -82,10 +87,10 @@ def dashboard(request):
         "periods": BillingPeriod.objects.all()[:24],
         "pools": CostPool.objects.filter(period=month),
         "rules": AllocationRule.objects.all(), "hourly_rate": hourly_rate(), "rate_source": HOURLY_RATE_SOURCE,
-        "pool_form": CostPoolForm(initial={"month": f"{month:%Y-%m}"}),
-        "override_form": EfficiencyOverrideForm(),
+        "pool_form": pool_form or CostPoolForm(initial={"month": f"{month:%Y-%m}"}),
+        "override_form": override_form or EfficiencyOverrideForm(),
         "overrides": EfficiencyOverride.objects.select_related("town").order_by("town__name", "service", "unit"),
-    })
+    }, status=400 if pool_form is not None or override_form is not None else 200)
 
 
 def _override(request):
@@ -101,8 +106,7 @@ def _override(request):
         return back
     form = EfficiencyOverrideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-        return back
+        return _dashboard(request, override_form=form)
     data = form.cleaned_data
     try:
         set_efficiency_override(Town.objects.get(ags=data["town"]), data["service"], data["unit"],
@@ -119,9 +123,7 @@ def _override(request):
 def add_pool(request):
     form = CostPoolForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-        month = form.cleaned_data.get("month") if "month" not in form.errors else None
-        return redirect(f"/finance/?period={month}" if month else "/finance/")
+        return _dashboard(request, pool_form=form)
     data = form.cleaned_data
     month = parse_month(data["month"])
     period = BillingPeriod.objects.filter(month=month).first()
@@ -136,7 +138,7 @@ def add_pool(request):
 @finance_required
 def rule(request, service):
     instance = AllocationRule.objects.filter(service=service).first()
-    form = AllocationRuleForm(request.POST or None, instance=instance)
+    form = AllocationRuleForm(request.POST or None, instance=instance, service=service)
     month = _month(request)
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -152,7 +154,8 @@ def rule(request, service):
             messages.success(request, _("Allocation key saved."))
             return redirect(f"/finance/?period={month:%Y-%m}")
     return render(request, "billing/finance/rule.html", {"service": service, "form": form, "preview": preview,
-                                                         "month": month})
+                                                         "month": month},
+                  status=400 if request.method == "POST" and not form.is_valid() else 200)
 
 
 def _preview(candidate: AllocationRule, month: dt.date) -> list[dict] | str:

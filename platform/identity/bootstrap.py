@@ -449,11 +449,21 @@ def find_organization(admin: KeycloakAdmin, alias: str) -> dict | None:
     return None
 
 
-def ensure_organization(admin: KeycloakAdmin, alias: str, name: str, domain: str | None = None) -> str:
-    """The id of the town's organization, created or updated to match."""
+def ensure_organization(admin: KeycloakAdmin, alias: str, name: str, domain: str | None = None,
+                        redirect_url: str | None = None) -> str:
+    """The id of the town's organization, created or updated to match.
+
+    ``redirect_url`` is where Keycloak sends a person who accepted an invitation (the town portal's
+    landing route). Keycloak carries it in the invitation token and applies it after registration; the
+    ``account`` client the link is issued for must keep its single redirect URI, because the registration
+    link names no ``redirect_uri`` and Keycloak falls back to that one (with two it refuses the link:
+    "Ungültiger Parameter: redirect_uri").
+    """
     desired: dict[str, Any] = {"name": name, "alias": alias, "enabled": True}
     if domain:
         desired["domains"] = [{"name": domain, "verified": False}]
+    if redirect_url:
+        desired["redirectUrl"] = redirect_url
     ensure_town_groups(admin, alias)
     current = find_organization(admin, alias)
     if current is None:
@@ -464,7 +474,8 @@ def ensure_organization(admin: KeycloakAdmin, alias: str, name: str, domain: str
     full = admin.get_organization(current["id"])
     domains_now = sorted(d["name"] for d in full.get("domains", []))
     domains_wanted = sorted(d["name"] for d in desired.get("domains", []))
-    if full.get("name") != name or not full.get("enabled") or (domain and domains_now != domains_wanted):
+    if (full.get("name") != name or not full.get("enabled") or (domain and domains_now != domains_wanted)
+            or (redirect_url and full.get("redirectUrl") != redirect_url)):
         admin.update_organization(current["id"], {**full, **desired})
     return current["id"]
 

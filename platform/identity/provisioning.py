@@ -19,6 +19,7 @@ from keycloak.exceptions import KeycloakError, KeycloakGetError
 
 from core.errors import AlreadyMember, IdentityUnavailable, UnverifiedAddress
 from identity import bootstrap
+from identity.urls_paths import WELCOME_PATH
 from tenants.models import Town
 
 T = TypeVar("T")
@@ -55,8 +56,11 @@ def provision_town(town: Town) -> str | None:
     if not settings.KEYCLOAK_PROVISIONING:
         return None
     client = admin()
-    organization_id = bootstrap.ensure_organization(client, alias=town.slug, name=town.name, domain=town.host)
     base = town.url.rstrip("/")
+    welcome = f"{base}{WELCOME_PATH}"
+    # Accepted invitations land at the town's portal, which signs the person in (identity.views.welcome).
+    organization_id = bootstrap.ensure_organization(client, alias=town.slug, name=town.name, domain=town.host,
+                                                    redirect_url=welcome)
     bootstrap.ensure_portal_redirect_uris(client, [f"{base}/*"], [base])
     return organization_id
 

@@ -9,7 +9,7 @@ import requests
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from mozilla_django_oidc import views as oidc_views
 
 from core.audit.log import log_action
@@ -132,3 +132,16 @@ login = town_public(LoginView.as_view())
 authenticate = town_public(AuthenticateView.as_view())
 callback = town_public(CallbackView.as_view())
 logout = town_public(LogoutView.as_view())
+
+
+
+@town_public
+def welcome(request):
+    """Where Keycloak sends a person who accepted an invitation (the Organization's redirect URL).
+
+    Keycloak's SSO session exists by now, so the portal's own login passes straight through it and the
+    person lands signed in at their town's start page, not on Keycloak's account console.
+    """
+    if request.user.is_authenticated:
+        return redirect("/")
+    return redirect(f"/oidc/authenticate/?{urlencode({'next': '/'})}")

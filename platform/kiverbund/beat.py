@@ -7,6 +7,9 @@ expiry, renewed on every tick) and waits while another holds it. A beat that can
 renew its lock (another took it after an outage) stops sending and exits; Kubernetes
 starts it again and it waits for the lock.
 
+Beat touches ``HEARTBEAT_FILE`` on every tick and while it waits for the lock
+(core.heartbeat): the chart's liveness probe restarts a beat whose loop hangs.
+
     celery -A kiverbund beat --scheduler kiverbund.beat:LockedScheduler
 """
 
@@ -21,6 +24,7 @@ import uuid
 from django.conf import settings
 
 from catalog.schedule import ServiceScheduler
+from core import heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +64,7 @@ class BeatLock:
     def acquire(self, poll: float = 2.0) -> None:
         announced = False
         while not self.try_acquire():
+            heartbeat.beat()
             if not announced:
                 logger.info("beat lock %s is held by %s: waiting", self.key, self.holder())
                 announced = True
@@ -81,6 +86,7 @@ class LockedScheduler(ServiceScheduler):
     """The platform's scheduler (with the services' periodic tasks), sending only while it holds the beat lock."""
 
     def __init__(self, *args, **kwargs):
+        heartbeat.beat()
         self._lock = BeatLock(settings.CELERY_BROKER_URL, lock_key())
         self._lock.acquire()
         self._renewed = time.monotonic()
@@ -91,8 +97,9 @@ class LockedScheduler(ServiceScheduler):
             logger.error("beat lock %s lost (now held by %r): stopping", self._lock.key, self._lock.holder())
             raise LostLock(1)
         self._renewed = time.monotonic()
+        heartbeat.beat()
         # Wake up in time to renew the lock even when the next task is due much later.
-        return min(super().tick(*args, **kwargs), RENEW_EVERY)
+        return min(super().tick(*args, **kwargs), RENEW_EVERY, heartbeat.interval())
 
     def close(self):
         try:

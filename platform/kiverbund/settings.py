@@ -442,3 +442,6 @@ MIGRATION_WORKERS = env.get_int("MIGRATION_WORKERS", max(1, (os.cpu_count() or 2
 # Each migration worker builds the project state once per set of applied migrations and reuses it for
 # every town schema (tenants/migrating.py); false: Django's migrate command per schema.
 MIGRATION_REUSE_STATE = env.get_bool("MIGRATION_REUSE_STATE", True)
+# With it: a pending migration that is plain DDL is made into SQL once and replayed in every town schema
+# in one transaction each (tenants/migration_replay.py); false: every schema the way above.
+MIGRATION_SQL_ONCE = env.get_bool("MIGRATION_SQL_ONCE", True)

@@ -18,5 +18,6 @@ account_patterns = [
         path("logout/", sso_views.logout, name="oidc_logout"),
         path("backchannel-logout/", sso_sessions.backchannel_logout, name="oidc_backchannel_logout"),
     ])),
+    path("welcome/", sso_views.welcome, name="welcome"),
     path("i18n/setlang/", town_public(set_language), name="set_language"),
 ]

@@ -64,3 +64,40 @@ class OffboardForm(forms.Form):
 class DocumentForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     file = forms.FileField(label=_("File"), validators=[validate_upload_size])
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters (a GET form): each narrows the list; errors stand next to their field."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100,
+                        help_text=_("Words in the details, e.g. a name, an e-mail address or an entry."))
+    actor = forms.CharField(label=_("Person"), required=False, max_length=150)
+    area = forms.ChoiceField(label=_("Area"), required=False)
+    town = forms.CharField(label=_("Town"), required=False, max_length=100)
+    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, show_town: bool = True, **kwargs):
+        from portal.audit_words import area_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", _("All areas")), *area_choices()]
+        if not show_town:
+            del self.fields["town"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", _("The end date lies before the start date."))
+        return data
+
+
+class TownFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or AGS"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from tenants.models import TownStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All"))] + list(TownStatus.choices)

@@ -234,6 +234,7 @@ class ConversationMessageSerializer(serializers.Serializer):
     sources = SourceSerializer(many=True)
     ai_generated = serializers.BooleanField()
     generated = serializers.BooleanField()
+    question = serializers.CharField(help_text="For a staff reply: the citizen's question it answers.")
     created_at = serializers.DateTimeField()
 
 
@@ -252,5 +253,7 @@ class ConversationView(PublicView):
                      "ai_generated": m.kind in (Message.Kind.ANSWER, Message.Kind.DONT_KNOW,
                                                 Message.Kind.SUGGESTED),
                      "generated": m.generated,
-                     "created_at": m.created_at.isoformat()} for m in conversation.messages.all()]
+                     "question": m.in_reply_to.text if m.kind == Message.Kind.STAFF and m.in_reply_to else "",
+                     "created_at": m.created_at.isoformat()}
+                    for m in conversation.messages.select_related("in_reply_to")]
         return Response({"conversation": str(conversation.token), "messages": messages})

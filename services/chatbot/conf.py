@@ -22,3 +22,7 @@ GENERATIVE_TIMEOUT = env.get_float("CHATBOT_GENERATIVE_TIMEOUT", 8.0)
 GENERATIVE_MAX_TOKENS = env.get_int("CHATBOT_GENERATIVE_MAX_TOKENS", 400)
 # How often expired conversations are deleted in each subscribed town.
 RETENTION_INTERVAL_SECONDS = env.get_int("CHATBOT_RETENTION_INTERVAL_SECONDS", 86400)
+# Deleted knowledge-base entries stay in the recycle bin (restorable) this many days, then are purged
+# by the periodic task declared in the descriptor, which runs every TRASH_INTERVAL_SECONDS.
+TRASH_DAYS = env.get_int("CHATBOT_TRASH_DAYS", 30)
+TRASH_INTERVAL_SECONDS = env.get_int("CHATBOT_TRASH_INTERVAL_SECONDS", 86400)

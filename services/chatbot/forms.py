@@ -6,16 +6,22 @@ from django.utils.translation import gettext_lazy as _
 from core.uploads import validate_upload_size
 from services.chatbot.actions.knowledge import EntryData
 from services.chatbot.models import ChatbotSettings, Entry, SensitiveTopic
-from services.chatbot.text import sanitise_html
+from services.chatbot.richtext import to_html, to_markup
+from services.chatbot.text import plain_text
 
 
 class EntryForm(forms.Form):
-    external_id = forms.CharField(label=_("ID"), max_length=100)
+    """One entry on the staff page. A new entry gets its id from its question (``knowledge.new_external_id``);
+    the answer is written in the editor's formatted text (``richtext``) and stored as sanitised HTML."""
+
     question = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 2}))
     variants = forms.CharField(label=_("Other ways of asking (one per line)"), required=False,
                                widget=forms.Textarea(attrs={"rows": 3}))
-    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 8}),
-                             help_text=_("Allowed: paragraphs, lists, bold, italics, links."))
+    answer = forms.CharField(
+        label=_("Answer"), widget=forms.Textarea(attrs={"rows": 10, "class": "markup"}),
+        help_text=_("Formatting: **bold**, *italics*, a list line starts with “- ” or “1. ”, a link is written "
+                    "[text](https://…), a heading starts with “### ”, an empty line starts a new paragraph. "
+                    "“Preview” shows the answer as citizens will see it."))
     link = forms.URLField(label=_("Source link"), required=False, assume_scheme="https")
     source = forms.CharField(label=_("Source"), max_length=200, required=False)
     department = forms.CharField(label=_("Department"), max_length=200, required=False)
@@ -29,18 +35,27 @@ class EntryForm(forms.Form):
     def for_entry(cls, entry: Entry | None, data=None):
         initial = None
         if entry is not None:
-            initial = {"external_id": entry.external_id, "question": entry.question, "answer": entry.answer,
+            initial = {"question": entry.question, "answer": to_markup(entry.answer),
                        "variants": "\n".join(entry.variants), "link": entry.link, "source": entry.source,
                        "department": entry.department, "tags": ", ".join(entry.tags),
                        "valid_from": entry.valid_from, "valid_until": entry.valid_until, "sensitive": entry.sensitive}
         return cls(data, initial=initial)
 
     def clean_answer(self):
-        return sanitise_html(self.cleaned_data["answer"])
+        answer = to_html(self.cleaned_data["answer"])
+        if not plain_text(answer):
+            raise forms.ValidationError(_("Please write an answer."))
+        return answer
+
+    def clean(self):
+        data = super().clean()
+        if data.get("valid_from") and data.get("valid_until") and data["valid_from"] > data["valid_until"]:
+            self.add_error("valid_until", _("“Valid until” lies before “valid from”."))
+        return data
 
     def entry_data(self) -> EntryData:
         d = self.cleaned_data
-        return EntryData(external_id=d["external_id"].strip(), question=d["question"].strip(), answer=d["answer"],
+        return EntryData(external_id="", question=d["question"].strip(), answer=d["answer"],
                          link=d["link"], source=d["source"], department=d["department"],
                          variants=[v.strip() for v in d["variants"].splitlines() if v.strip()],
                          tags=[t.strip() for t in d["tags"].split(",") if t.strip()],

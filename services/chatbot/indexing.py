@@ -23,7 +23,7 @@ WHERE e.id = ANY(%s)
 # ts_stat reads every entry's vector once (about 30 ms for 5,000 entries); only counts that changed are
 # written, so editing one entry does not rewrite (and leave for vacuum) every lexeme's row.
 TERMS_SQL = """
-WITH fresh AS MATERIALIZED (SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM chatbot_entry')),
+WITH fresh AS MATERIALIZED (SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM chatbot_entry WHERE deleted_at IS NULL')),
 gone AS (DELETE FROM chatbot_term t WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.word = t.lexeme))
 INSERT INTO chatbot_term (lexeme, entries) SELECT word, ndoc FROM fresh
 ON CONFLICT (lexeme) DO UPDATE SET entries = EXCLUDED.entries WHERE chatbot_term.entries <> EXCLUDED.entries
@@ -43,10 +43,12 @@ FROM chatbot_entry e
 JOIN chatbot_phrasing p ON p.entry_id = e.id AND p.is_primary
 LEFT JOIN LATERAL (
     SELECT q.entry_id, 1 - (q.embedding <=> p.embedding) AS cos FROM chatbot_phrasing q
-    WHERE q.is_primary AND q.entry_id <> e.id ORDER BY q.embedding <=> p.embedding LIMIT 1) nq ON true
+    WHERE q.is_primary AND q.entry_id <> e.id
+      AND NOT EXISTS (SELECT 1 FROM chatbot_entry d WHERE d.id = q.entry_id AND d.deleted_at IS NOT NULL)
+    ORDER BY q.embedding <=> p.embedding LIMIT 1) nq ON true
 LEFT JOIN LATERAL (
     SELECT o.id, o.answer_text, 1 - (o.embedding <=> e.embedding) AS cos FROM chatbot_entry o
-    WHERE o.id <> e.id ORDER BY o.embedding <=> e.embedding LIMIT 1) np ON true
+    WHERE o.id <> e.id AND o.deleted_at IS NULL ORDER BY o.embedding <=> e.embedding LIMIT 1) np ON true
 WHERE e.id = ANY(%s)
 """
 

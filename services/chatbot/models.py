@@ -58,6 +58,13 @@ class SensitiveTopic(models.Model):
         return self.name
 
 
+class LiveEntries(models.Manager):
+    """Entries not in the recycle bin: what the chatbot answers from, lists and exports."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Entry(models.Model):
     external_id = models.CharField(_("ID"), max_length=100, unique=True)
     question = models.TextField(_("question"))
@@ -84,9 +91,17 @@ class Entry(models.Model):
     similarity_dismissed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # In the recycle bin since then (restorable until conf.TRASH_DAYS later, then purged); never answered.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    deleted_by = models.CharField(max_length=150, blank=True, editable=False)
+
+    all_objects = models.Manager()
+    objects = LiveEntries()
 
     class Meta:
         ordering = ["external_id"]
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
         verbose_name = _("knowledge-base entry")
         verbose_name_plural = _("knowledge-base entries")
         indexes = [

@@ -44,7 +44,8 @@ WITH q AS (
            %(vec)s::vector AS vec, %(norm)s::text AS norm
 ), valid AS (
     SELECT e.id FROM chatbot_entry e
-    WHERE (e.valid_from IS NULL OR e.valid_from <= %(today)s) AND (e.valid_until IS NULL OR e.valid_until >= %(today)s)
+    WHERE e.deleted_at IS NULL
+      AND (e.valid_from IS NULL OR e.valid_from <= %(today)s) AND (e.valid_until IS NULL OR e.valid_until >= %(today)s)
 ), cand AS (
     (SELECT e.id FROM chatbot_entry e, q WHERE q.rare IS NOT NULL AND e.search_vector @@ q.rare
      ORDER BY ts_rank(%(weights)s::float4[], e.search_vector, q.rare) DESC LIMIT %(k)s)

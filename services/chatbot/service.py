@@ -62,6 +62,10 @@ DESCRIPTOR = ServiceDescriptor(
     api_urls="services.chatbot.api_urls",
     menu=(MenuItem(label=_("Chatbot"), url_name="chatbot:entries"),),
     periodic_tasks=(PeriodicTask(name="chatbot-retention", task="chatbot.purge_expired_conversations",
-                                 seconds=conf.RETENTION_INTERVAL_SECONDS),),
+                                 seconds=conf.RETENTION_INTERVAL_SECONDS),
+                    PeriodicTask(name="chatbot-recycle-bin", task="chatbot.purge_deleted_entries",
+                                 seconds=conf.TRASH_INTERVAL_SECONDS)),
+    dashboard="services.chatbot.dashboard.dashboard",
     demo_seed="services.chatbot.demo.seed",
+    town_starter="services.chatbot.starter.seed",
 )

@@ -13,6 +13,15 @@ def purge_expired_conversations() -> int:
     return purge()
 
 
+@town_task(name="chatbot.purge_deleted_entries")
+def purge_deleted_entries() -> int:
+    """Daily in each town subscribed to the chatbot: the recycle bin's expired entries go for good; idempotent."""
+    from services.chatbot.actions.knowledge import purge_deleted_entries as purge_entries
+    from tenants.models import Town
+
+    return purge_entries(town=Town.objects.get(schema_name=connection.schema_name))
+
+
 @town_task(name="chatbot.import_entries")
 @service_task("chatbot")
 def import_entries_task(rows: list[dict], import_id: str, actor: str = "celery") -> dict:

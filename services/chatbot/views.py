@@ -8,11 +8,13 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from services.chatbot import formats
+from services.chatbot import conf, formats, starter
 from services.chatbot.actions import configure, imports, knowledge
 from services.chatbot.forms import EntryForm, GenerativeForm, ImportForm, SensitiveTopicForm, SettingsForm
 from services.chatbot.models import ChatbotSettings, Entry, SensitiveTopic
@@ -45,24 +47,26 @@ def entry_list(request):
     similar = Entry.objects.filter(similar_to__isnull=False, similarity_dismissed=False).count()
     return render(request, "chatbot/entries.html", {"page": page, "query": query, "total": Entry.objects.count(),
                                                     "similar": similar, "similar_only": bool(request.GET.get("similar")),
+                                                    "trashed": Entry.all_objects.filter(deleted_at__isnull=False).count(),
                                                     "import_form": ImportForm(), "formats": list(formats.FORMATS)})
 
 
 def entry_edit(request, entry_id=None):
     entry = access_entry(entry_id) if entry_id is not None else None
     form = EntryForm.for_entry(entry, request.POST or None)
+    preview = None
     if request.method == "POST":
         require_editor(request)
         if form.is_valid():
-            clash = Entry.objects.filter(external_id=form.cleaned_data["external_id"]).exclude(
-                pk=entry.pk if entry else None)
-            if clash.exists():
-                form.add_error("external_id", _("Another entry has this ID."))
+            if "preview" in request.POST:
+                preview = form.cleaned_data["answer"]
             else:
                 saved = knowledge.save_entry(form.entry_data(), actor=request.user, town=request.tenant, entry=entry)
-                messages.success(request, _("Entry %(id)s saved.") % {"id": saved.external_id})
+                messages.success(request, _("Entry “%(question)s” saved.") % {"question": saved.question[:80]})
                 return redirect("chatbot:entries")
-    return render(request, "chatbot/entry_form.html", {"form": form, "entry": entry})
+    return render(request, "chatbot/entry_form.html", {"form": form, "entry": entry, "preview": preview,
+                                                       "trash_days": conf.TRASH_DAYS},
+                  status=400 if request.method == "POST" and not form.is_valid() else 200)
 
 
 @require_POST
@@ -70,7 +74,54 @@ def entry_delete(request, entry_id):
     require_editor(request)
     entry = access_entry(entry_id)
     knowledge.delete_entry(entry, actor=request.user, town=request.tenant)
-    messages.success(request, _("Entry %(id)s deleted.") % {"id": entry.external_id})
+    entry.refresh_from_db()
+    until = knowledge.purge_until(entry)
+    messages.success(request, _("“%(question)s” is in the recycle bin. The chatbot no longer uses it; you can "
+                                "restore it until %(date)s.")
+                     % {"question": entry.question[:80], "date": date_format(localtime(until), "SHORT_DATE_FORMAT")})
+    return redirect("chatbot:entries")
+
+
+def access_deleted_entry(entry_id) -> Entry:
+    try:
+        return Entry.all_objects.get(pk=int(entry_id), deleted_at__isnull=False)
+    except (ValueError, Entry.DoesNotExist):
+        raise Http404("No such entry in the recycle bin") from None
+
+
+def trash(request):
+    """The recycle bin: deleted entries, restorable until they are purged."""
+    entries = Entry.all_objects.filter(deleted_at__isnull=False).order_by("-deleted_at")
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    rows = [{"entry": entry, "until": knowledge.purge_until(entry)} for entry in page]
+    return render(request, "chatbot/trash.html", {"page": page, "rows": rows, "days": conf.TRASH_DAYS})
+
+
+@require_POST
+def entry_restore(request, entry_id):
+    require_editor(request)
+    entry = access_deleted_entry(entry_id)
+    knowledge.restore_entry(entry, actor=request.user, town=request.tenant)
+    messages.success(request, _("“%(question)s” is restored; the chatbot uses it again.")
+                     % {"question": entry.question[:80]})
+    return redirect("chatbot:trash")
+
+
+@require_POST
+def starter_import(request):
+    """Take over the starter knowledge base (nationwide basics) into an empty knowledge base."""
+    require_editor(request)
+    if Entry.objects.exists():
+        messages.error(request, _("The starter knowledge base is only offered while the knowledge base is empty."))
+        return redirect("chatbot:entries")
+    report = knowledge.import_entries(starter.starter_rows(), actor=request.user, town=request.tenant)
+    if not report.ok:
+        return render(request, "chatbot/import_report.html", {"report": report, "filename": starter.STARTER_FAQ.name},
+                      status=400)
+    messages.success(request, ngettext(
+        "%(count)s starter entry taken over: please check it and add your town's details.",
+        "%(count)s starter entries taken over: please check them and add your town's details.",
+        report.created) % {"count": report.created})
     return redirect("chatbot:entries")
 
 

@@ -12,6 +12,13 @@ HIGHWAY_CLASSES = env.get_list("ROADS_HIGHWAY_CLASSES", [
 SEGMENT_LENGTH_M = env.get_float("ROADS_SEGMENT_LENGTH_M", 50.0)
 # A detection further than this from every segment stays unmatched.
 MATCH_TOLERANCE_M = env.get_float("ROADS_MATCH_TOLERANCE_M", 15.0)
+# Imports, read through core.uploads with these limits instead of the platform's general ones (a town's
+# network or a survey's detections are larger than a spreadsheet): file size, unpacked size of an
+# .osm.gz/.osm.bz2, rows of a detection file.
+MAX_NETWORK_BYTES = env.get_int("ROADS_MAX_NETWORK_BYTES", 200_000_000)
+MAX_NETWORK_UNPACKED_BYTES = env.get_int("ROADS_MAX_NETWORK_UNPACKED_BYTES", 1_000_000_000)
+MAX_DETECTION_BYTES = env.get_int("ROADS_MAX_DETECTION_BYTES", 100_000_000)
+MAX_DETECTION_ROWS = env.get_int("ROADS_MAX_DETECTION_ROWS", 500_000)
 # Uploads: one image at most this many bytes and pixels.
 MAX_IMAGE_BYTES = env.get_int("ROADS_MAX_IMAGE_BYTES", 15 * 1024 * 1024)
 MAX_IMAGE_PIXELS = env.get_int("ROADS_MAX_IMAGE_PIXELS", 40_000_000)
@@ -26,6 +33,12 @@ FACE_DETECTION_SIDE = env.get_int("ROADS_FACE_DETECTION_SIDE", 960)
 DAMAGE_MODEL_PATH = env.get_str("ROADS_DAMAGE_MODEL", "")
 DAMAGE_MODEL_CLASSES = env.get_str("ROADS_DAMAGE_MODEL_CLASSES", "0=D00,1=D10,2=D20,3=D40")
 DAMAGE_MODEL_THRESHOLD = env.get_float("ROADS_DAMAGE_MODEL_THRESHOLD", 0.25)
+# The capture camera (services/roads/camera.py): height above the road, downward tilt, horizontal field
+# of view, and how far ahead a damage is placed at most.
+CAMERA_HEIGHT_M = env.get_float("ROADS_CAMERA_HEIGHT_M", 1.3)
+CAMERA_PITCH_DEG = env.get_float("ROADS_CAMERA_PITCH_DEG", 10.0)
+CAMERA_HFOV_DEG = env.get_float("ROADS_CAMERA_HFOV_DEG", 66.0)
+CAMERA_MAX_RANGE_M = env.get_float("ROADS_CAMERA_MAX_RANGE_M", 30.0)
 # Map basemap (Leaflet tile URL template); empty: the map shows the network on a plain background.
 BASEMAP_URL = env.get_str("ROADS_BASEMAP_URL", "")
 BASEMAP_ATTRIBUTION = env.get_str("ROADS_BASEMAP_ATTRIBUTION", "© OpenStreetMap-Mitwirkende")

@@ -136,11 +136,18 @@ def read_gpx(data: bytes, name: str) -> TrackInfo:
     import gpxpy
     import gpxpy.gpx
 
+    from core import uploads
+
     if not data.strip():
         raise UploadError(_("%(name)s is empty.") % {"name": name})
     try:
-        gpx = gpxpy.parse(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, gpxpy.gpx.GPXException, ValueError) as error:
+        uploads.check_size(data, uploads.limits())
+        text = uploads.decode_text(data)
+    except uploads.UploadRejected as error:
+        raise UploadError(f"{name}: {error}") from None
+    try:
+        gpx = gpxpy.parse(text)
+    except (gpxpy.gpx.GPXException, ValueError) as error:
         raise UploadError(_("%(name)s is not a valid GPX file: %(error)s") % {"name": name, "error": error}) from None
     points = [p for track in gpx.tracks for segment in track.segments for p in segment.points]
     points += [p for route in gpx.routes for p in route.points]

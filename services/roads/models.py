@@ -176,7 +176,7 @@ class Detection(models.Model):
         VENDOR = "vendor", _("vendor import")
         MANUAL = "manual", _("marked by staff")
 
-    external_id = models.CharField(_("ID"), max_length=100, unique=True)
+    external_id = models.CharField(_("ID"), max_length=100)
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="detections")
     source = models.CharField(max_length=10, choices=Source.choices)
     capture = models.ForeignKey(Capture, null=True, blank=True, on_delete=models.SET_NULL, related_name="detections")
@@ -207,6 +207,8 @@ class Detection(models.Model):
 
     class Meta:
         ordering = ["-captured_at", "-id"]
+        # A constraint, not unique=True: no second (LIKE) index to maintain on bulk imports.
+        constraints = [models.UniqueConstraint(fields=["external_id"], name="roads_detection_external_id_key")]
 
     def __str__(self) -> str:
         return f"{self.damage_class} {self.external_id}"

@@ -55,5 +55,6 @@ DESCRIPTOR = ServiceDescriptor(
     urls="services.roads.urls",
     api_urls="services.roads.api_urls",
     menu=(MenuItem(label=_("Roads"), url_name="roads:index"),),
+    dashboard="services.roads.dashboard.dashboard",
     demo_seed="services.roads.demo.seed",
 )

@@ -6,12 +6,14 @@ files raise ``NetworkFileError`` with a message for the person who chose the fil
 
 from __future__ import annotations
 
-import json
+import io
 import re
 import tempfile
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+
+from core import uploads
 
 # A way that is closed to the public is no road of the town's network.
 _NOT_PUBLIC = {"private", "no", "customers", "delivery", "agricultural", "forestry"}
@@ -61,16 +63,26 @@ GEOJSON_SUFFIXES = (".geojson", ".json")
 
 
 def read_network(data: bytes, filename: str, classes) -> list[RoadWay]:
+    """Read within the platform's upload limits (core.uploads), with the road service's own size limits."""
+    from services.roads import conf
+
     name = filename.lower()
     if not data:
         raise NetworkFileError(_("The file %(name)s is empty.") % {"name": filename})
-    if name.endswith(GEOJSON_SUFFIXES):
-        ways = read_geojson(data, classes)
-    elif name.endswith(OSM_SUFFIXES):
-        ways = read_osm(data, name, classes)
-    else:
-        raise NetworkFileError(_("%(name)s is neither OpenStreetMap (.osm.pbf, .osm, .osm.gz) nor GeoJSON.")
-                               % {"name": filename})
+    limit = uploads.limits(max_bytes=conf.MAX_NETWORK_BYTES, max_unpacked_bytes=conf.MAX_NETWORK_UNPACKED_BYTES)
+    try:
+        uploads.check_size(data, limit)
+        if name.endswith(GEOJSON_SUFFIXES):
+            ways = read_geojson(uploads.load_json(data, limit), classes)
+        elif name.endswith((".osm.gz", ".osm.bz2")):
+            ways = read_osm(_unpacked(data, name, limit), "network.osm", classes)
+        elif name.endswith(OSM_SUFFIXES):
+            ways = read_osm(data, name, classes)
+        else:
+            raise NetworkFileError(_("%(name)s is neither OpenStreetMap (.osm.pbf, .osm, .osm.gz) nor GeoJSON.")
+                                   % {"name": filename})
+    except uploads.UploadRejected as error:
+        raise NetworkFileError(str(error)) from None
     if not ways:
         raise NetworkFileError(_("%(name)s contains no roads of the classes %(classes)s.")
                                % {"name": filename, "classes": ", ".join(classes)})
@@ -110,11 +122,26 @@ def read_osm(data: bytes, name: str, classes) -> list[RoadWay]:
     return ways
 
 
-def read_geojson(data: bytes, classes) -> list[RoadWay]:
+def _unpacked(data: bytes, name: str, limit: uploads.Limits) -> bytes:
+    """A compressed .osm file unpacked, stopping at the unpacked-size limit and refusing a decompression bomb."""
+    import bz2
+    import gzip
+
+    opener = gzip.GzipFile if name.endswith(".gz") else bz2.BZ2File
+    bound = min(limit.max_unpacked_bytes, limit.max_ratio * len(data))
     try:
-        doc = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise NetworkFileError(_("The GeoJSON file is not valid JSON: %(error)s") % {"error": error}) from None
+        with opener(fileobj=io.BytesIO(data)) as stream:
+            out = stream.read(bound + 1)
+    except (OSError, EOFError, ValueError) as error:
+        raise NetworkFileError(_("The OpenStreetMap file cannot be read: %(error)s") % {"error": error}) from None
+    if len(out) > bound:
+        raise uploads.UploadRejected(
+            _("The file unpacks to more than %(limit)s MB or more than %(ratio)s times its size; it is refused.")
+            % {"limit": f"{limit.max_unpacked_bytes / 1_000_000:g}", "ratio": limit.max_ratio})
+    return out
+
+
+def read_geojson(doc, classes) -> list[RoadWay]:
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise NetworkFileError(_("The GeoJSON file must be a FeatureCollection."))
     classes = set(classes)

@@ -1,13 +1,11 @@
 """Reading a vendor's detections: CSV (lat, lon, class, confidence, captured_at, optional id, heading,
-image, width_m) or GeoJSON points with the same properties. Every row is checked; errors name the row."""
+image, width_m, drive) or GeoJSON points with the same properties. Every row is checked; errors name the row."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import hashlib
-import io
-import json
 import math
 from dataclasses import dataclass
 
@@ -15,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from core import uploads
 from services.roads.models import DamageClass
 
 CLASSES = {c.value for c in DamageClass}
@@ -36,6 +35,7 @@ class DetectionRow:
     heading: float | None = None
     image: str = ""
     width_m: float | None = None
+    drive: str = ""  # the vendor's trip or vehicle, when the file names it
 
 
 @dataclass
@@ -46,15 +46,23 @@ class RowError:
 
 
 def read_detections(data: bytes, filename: str) -> tuple[list[DetectionRow], list[RowError]]:
+    """Read within the platform's upload limits (core.uploads), with the road service's own size and row limits."""
+    from services.roads import conf
+
     name = filename.lower()
     if not data.strip():
         raise DetectionFileError(_("The file %(name)s is empty.") % {"name": filename})
-    if name.endswith(".csv"):
-        records = _csv_records(data)
-    elif name.endswith((".geojson", ".json")):
-        records = _geojson_records(data)
-    else:
-        raise DetectionFileError(_("%(name)s is neither CSV nor GeoJSON.") % {"name": filename})
+    limit = uploads.limits(max_bytes=conf.MAX_DETECTION_BYTES, max_rows=conf.MAX_DETECTION_ROWS)
+    try:
+        uploads.check_size(data, limit)
+        if name.endswith(".csv"):
+            records = _csv_records(data, limit)
+        elif name.endswith((".geojson", ".json")):
+            records = _geojson_records(data, limit)
+        else:
+            raise DetectionFileError(_("%(name)s is neither CSV nor GeoJSON.") % {"name": filename})
+    except uploads.UploadRejected as error:
+        raise DetectionFileError(str(error)) from None
     rows, errors = [], []
     seen: set[str] = set()
     for number, record in records:
@@ -73,32 +81,31 @@ def read_detections(data: bytes, filename: str) -> tuple[list[DetectionRow], lis
     return rows, errors
 
 
-def _csv_records(data: bytes):
+def _csv_records(data: bytes, limit: uploads.Limits) -> list[tuple[int, dict]]:
+    text = uploads.decode_text(data)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DetectionFileError(_("The CSV file is not UTF-8 text.")) from None
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = {(h or "").strip().lower() for h in reader.fieldnames or []}
+    header = {(h or "").strip().lower() for h in next(csv.reader([text.split("\n", 1)[0]], dialect), [])}
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise DetectionFileError(_("The CSV file lacks the columns %(columns)s.") % {"columns": ", ".join(missing)})
-    for number, record in enumerate(reader, start=2):
-        yield number, {(k or "").strip().lower(): (v or "").strip() for k, v in record.items() if k}
+    return [(number, {k: (v or "").strip() for k, v in record.items() if k})
+            for number, record in uploads.read_delimited(text, dialect, limit, numbered=True)]
 
 
-def _geojson_records(data: bytes):
-    try:
-        doc = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DetectionFileError(_("The GeoJSON file is not valid JSON: %(error)s") % {"error": error}) from None
+def _geojson_records(data: bytes, limit: uploads.Limits):
+    doc = uploads.load_json(data, limit)
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
         raise DetectionFileError(_("The GeoJSON file must be a FeatureCollection."))
+    if len(doc["features"]) > limit.max_rows:
+        raise DetectionFileError(_("The file has more than %(limit)s rows; please split it.")
+                                 % {"limit": limit.max_rows})
+    return _features(doc)
+
+
+def _features(doc):
     for number, feature in enumerate(doc["features"], start=1):
         feature = feature if isinstance(feature, dict) else {}
         props = dict(feature.get("properties") or {})
@@ -152,4 +159,4 @@ def _row(record: dict) -> DetectionRow:
         external_id = f"import-{digest[:20]}"
     return DetectionRow(external_id=external_id, damage_class=damage_class, confidence=confidence, lat=lat, lon=lon,
                         captured_at=captured_at, heading=heading, image=str(record.get("image") or "")[:255],
-                        width_m=width)
+                        width_m=width, drive=str(record.get("drive") or "").strip()[:100])

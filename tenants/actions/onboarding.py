@@ -17,6 +17,7 @@ from tenants.ags import slugify_town, validate_ags, validate_leitweg_id
 from tenants.migrating import ensure_template_schema
 from tenants.models import Domain, Invitation, Role, Town, TownStatus
 from tenants.schemas import clone_template
+from tenants.signals import town_onboarded
 
 # Berlin, the largest German municipality, has under four million inhabitants.
 MAX_POPULATION = 10_000_000
@@ -128,6 +129,7 @@ def onboard_town(data: TownData, *, actor: Any = None, activate: bool = False) -
             )
             Domain.objects.create(domain=town.host, tenant=town, is_primary=True)
             clone_template(town.schema_name)
+            town_onboarded.send(sender=Town, town=town, actor=actor)
             log_action("tenants.town.onboarded", actor=actor, town=town, ags=town.ags, name=town.name,
                        host=town.host, population=town.population, status=town.status)
             # Keycloak last: if it fails, the transaction takes back everything above.

@@ -66,12 +66,12 @@ def test_county_finance_journey(setup, queued_runs):
     assert pool.amount == Decimal("1000.00") and pool.document.name.endswith(".pdf")
     # Preview a key: nothing is saved.
     preview = console.post(f"/finance/rules/echo/?period={PERIOD}", {
-        "kind": "usage", "usage_unit": "echo", "base_fraction": "0.3", "weight_equal": "0", "weight_population": "0",
+        "kind": "usage", "usage_unit": "echo", "base_percent": "30", "weight_equal": "0", "weight_population": "0",
         "weight_usage": "0", "preview": "1", "period": PERIOD})
     assert preview.status_code == 200 and "750,00" in preview.content.decode()
     assert not AllocationRule.objects.exists()
     console.post(f"/finance/rules/echo/?period={PERIOD}", {
-        "kind": "usage", "usage_unit": "echo", "base_fraction": "0.3", "weight_equal": "0", "weight_population": "0",
+        "kind": "usage", "usage_unit": "echo", "base_percent": "30", "weight_equal": "0", "weight_population": "0",
         "weight_usage": "0", "save": "1", "period": PERIOD})
     assert AllocationRule.objects.get().kind == "usage"
     # Closing queues the billing run (Celery task); the page answers at once and says so.

@@ -10,7 +10,16 @@ from services.chatbot.actions.knowledge import import_entries
 from services.chatbot.formats import read_rows
 from tests.catalog.conftest import subscribe_to_service, subscribing
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "chatbot"
+
+def _shared_data() -> Path:
+    # ../shared beside the repository; a git worktree one level deeper finds the same folder further up.
+    for parent in Path(__file__).resolve().parents[2:5]:
+        if (parent / "shared" / "data" / "chatbot").is_dir():
+            return parent / "shared" / "data" / "chatbot"
+    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "chatbot"
+
+
+DATA = _shared_data()
 
 # A small municipal knowledge base written for these tests (not from any benchmark file).
 TOWN_FAQ = [
@@ -64,8 +73,9 @@ def town_faq(town_a):
 @pytest.fixture
 def faq_file() -> Path:
     path = DATA / "faq_de.tsv"
-    if not path.exists():
-        pytest.skip(f"shared data not available: {path} is absent (needs the project's shared/ folder)")
+    # The shared data is part of the project's fixtures: its absence is a failure, never a skip
+    # (CI would otherwise pass without ever importing a real knowledge base).
+    assert path.is_file(), f"shared data missing: {path} (needs the project's shared/ folder beside the repository)"
     return path
 
 

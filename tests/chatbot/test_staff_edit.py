@@ -18,18 +18,19 @@ def test_new_entry_with_variants_is_found_right_away(town_faq, member_factory):
     cache.clear()
     staff = member_factory(town_faq, Role.TOWN_STAFF, "staff")
     response = host_client(town_faq.host, staff).post("/chatbot/entries/new/", {
-        "external_id": "schwimmbad", "question": "Wann hat das Freibad geöffnet?",
-        "variants": "Öffnungszeiten Schwimmbad\nBadesaison", "answer": "<p>Von Mai bis September täglich 9–20 Uhr.</p>",
+        "question": "Wann hat das Freibad geöffnet?",
+        "variants": "Öffnungszeiten Schwimmbad\nBadesaison", "answer": "Von Mai bis September **täglich** 9–20 Uhr.",
         "link": "https://www.amtsdorf.de/freibad", "department": "Bäder", "tags": "Freizeit, Sport"})
     assert response.status_code == 302
     with schema_context(town_faq.schema_name):
-        entry = Entry.objects.get(external_id="schwimmbad")
+        entry = Entry.objects.get(external_id="wann-hat-das-freibad-geoffnet")
+        assert entry.answer == "<p>Von Mai bis September <strong>täglich</strong> 9–20 Uhr.</p>"
         assert entry.variants == ["Öffnungszeiten Schwimmbad", "Badesaison"] and entry.tags == ["Freizeit", "Sport"]
         assert all(p.embedding is not None for p in entry.phrasings.all())
     assert AuditEntry.objects.filter(action="chatbot.kb.entry_created", town=town_faq).exists()
     body = host_client(town_faq.host).post("/api/v1/chatbot/ask", {"question": "Bis wann ist die Badesaison?"},
                                            content_type="application/json").json()
-    assert body["answered"] and body["sources"][0]["external_id"] == "schwimmbad"
+    assert body["answered"] and body["sources"][0]["external_id"] == "wann-hat-das-freibad-geoffnet"
 
 
 def test_expired_entries_are_not_used(town_faq):

@@ -144,6 +144,19 @@ def test_web_probes_and_ingress():
     assert env["LOG_FORMAT"] == "json"
 
 
+def test_trusted_proxies_reach_every_process_and_the_settings_accept_them():
+    from core.client_address import parse_networks
+
+    assert all("TRUSTED_PROXIES" not in {e["name"] for e in pod_spec(w)["containers"][0]["env"]}
+               for w in workloads(render([MINIMAL])))
+    manifests = render([MINIMAL], ["platform.trustedProxies={10.42.0.0/16,192.0.2.7,fd00:42::/64}"])
+    for workload in workloads(manifests):
+        env = {e["name"]: e.get("value") for e in pod_spec(workload)["containers"][0]["env"]}
+        assert env["TRUSTED_PROXIES"] == "10.42.0.0/16,192.0.2.7,fd00:42::/64", workload["metadata"]["name"]
+    assert [str(n) for n in parse_networks(env["TRUSTED_PROXIES"].split(","))] == [
+        "10.42.0.0/16", "192.0.2.7/32", "fd00:42::/64"]
+
+
 def test_worker_groups_consume_their_queues():
     manifests = render([PRODUCTION])
     groups = {d["metadata"]["name"]: pod_spec(d)["containers"][0]["command"]
@@ -189,6 +202,9 @@ def test_network_policies_let_only_the_ingress_reach_web():
     (["platform.logFormat=xml"], "logFormat"),
     (["ingress.tlsSecretName="], "ingress.tlsSecretName is required"),
     (["webb.replicas=2"], "webb"),
+    (["platform.trustedProxies={10.0.0.300/8}"], "trustedProxies"),
+    (["platform.trustedProxies={ingress-nginx}"], "trustedProxies"),
+    (["celery.heartbeat.seconds=60", "celery.heartbeat.maxAgeSeconds=90"], "at least three times"),
 ])
 def test_bad_values_fail_with_a_clear_message(sets, message):
     result = helm(*template_args([MINIMAL], sets), check=False)

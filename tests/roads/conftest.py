@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,7 +10,8 @@ from pyproj import Geod
 
 from tests.catalog.conftest import subscribe_to_service, subscribing
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "roads"
+# The project's shared data sit beside the checkout; KIVERBUND_SHARED names another place (a worktree).
+DATA = Path(os.environ.get("KIVERBUND_SHARED") or Path(__file__).resolve().parents[2].parent / "shared") / "data" / "roads"
 LAUF_PBF = DATA / "lauf-200115.osm.pbf"
 
 # A small town centre built for these tests: a main road crossing a residential street, a side road,
@@ -17,13 +19,13 @@ LAUF_PBF = DATA / "lauf-200115.osm.pbf"
 ORIGIN = (11.2800, 49.5100)
 
 
-_GEOD = Geod(ellps="GRS80")
+GEOD = Geod(ellps="GRS80")
 
 
 def offset(east_m: float, north_m: float, origin=ORIGIN) -> tuple[float, float]:
     """The point ``east_m`` east and ``north_m`` north of ``origin`` (on the ellipsoid, not via UTM)."""
-    lon, lat, _ = _GEOD.fwd(*origin, 90, east_m)
-    lon, lat, _ = _GEOD.fwd(lon, lat, 0, north_m)
+    lon, lat, _ = GEOD.fwd(*origin, 90, east_m)
+    lon, lat, _ = GEOD.fwd(lon, lat, 0, north_m)
     return (round(lon, 7), round(lat, 7))
 
 

@@ -163,3 +163,57 @@ def _metres(lon1, lat1, lon2, lat2):
     from services.roads.geo import haversine_m
 
     return haversine_m(lon1, lat1, lon2, lat2)
+
+
+def test_detection_files_are_read_within_the_upload_limits(town_network, monkeypatch):
+    from services.roads import conf
+    from services.roads.vendor import DetectionFileError
+
+    # Windows-1252 (a spreadsheet's export) is read; NUL bytes are refused.
+    text = HEADER + row("a", -180, 1).replace("img-a.jpg", "Straße.jpg")
+    rows, errors = read_detections(text.encode("cp1252"), "v.csv")
+    assert not errors and rows[0].image == "Straße.jpg"
+    with pytest.raises(DetectionFileError, match="NUL bytes"):
+        read_detections(text.encode("utf-16"), "v.csv")
+    monkeypatch.setattr(conf, "MAX_DETECTION_ROWS", 2)
+    with pytest.raises(DetectionFileError, match="more than 2 rows"):
+        read_detections((HEADER + row("a", 0, 0) + row("b", 1, 0) + row("c", 2, 0)).encode(), "v.csv")
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [11.28, 49.51]}, "properties": {}}] * 3}
+    with pytest.raises(DetectionFileError, match="more than 2 rows"):
+        read_detections(json.dumps(doc).encode(), "v.geojson")
+    monkeypatch.setattr(conf, "MAX_DETECTION_BYTES", 100)
+    with pytest.raises(DetectionFileError, match="larger than"):
+        read_detections(text.encode(), "v.csv")
+
+
+def test_a_drive_corrects_the_gps_bias_along_the_road(town_network):
+    """A drive east along Hauptstraße, then north up Kirchgasse, its GPS 5 m too far north all the way.
+
+    On Kirchgasse the error runs along the road: each point alone puts damage 2–3 m before a segment end on
+    the next segment. The drive showed the bias across Hauptstraße a few seconds earlier, so it is removed.
+    """
+    import datetime as dt
+
+    from services.roads.actions.grading import network_matcher
+
+    start = dt.datetime(2026, 4, 10, 9, 0, tzinfo=dt.UTC)
+    route = [(east, 0.0, 90.0) for east in range(-120, -4, 5)] + [(0.0, north, 0.0) for north in range(6, 60, 2)]
+    lines = []
+    for number, (east, north, heading) in enumerate(route):
+        lon, lat = offset(east, north + 5.0)  # the bias
+        when = (start + dt.timedelta(seconds=number * 0.5)).isoformat()
+        lines.append(f"d{number},{lat},{lon},D00,0.8,{when},{heading},,\n")
+    rows, errors = read_detections((HEADER + "".join(lines)).encode(), "fahrt.csv")
+    with schema_context(town_network.schema_name):
+        assert import_detections(rows, errors, actor="pytest", town=town_network).created == len(route)
+        near_end = [f"d{n}" for n, (east, north, _h) in enumerate(route) if east == 0 and 46 <= north < 50]
+        assert near_end
+        matched = dict(Detection.objects.filter(external_id__in=near_end).values_list("external_id", "segment__key"))
+        assert set(matched.values()) == {"w102:3"}, matched
+        # Each point alone lands on the next piece: what the drive corrected.
+        matcher, _ids, _area = network_matcher()
+        alone, _d = matcher.match([r.lon for r in rows if r.external_id in near_end],
+                                  [r.lat for r in rows if r.external_id in near_end], [0.0] * len(near_end))
+        keys = dict(Segment.objects.values_list("id", "key"))
+        assert {keys[int(s)] for s in alone} == {"w102:4"}

@@ -84,8 +84,12 @@ def test_gzipped_osm_and_geojson(town_a):
     (b"\x00\x01garbage", "kaputt.osm.pbf", "cannot be read"),
     (b'<?xml version="1.0"?><osm version="0.6"></osm>', "ohne.osm", "no roads"),
     (b'{"type": "FeatureCollection", "features": []}', "leer.geojson", "no roads"),
-    (b"{not json", "kaputt.geojson", "not valid JSON"),
+    (b"{not json", "kaputt.geojson", "valid JSON"),
     (b"name;value", "tabelle.csv", "neither"),
+    # A decompression bomb: refused while unpacking (core.uploads' ratio), before osmium sees it.
+    (gzip.compress(b'<?xml version="1.0"?><osm version="0.6">' + b" " * 5_000_000 + b"</osm>"), "bombe.osm.gz",
+     "unpacks to more than"),
+    (b"{" * 100 + b"}" * 100, "tief.geojson", "nested more than"),
 ])
 def test_bad_network_files_are_refused_and_nothing_is_written(town_a, data, name, message):
     with schema_context(town_a.schema_name):
@@ -117,3 +121,14 @@ def test_command_errors(town_a, tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(CommandError, match="empty"):
         call_command("roads_import_network", "--town", town_a.ags, str(empty))
+
+
+def test_network_files_are_read_within_the_upload_limits(town_a, monkeypatch):
+    from services.roads import conf
+
+    with schema_context(town_a.schema_name):
+        # A packed .osm is unpacked within the limits and imported.
+        assert import_network(gzip.compress(osm_xml()), "mitte.osm.gz", actor="pytest", town=town_a).created > 0
+        monkeypatch.setattr(conf, "MAX_NETWORK_BYTES", 1000)
+        with pytest.raises(NetworkFileError, match="larger than 0.001 MB"):
+            import_network(osm_xml(), "mitte.osm", actor="pytest", town=town_a)

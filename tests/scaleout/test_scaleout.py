@@ -288,12 +288,17 @@ def test_journeys_spread_over_two_web_processes_and_survive_a_killed_web_process
     for earlier in periods:
         assert client.post(DOMAIN, "/api/v1/billing/pools/", json={
             "service": "chatbot", "month": earlier, "category": "staff", "amount": "60.00"}).status_code == 201
-    for earlier in periods:
-        assert client.post(DOMAIN, f"/api/v1/billing/periods/{earlier}/run/").status_code == 202
-    # Killed while it holds a run it received and has not finished (not acknowledged: late acknowledgement).
-    wait_for(lambda: processes.log("worker-1").count("] received") > processes.log("worker-1").count("] succeeded"),
-             timeout=120, what="worker-1 to hold a queued run")
-    processes.kill("worker-1")
+    # A run over months without subscriptions takes a tenth of a second: too quick to be caught. A real lock on
+    # a table every run reads (and queuing a run does not) keeps the runs in flight until the worker is killed.
+    with psycopg.connect(cluster["database_url"]) as holder:
+        holder.execute("LOCK TABLE billing_efficiencyoverride IN ACCESS EXCLUSIVE MODE")
+        for earlier in periods:
+            assert client.post(DOMAIN, f"/api/v1/billing/periods/{earlier}/run/").status_code == 202
+        # Killed while it holds a run it received and has not finished (not acknowledged: late acknowledgement).
+        wait_for(lambda: processes.log("worker-1").count("] received") > processes.log("worker-1").count("] succeeded"),
+                 timeout=120, what="worker-1 to hold a queued run")
+        processes.kill("worker-1")
+        holder.rollback()
 
     # Requests: a stream of questions while one web process is killed; a request that got no answer
     # (connection reset) was not acknowledged and is asked again, as a client would.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlparse
 
 import pytest
 import requests
@@ -106,3 +107,71 @@ def test_another_towns_invitation_cannot_be_withdrawn(sso, town, town_admin, mak
     client = host_client(town.host, town_admin)
     assert client.post(f"/members/invitations/{foreign.pk}/withdraw/").status_code == 404
     assert Invitation.objects.filter(pk=foreign.pk).exists()
+
+
+def _words(page: str) -> str:
+    """The visible text of a Keycloak page, for assertion messages."""
+    page = re.sub(r"(?s)<(script|style)[^>]*>.*?</\1>", " ", page)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))[:1500]
+
+
+def _link(mail) -> str:
+    found = re.search(r"(http://127\.0\.0\.1\S+)", _text(mail))
+    assert found, _text(mail)
+    return found[1]
+
+
+def _through_keycloak(browser, answer, settings):
+    """Follow Keycloak's pages (redirects, the password form, "proceed" links) until it sends the person away."""
+    for _step in range(10):
+        if answer.status_code == 302:
+            if not answer.headers["Location"].startswith(settings.KEYCLOAK_URL):
+                return answer
+            answer = _follow(browser, answer.headers["Location"])
+            continue
+        form = re.search(r'<form[^>]*action="([^"]+)"[^>]*>(?:(?!</form>).)*name="password-new"', answer.text, re.S)
+        if form:
+            answer = _follow(browser, html.unescape(form[1]), method="POST", data={
+                "password-new": "nora-password-1", "password-confirm": "nora-password-1"})
+            continue
+        proceed = re.search(r'<a href="([^"]+)"[^>]*>[^<]*(?:Klicken Sie hier|Click here)', answer.text)
+        if proceed:
+            answer = _follow(browser, html.unescape(proceed[1]))
+            continue
+        return answer
+    return answer
+
+
+def test_a_person_registers_through_the_invitation_and_lands_signed_in_at_the_town(
+        sso, town, town_admin, mailbox, settings):
+    client = host_client(town.host, town_admin)
+    assert client.post("/members/invite/", {"email": "nora@amtsdorf.example",
+                                            "role": Role.TOWN_STAFF.value}).status_code == 302
+    browser = requests.Session()
+    page = _follow(browser, _link(mailbox.wait_for("nora@amtsdorf.example")))
+    assert page.status_code == 200 and 'id="kc-register-form"' in page.text, _words(page.text)
+    action = html.unescape(re.search(r'<form[^>]*id="kc-register-form"[^>]*action="([^"]+)"', page.text)[1])
+    answer = _follow(browser, action, method="POST", data={
+        "email": "nora@amtsdorf.example", "username": "nora", "firstName": "Nora", "lastName": "Neumann",
+        "password": "nora-password-1", "password-confirm": "nora-password-1"})
+    # Keycloak asks to confirm the address once more and to choose a password; then it leaves for the town.
+    answer = _through_keycloak(browser, answer, settings)
+    if answer.status_code == 200 and "kc-register-form" not in answer.text:
+        answer = _through_keycloak(browser, _follow(browser, _link(_nth_mail(mailbox, "nora@amtsdorf.example", 2))),
+                                   settings)
+    assert answer.status_code == 302, _words(answer.text)
+    landing = answer.headers["Location"]
+    assert landing.startswith(f"{town.url}welcome/"), landing
+
+    # The portal's landing route signs her in through the SSO session Keycloak just opened: no form.
+    portal = host_client(urlparse(town.url).netloc)  # the address Keycloak knows, port included
+    start = portal.get("/welcome/")
+    assert start.status_code == 302 and start["Location"].startswith("/oidc/authenticate/")
+    login = portal.get(start["Location"])
+    back = _follow(browser, login["Location"])
+    assert back.status_code == 302 and back.headers["Location"].startswith(town.url), _words(back.text)
+    callback = back.headers["Location"].removeprefix(town.url.rstrip("/"))
+    done = portal.get(callback)
+    assert done.status_code == 302 and done["Location"] == "/"
+    assert portal.get("/welcome/")["Location"] == "/"
+    assert "nora" in portal.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()

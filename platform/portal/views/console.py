@@ -5,14 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Q, Sum, TextField
+from django.db.models.functions import Cast
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from catalog.models import Subscription, SubscriptionStatus
 from core.audit.models import AuditEntry
-from portal.forms import AddressForm, OffboardForm, OnboardingForm
+from portal.audit_words import area_prefix, describe
+from portal.forms import AddressForm, AuditFilterForm, OffboardForm, OnboardingForm, TownFilterForm
 from tenants.access import access_town_by_ags, is_county_finance, is_platform_admin, operator_required
 from tenants.actions import (
     TownError,
@@ -36,6 +43,15 @@ def console_home(request):
 
 @operator_required
 def town_list(request):
+    if request.method == "POST":
+        return town_new(request)
+    waiting = Subscription.objects.filter(status=SubscriptionStatus.AWAITING_APPROVAL).count()
+    return render(request, "portal/console/town_list.html", {"waiting": waiting, **_town_page(request)})
+
+
+@operator_required
+def town_new(request):
+    """The onboarding form on its own page: the town list stays a cheap page to render (no form to build)."""
     form = OnboardingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -48,12 +64,51 @@ def town_list(request):
             else:
                 messages.info(request, _("%(name)s was already onboarded.") % {"name": town.name})
             return redirect("console:town", ags=town.ags)
-    towns = Town.objects.order_by("status", "name")
-    counts = {status: towns.filter(status=status).count() for status in TownStatus.values}
-    return render(request, "portal/console/town_list.html", {
-        "towns": towns, "form": form, "counts": counts,
-        "population": sum(t.population for t in towns if t.status != TownStatus.OFFBOARDED),
-    }, status=400 if request.method == "POST" else 200)
+    return render(request, "portal/console/town_new.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+TOWNS_PER_PAGE = 50
+
+
+def _town_page(request) -> dict:
+    """One page of towns with the figures of all of them, in three queries whatever the number of towns."""
+    towns = Town.objects.all()
+    totals = towns.aggregate(
+        total=Count("pk"), population=Sum("population", filter=~Q(status=TownStatus.OFFBOARDED)),
+        **{status: Count("pk", filter=Q(status=status)) for status in TownStatus.values})
+    filters = TownFilterForm(request.GET)
+    search = {"q": "", "status": "", "statuses": TownStatus.choices}
+    if filters.is_valid():
+        search.update(q=filters.cleaned_data["q"].strip(), status=filters.cleaned_data["status"])
+        if search["q"]:
+            towns = towns.filter(Q(name__icontains=search["q"]) | Q(ags__startswith=search["q"])
+                                 | Q(kreis_name__icontains=search["q"]))
+        if search["status"]:
+            towns = towns.filter(status=search["status"])
+    rows = towns.order_by("status", "name").only("name", "slug", "ags", "kreis", "kreis_name", "population", "status",
+                                                   "schema_name")
+    page = Paginator(rows, TOWNS_PER_PAGE).get_page(request.GET.get("page"))
+    labels = dict(TownStatus.choices)
+    # One reverse for the page, not one per row.
+    link = reverse("console:town", args=["00000000"]).removesuffix("00000000/")
+    return {
+        "page": page, "search": search, "filtered": bool(search["q"] or search["status"]), "totals": totals,
+        "query": _query_without_page(request),
+        "rows": [{"name": t.name, "ags": t.ags, "link": f"{link}{t.ags}/", "kreis": t.kreis_name or t.kreis or "",
+                  "population": number_format(t.population, 0, use_l10n=True, force_grouping=True),
+                  "status": t.status, "status_label": labels.get(t.status, t.status),
+                  "host": t.host if t.status != TownStatus.OFFBOARDED else "", "url": t.url} for t in page],
+    }
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+TOWN_AUDIT_SHOWN = 20
 
 
 @operator_required
@@ -62,7 +117,7 @@ def town_detail(request, ags):
     return render(request, "portal/console/town_detail.html", {
         "subject": town,
         "exports": town.exports.all()[:10],
-        "audit": AuditEntry.objects.filter(town=town)[:50],
+        "audit": describe(AuditEntry.objects.filter(town=town)[:TOWN_AUDIT_SHOWN]),
         "offboard_form": OffboardForm(town=town),
         "address_form": AddressForm(initial={"street": town.street, "postcode": town.postcode, "city": town.city}),
     })
@@ -148,10 +203,31 @@ def town_offboard(request, ags):
     return redirect("console:town", ags=town.ags)
 
 
+AUDIT_PER_PAGE = 50
+
+
 @operator_required
 def audit_log(request):
     entries = AuditEntry.objects.select_related("town")
-    action = request.GET.get("action", "").strip()
-    if action:
-        entries = entries.filter(action__startswith=action)
-    return render(request, "portal/console/audit.html", {"entries": entries[:200], "action": action})
+    filters = AuditFilterForm(request.GET)
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["q"].strip():
+            entries = entries.annotate(details_text=Cast("details", TextField())).filter(
+                Q(details_text__icontains=data["q"].strip()) | Q(actor__icontains=data["q"].strip()))
+        if data["actor"].strip():
+            entries = entries.filter(actor__icontains=data["actor"].strip())
+        if data["area"] and area_prefix(data["area"]):
+            entries = entries.filter(action__startswith=area_prefix(data["area"]))
+        if data["town"].strip():
+            entries = entries.filter(Q(town__name__icontains=data["town"].strip()) | Q(town__ags=data["town"].strip()))
+        if data["since"]:
+            entries = entries.filter(created_at__date__gte=data["since"])
+        if data["until"]:
+            entries = entries.filter(created_at__date__lte=data["until"])
+    else:
+        entries = entries.none()
+    page = Paginator(entries, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "portal/console/audit.html", {
+        "page": page, "entries": describe(page), "filters": filters, "query": _query_without_page(request),
+    }, status=400 if filters.is_bound and not filters.is_valid() else 200)

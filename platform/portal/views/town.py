@@ -9,13 +9,25 @@ from django.utils.translation import gettext as _
 
 from core.audit.log import log_action
 from core.documents.models import Document
+from portal.dashboard import town_dashboard
 from portal.forms import DocumentForm
+from tenants.access import can_access_town, is_platform_admin, town_roles
 from tenants.middleware import town_public
+from tenants.models import Role
 
 
 @town_public
 def landing(request):
-    return render(request, "portal/town/landing.html")
+    """Visitors see the town's public page; members land on their town's dashboard."""
+    if not can_access_town(request.user, request.tenant):
+        return render(request, "portal/town/landing.html")
+    roles = town_roles(request.user, request.tenant)
+    role_names = [str(label) for value, label in Role.choices if value in roles]
+    if is_platform_admin(request.user) and not role_names:
+        role_names = [str(Role.PLATFORM_ADMIN.label)]
+    return render(request, "portal/town/dashboard.html", {
+        "dashboard": town_dashboard(request.user, request.tenant), "role_names": role_names,
+    })
 
 
 def documents(request):

@@ -28,7 +28,9 @@ def reply_to_case(case: Case, text: str, *, actor, town) -> Case:
     case.reply, case.replied_by, case.replied_at = text, actor_name(actor), timezone.now()
     case.status = Case.Status.ANSWERED
     case.save(update_fields=["reply", "replied_by", "replied_at", "status"])
-    Message.objects.create(conversation=case.conversation, kind=Message.Kind.STAFF, text=text)
+    # Tied to the question it answers, so a returning citizen sees the two side by side.
+    asked = case.conversation.messages.filter(kind=Message.Kind.QUESTION, text=case.question).last()
+    Message.objects.create(conversation=case.conversation, kind=Message.Kind.STAFF, text=text, in_reply_to=asked)
     Conversation.objects.filter(pk=case.conversation_id).update(last_activity=timezone.now())
     if case.contact_consent and case.contact_email:
         subject = _("Reply from %(town)s to your question") % {"town": town.name}

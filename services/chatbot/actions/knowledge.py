@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from core.audit.log import log_action
+from core.audit.log import actor_name, log_action
 from core.audit.models import AuditEntry
 from core.uploads import cell_text
-from services.chatbot import indexing
+from services.chatbot import conf, indexing
 from services.chatbot.models import Entry, EntryAlias, Phrasing
 from services.chatbot.text import plain_text, sanitise_html
 
@@ -159,7 +161,8 @@ def _set_phrasings(entry: Entry, data: EntryData, *, fresh: bool) -> bool:
 
 
 def _store(rows: list[EntryData], report: ImportReport) -> list[int]:
-    existing = {e.external_id: e for e in Entry.objects.filter(external_id__in=[r.external_id for r in rows])
+    # The recycle bin too: a row with the id of a deleted entry brings that entry back with the row's content.
+    existing = {e.external_id: e for e in Entry.all_objects.filter(external_id__in=[r.external_id for r in rows])
                 .prefetch_related("phrasings")}
     touched: list[int] = []
     for data in rows:
@@ -167,7 +170,10 @@ def _store(rows: list[EntryData], report: ImportReport) -> list[int]:
         fresh = entry is None
         if fresh:
             entry = Entry(external_id=data.external_id)
-        changed = _apply(entry, data) or fresh
+        restored = entry.deleted_at is not None
+        if restored:
+            entry.deleted_at, entry.deleted_by = None, ""
+        changed = _apply(entry, data) or fresh or restored
         if changed:
             entry.save()
         changed = _set_phrasings(entry, data, fresh=fresh) or changed
@@ -180,6 +186,22 @@ def _store(rows: list[EntryData], report: ImportReport) -> list[int]:
         if changed:
             touched.append(entry.pk)
     return touched
+
+
+ID_LENGTH = 60
+
+
+def new_external_id(question: str) -> str:
+    """A readable id for a new entry from its question ("wann-hat-das-freibad-geoffnet"), unique among all
+    entries, deleted and merged ones included."""
+    base = slugify(question)[:ID_LENGTH].strip("-") or "eintrag"
+    taken = set(Entry.all_objects.filter(external_id__startswith=base).values_list("external_id", flat=True))
+    taken |= set(EntryAlias.objects.filter(external_id__startswith=base).values_list("external_id", flat=True))
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
 
 
 def check_rows(raw_rows: list[dict]) -> tuple[list[EntryData], ImportReport]:
@@ -237,22 +259,64 @@ def import_entries(raw_rows: list[dict], *, actor, town, import_id: str = "") ->
 
 @transaction.atomic
 def save_entry(data: EntryData, *, actor, town, entry: Entry | None = None) -> Entry:
-    """Create or edit one entry (the staff form), recomputing its search columns."""
+    """Create or edit one entry (the staff form), recomputing its search columns.
+
+    A new entry without an id gets one from its question (``new_external_id``); an edit keeps its id.
+    """
     report = ImportReport()
-    if entry is not None and entry.external_id != data.external_id:
-        entry.external_id = data.external_id
-        entry.save(update_fields=["external_id"])
+    if entry is not None:
+        data.external_id = entry.external_id
+    elif not data.external_id:
+        data.external_id = new_external_id(data.question)
     touched = _store([data], report)
     indexing.reindex(touched)
     saved = Entry.objects.get(external_id=data.external_id)
     log_action("chatbot.kb.entry_created" if report.created else "chatbot.kb.entry_updated", actor=actor,
-               town=town, external_id=saved.external_id)
+               town=town, external_id=saved.external_id, question=saved.question[:200])
     return saved
 
 
 @transaction.atomic
 def delete_entry(entry: Entry, *, actor, town) -> None:
-    external_id = entry.external_id
-    entry.delete()
+    """Into the recycle bin: the chatbot stops answering with it at once; restorable for ``conf.TRASH_DAYS``."""
+    Entry.all_objects.filter(pk=entry.pk).update(deleted_at=timezone.now(), deleted_by=actor_label(actor),
+                                                 similar_to=None, similarity=None)
+    # Entries that resembled it resemble nothing now.
+    Entry.all_objects.filter(similar_to=entry).update(similar_to=None, similarity=None)
     indexing.refresh_terms()
-    log_action("chatbot.kb.entry_deleted", actor=actor, town=town, external_id=external_id)
+    log_action("chatbot.kb.entry_deleted", actor=actor, town=town, external_id=entry.external_id,
+               question=entry.question[:200])
+
+
+def actor_label(actor) -> str:
+    return actor_name(actor)[:150]
+
+
+@transaction.atomic
+def restore_entry(entry: Entry, *, actor, town) -> Entry:
+    Entry.all_objects.filter(pk=entry.pk).update(deleted_at=None, deleted_by="")
+    indexing.reindex([entry.pk])
+    log_action("chatbot.kb.entry_restored", actor=actor, town=town, external_id=entry.external_id,
+               question=entry.question[:200])
+    return Entry.objects.get(pk=entry.pk)
+
+
+def trash_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    return (now or timezone.now()) - dt.timedelta(days=conf.TRASH_DAYS)
+
+
+def purge_until(entry: Entry) -> dt.datetime | None:
+    """When an entry in the recycle bin is deleted for good."""
+    return entry.deleted_at + dt.timedelta(days=conf.TRASH_DAYS) if entry.deleted_at else None
+
+
+@transaction.atomic
+def purge_deleted_entries(*, town, now: dt.datetime | None = None) -> int:
+    """Delete for good what lay in the recycle bin longer than ``conf.TRASH_DAYS`` (the periodic task)."""
+    expired = Entry.all_objects.filter(deleted_at__lt=trash_cutoff(now))
+    ids = sorted(expired.values_list("external_id", flat=True))
+    if not ids:
+        return 0
+    expired.delete()
+    log_action("chatbot.kb.entries_purged", actor="system", town=town, deleted=len(ids), external_ids=ids[:50])
+    return len(ids)

@@ -8,13 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit.log import actor_name, log_action
-from services.roads import conf
+from services.roads import camera, conf
 from services.roads.actions.jobs import enqueue_grading
 from services.roads.detectors import parse_class_map
 from services.roads.models import Capture, Detection, Job
-
-# Across the road, the camera sees about this many metres at the height of a typical damage.
-VISIBLE_WIDTH_M = 4.0
 
 
 def county_detector():
@@ -43,11 +40,10 @@ def run_damage_model(capture_ids, *, actor, town, job_id: int | None = None, det
         damages = detector.detect(rgb)
         with transaction.atomic():
             Detection.objects.bulk_create([
-                Detection(external_id=f"model-{capture.pk}-{i}", survey_id=capture.survey_id,
-                          source=Detection.Source.MODEL, capture=capture, suggested_class=d.damage_class,
-                          damage_class=d.damage_class, confidence=d.confidence, box=list(d.box), lat=capture.lat,
-                          lon=capture.lon, heading=capture.heading, captured_at=capture.captured_at,
-                          width_m=round((d.box[2] - d.box[0]) / capture.width * VISIBLE_WIDTH_M, 2))
+                _on_the_road(Detection(external_id=f"model-{capture.pk}-{i}", survey_id=capture.survey_id,
+                                       source=Detection.Source.MODEL, capture=capture, suggested_class=d.damage_class,
+                                       damage_class=d.damage_class, confidence=d.confidence, box=list(d.box),
+                                       heading=capture.heading, captured_at=capture.captured_at), capture)
                 for i, d in enumerate(damages)], ignore_conflicts=True)
             Capture.objects.filter(pk=capture.pk).update(analysed_at=timezone.now())
         found += len(damages)
@@ -59,6 +55,13 @@ def run_damage_model(capture_ids, *, actor, town, job_id: int | None = None, det
     return found
 
 
+def _on_the_road(detection: Detection, capture: Capture) -> Detection:
+    """The damage's position and width from its box (services/roads/camera.py), not the camera's position."""
+    detection.lon, detection.lat, detection.width_m = camera.place(
+        capture.lon, capture.lat, capture.heading, detection.box, capture.width, capture.height)
+    return detection
+
+
 def mark_damage(capture: Capture, *, damage_class: str, box, actor, town, note: str = "") -> Detection:
     """Staff mark a damage on an image: it is confirmed at once (a person made it)."""
     x1, y1, x2, y2 = (float(v) for v in box)
@@ -66,13 +69,13 @@ def mark_damage(capture: Capture, *, damage_class: str, box, actor, town, note: 
         raise ValueError(_("The box must lie inside the image."))
     with transaction.atomic():
         number = Detection.objects.filter(capture=capture, source=Detection.Source.MANUAL).count() + 1
-        detection = Detection.objects.create(
+        detection = _on_the_road(Detection(
             external_id=f"manual-{capture.pk}-{number}", survey_id=capture.survey_id, source=Detection.Source.MANUAL,
             capture=capture, suggested_class=damage_class, damage_class=damage_class, confidence=1.0,
-            box=[x1, y1, x2, y2], lat=capture.lat, lon=capture.lon, heading=capture.heading,
-            captured_at=capture.captured_at, width_m=round((x2 - x1) / capture.width * VISIBLE_WIDTH_M, 2),
+            box=[x1, y1, x2, y2], heading=capture.heading, captured_at=capture.captured_at,
             status=Detection.Status.CONFIRMED, decided_by=actor_name(actor), decided_at=timezone.now(),
-            decision_note=note)
+            decision_note=note), capture)
+        detection.save()
         log_action("roads.detection.marked", actor=actor, town=town, detection=detection.external_id,
                    damage_class=damage_class)
         enqueue_grading()

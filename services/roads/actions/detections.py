@@ -32,7 +32,7 @@ def import_detections(rows: list[DetectionRow], errors: list[RowError], *, actor
     """All rows or none: with any row error nothing is written and the report lists the errors.
 
     A detection already imported (same id) is left as it is: its suggestion and any decision on it stay.
-    Rows are matched to the network on the way in and written with one COPY and one INSERT … ON CONFLICT.
+    Rows are matched to the network on the way in, as the drives they come from, and written with one COPY.
     """
     report = DetectionImport(errors=list(errors))
     if report.errors:
@@ -54,37 +54,62 @@ def import_detections(rows: list[DetectionRow], errors: list[RowError], *, actor
     return report
 
 
-COLUMNS = ("external_id", "survey_id", "source", "image_ref", "suggested_class", "damage_class", "confidence",
-           "lat", "lon", "heading", "captured_at", "width_m", "status", "hazard", "decided_by", "decision_note",
-           "segment_id", "match_distance_m", "matched_import_id", "created_at")
+COLUMNS = ("external_id", "survey_id", "image_ref", "suggested_class", "damage_class", "confidence", "lat", "lon",
+           "heading", "captured_at", "width_m", "segment_id", "match_distance_m", "source", "status", "hazard",
+           "decided_by", "decision_note", "matched_import_id", "created_at")
+COLUMN_TYPES = ("varchar", "int8", "varchar", "varchar", "varchar", "float8", "float8", "float8", "float8",
+                "timestamptz", "float8", "int8", "float8", "varchar", "varchar", "bool", "varchar", "text", "int4",
+                "timestamptz")
 
 
 def _insert_matched(rows: list[DetectionRow], survey_ids: dict[str, int], survey_name: str, source: str) -> int:
+    """Match the new rows as the drives they come from and write them with one COPY.
+
+    Rows whose id is already stored are left out first (under a lock, so two imports of the same
+    file cannot both find an id missing).
+    """
     import numpy as np
 
     from services.roads import conf
-    from services.roads.actions.grading import copy_rows, latest_import_id, network_matcher
+    from services.roads.actions.grading import latest_import_id, network_matcher
 
     if not rows:
         return 0
-    matcher, _ids, _area = network_matcher()
-    segment, distance = matcher.match([r.lon for r in rows], [r.lat for r in rows],
-                                      [np.nan if r.heading is None else r.heading for r in rows],
-                                      conf.MATCH_TOLERANCE_M)
-    network = latest_import_id()
-    now = timezone.now().isoformat()
     table = Detection._meta.db_table
-    columns = ", ".join(COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE roads_incoming ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA")
-        copy_rows(cursor.cursor, "roads_incoming", columns, (
-            (r.external_id, survey_ids[survey_name or str(r.captured_at.year)], source, r.image, r.damage_class,
-             r.damage_class, r.confidence, r.lat, r.lon, r.heading, r.captured_at.isoformat(), r.width_m,
-             Detection.Status.SUGGESTED, "f", "", "", None if s < 0 else int(s),
-             None if np.isnan(m) else round(float(m), 2), network, now)
-            for r, s, m in zip(rows, segment, distance, strict=True)))
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM roads_incoming "
-                       "ON CONFLICT (external_id) DO NOTHING")
-        created = cursor.rowcount
-        cursor.execute("DROP TABLE roads_incoming")
-    return created
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.roads_detection_import'))")
+        cursor.execute(f"SELECT external_id FROM {table} WHERE external_id = ANY(%s)", [[r.external_id for r in rows]])
+        stored = {external_id for (external_id,) in cursor.fetchall()}
+    if stored:
+        rows = [r for r in rows if r.external_id not in stored]
+    if not rows:
+        return 0
+    matcher, _ids, _area = network_matcher()
+    count = len(rows)
+    lon = np.fromiter((r.lon for r in rows), dtype=float, count=count)
+    lat = np.fromiter((r.lat for r in rows), dtype=float, count=count)
+    heading = np.fromiter((np.nan if r.heading is None else r.heading for r in rows), dtype=float, count=count)
+    time_s = np.fromiter((r.captured_at.timestamp() for r in rows), dtype=float, count=count)
+    segment, distance = matcher.match_drives(lon, lat, heading, time_s, drive_labels(rows), conf.MATCH_TOLERANCE_M)
+    network = latest_import_id()
+    now = timezone.now()
+    segment_ids = [None if v < 0 else v for v in segment.tolist()]
+    distances = [None if v != v else round(v, 2) for v in distance.tolist()]
+    # Binary COPY: psycopg writes each row in C, no text to format and parse.
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(COLUMN_TYPES)
+        for r, segment_id, match_distance in zip(rows, segment_ids, distances, strict=True):
+            copy.write_row((r.external_id, survey_ids[survey_name or str(r.captured_at.year)], r.image,
+                            r.damage_class, r.damage_class, r.confidence, r.lat, r.lon, r.heading, r.captured_at,
+                            r.width_m, segment_id, match_distance, source, Detection.Status.SUGGESTED, False, "", "",
+                            network, now))
+    return count
+
+
+def drive_labels(rows) -> list[int] | None:
+    """Rows naming their drive (a vendor's trip or vehicle) keep drives apart; else time and jumps do."""
+    if not any(r.drive for r in rows):
+        return None
+    labels: dict[str, int] = {}
+    return [labels.setdefault(r.drive, len(labels)) for r in rows]

@@ -13,8 +13,6 @@ from services.roads import conf, geo, grading
 from services.roads.matching import Matcher
 from services.roads.models import Capture, Job, Segment, SegmentGrade, Survey, Track
 
-STATUS_WEIGHT = {"confirmed": 1.0, "rejected": 0.0}
-
 
 def network_matcher() -> tuple[Matcher, np.ndarray, np.ndarray]:
     rows = list(Segment.objects.filter(active=True).order_by("id").values_list("id", "coords", "length_m", "width_m"))
@@ -26,13 +24,13 @@ def network_matcher() -> tuple[Matcher, np.ndarray, np.ndarray]:
 def copy_rows(cursor, table: str, columns: str, rows) -> None:
     buffer = io.StringIO()
     for row in rows:
-        buffer.write("\t".join("\\N" if v is None else _escape(v) for v in row) + "\n")
-    buffer.seek(0)
+        buffer.write("\t".join("\\N" if v is None else copy_text(v) for v in row) + "\n")
     with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         copy.write(buffer.getvalue())
 
 
-def _escape(value) -> str:
+def copy_text(value) -> str:
+    """A value in COPY's text format."""
     text = str(value)
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
         text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
@@ -45,8 +43,8 @@ def latest_import_id() -> int | None:
     return NetworkImport.objects.order_by("-id").values_list("id", flat=True).first()
 
 
-def match_detections(survey: Survey, matcher: Matcher, tolerance_m: float) -> dict:
-    """Match the survey's detections not yet matched against the current network; return all of them.
+def match_detections(survey: Survey, matcher: Matcher, tolerance_m: float) -> None:
+    """Match the survey's detections not yet matched against the current network, as drives.
 
     Writes with one COPY and one UPDATE, not a query per row.
     """
@@ -54,40 +52,64 @@ def match_detections(survey: Survey, matcher: Matcher, tolerance_m: float) -> di
 
     network = latest_import_id()
     stale = list(Detection.objects.filter(survey=survey).exclude(matched_import_id=network)
-                 .values_list("id", "lon", "lat", "heading"))
-    if stale:
-        lon = np.fromiter((r[1] for r in stale), dtype=float, count=len(stale))
-        lat = np.fromiter((r[2] for r in stale), dtype=float, count=len(stale))
-        heading = np.fromiter((np.nan if r[3] is None else r[3] for r in stale), dtype=float, count=len(stale))
-        segment, distance = matcher.match(lon, lat, heading, tolerance_m)
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TEMP TABLE roads_match (id bigint, segment_id bigint, distance double precision)"
-                           " ON COMMIT DROP")
-            copy_rows(cursor.cursor, "roads_match", "id, segment_id, distance",
-                      ((r[0], None if s < 0 else int(s), None if np.isnan(d) else round(float(d), 2))
-                       for r, s, d in zip(stale, segment, distance, strict=True)))
-            cursor.execute("UPDATE roads_detection d SET segment_id = m.segment_id, match_distance_m = m.distance, "
-                           "matched_import_id = %s FROM roads_match m WHERE d.id = m.id", [network])
-            cursor.execute("DROP TABLE roads_match")
-    rows = list(Detection.objects.filter(survey=survey).values_list(
-        "segment_id", "damage_class", "status", "confidence", "width_m"))
-    segment = np.fromiter((-1 if r[0] is None else r[0] for r in rows), dtype=np.int64, count=len(rows))
-    return {"segment": segment, "rows": rows}
+                 .values_list("id", "lon", "lat", "heading", "captured_at"))
+    if not stale:
+        return
+    count = len(stale)
+    segment, distance = matcher.match_drives(
+        np.fromiter((r[1] for r in stale), dtype=float, count=count),
+        np.fromiter((r[2] for r in stale), dtype=float, count=count),
+        np.fromiter((np.nan if r[3] is None else r[3] for r in stale), dtype=float, count=count),
+        np.fromiter((r[4].timestamp() for r in stale), dtype=float, count=count), None, tolerance_m)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE roads_match (id bigint, segment_id bigint, distance double precision)"
+                       " ON COMMIT DROP")
+        copy_rows(cursor.cursor, "roads_match", "id, segment_id, distance",
+                  ((r[0], None if s < 0 else int(s), None if np.isnan(d) else round(float(d), 2))
+                   for r, s, d in zip(stale, segment.tolist(), distance.tolist(), strict=True)))
+        cursor.execute("UPDATE roads_detection d SET segment_id = m.segment_id, match_distance_m = m.distance, "
+                       "matched_import_id = %s FROM roads_match m WHERE d.id = m.id", [network])
+        cursor.execute("DROP TABLE roads_match")
+
+
+def _class_case(values: dict) -> str:
+    return "CASE damage_class " + " ".join(f"WHEN '{k}' THEN {float(v)}" for k, v in values.items()) + " END"
+
+
+def damage_per_segment(survey: Survey) -> list[tuple[int, float, int, int]]:
+    """(segment id, weighted damaged m², confirmed, suggested) per segment, aggregated in PostgreSQL.
+
+    The area is ``grading.damage_area`` (class defaults, at least 1 m across), weighted 1 when
+    confirmed, 0 when rejected and by the confidence while suggested.
+    """
+    across = f"CASE WHEN width_m IS NULL THEN {_class_case(grading.ACROSS_M)} ELSE GREATEST(width_m, 1.0) END"
+    area = f"{across} * {_class_case(grading.ALONG_M)} * {_class_case(grading.WEIGHT)}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT segment_id,
+                   SUM({area} * CASE status WHEN 'confirmed' THEN 1.0 WHEN 'rejected' THEN 0.0 ELSE confidence END),
+                   COUNT(*) FILTER (WHERE status = 'confirmed'), COUNT(*) FILTER (WHERE status = 'suggested')
+            FROM roads_detection WHERE survey_id = %s AND segment_id IS NOT NULL GROUP BY segment_id""",
+                       [survey.pk])
+        return cursor.fetchall()
 
 
 def _covered(survey: Survey, matcher: Matcher, tolerance_m: float, detection_segments) -> set[int] | None:
     """Segment ids the survey drove past; None when the survey has no captures or tracks (a vendor's
     survey of the whole network, delivered as detections only)."""
-    captures = list(Capture.objects.filter(survey=survey).values_list("id", "lon", "lat", "heading"))
+    captures = list(Capture.objects.filter(survey=survey).values_list("id", "lon", "lat", "heading", "captured_at"))
     tracks = list(Track.objects.filter(survey=survey).values_list("coords", flat=True))
     if not captures and not tracks:
         return None
-    covered = {int(s) for s in detection_segments if s >= 0}
+    covered = {int(s) for s in detection_segments}
     if captures:
-        segment, _ = matcher.match([c[1] for c in captures], [c[2] for c in captures],
-                                   [np.nan if c[3] is None else c[3] for c in captures], tolerance_m)
-        for (capture_id, *_rest), seg in zip(captures, segment, strict=True):
-            Capture.objects.filter(pk=capture_id).update(segment_id=None if seg < 0 else int(seg))
+        segment, _ = matcher.match_drives([c[1] for c in captures], [c[2] for c in captures],
+                                          [np.nan if c[3] is None else c[3] for c in captures],
+                                          [c[4].timestamp() for c in captures], None, tolerance_m)
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE roads_capture c SET segment_id = NULLIF(v.segment_id, -1) "
+                           "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, segment_id) WHERE c.id = v.id",
+                           [[c[0] for c in captures], segment.tolist()])
         covered.update(int(s) for s in segment if s >= 0)
     for coords in tracks:
         lon, lat = _densify(coords, 10.0)
@@ -109,28 +131,19 @@ def _densify(coords, step_m: float):
 
 
 def grade_survey(survey: Survey, matcher: Matcher, segment_ids, segment_area, tolerance_m: float) -> int:
-    matched = match_detections(survey, matcher, tolerance_m)
-    rows = matched["rows"]
+    match_detections(survey, matcher, tolerance_m)
     n = len(segment_ids)
     damaged = np.zeros(n)
     confirmed = np.zeros(n, dtype=np.int64)
     suggested = np.zeros(n, dtype=np.int64)
-    if rows:
-        seg = matched["segment"]
-        ok = seg >= 0
-        lookup = np.full(int(max(seg.max(), segment_ids.max() if len(segment_ids) else 0)) + 2, -1, dtype=np.int64)
-        lookup[segment_ids] = np.arange(n)
-        where = lookup[np.where(seg >= 0, seg, len(lookup) - 1)]
-        ok &= where >= 0
-        status = np.array([r[2] for r in rows])
-        weight = np.where(status == "confirmed", 1.0, np.where(status == "rejected", 0.0,
-                                                                np.array([r[3] for r in rows], dtype=float)))
-        width = np.array([np.nan if r[4] is None else r[4] for r in rows], dtype=float)
-        area = grading.damage_area(np.array([r[1] for r in rows]), width) * weight
-        damaged = np.bincount(where[ok], weights=area[ok], minlength=n)
-        confirmed = np.bincount(where[ok & (status == "confirmed")], minlength=n)
-        suggested = np.bincount(where[ok & (status == "suggested")], minlength=n)
-    covered = _covered(survey, matcher, tolerance_m, matched["segment"])
+    position = {int(s): i for i, s in enumerate(segment_ids)}
+    found = [(position[row[0]], *row[1:]) for row in damage_per_segment(survey) if row[0] in position]
+    if found:
+        where = np.array([f[0] for f in found])
+        damaged[where] = [f[1] for f in found]
+        confirmed[where] = [f[2] for f in found]
+        suggested[where] = [f[3] for f in found]
+    covered = _covered(survey, matcher, tolerance_m, [int(segment_ids[f[0]]) for f in found])
     share = np.minimum(damaged / np.maximum(segment_area, 1.0), 1.0)
     grades = grading.grade_for_share(share)
     keep = np.ones(n, dtype=bool) if covered is None else np.isin(segment_ids, list(covered))
@@ -138,9 +151,9 @@ def grade_survey(survey: Survey, matcher: Matcher, segment_ids, segment_area, to
     with connection.cursor() as cursor:
         now = timezone.now().isoformat()
         copy_rows(cursor.cursor, "roads_segmentgrade",
-                   "segment_id, survey_id, grade, damage_share, confirmed, suggested, method, computed_at",
-                   ((int(segment_ids[i]), survey.pk, float(grades[i]), round(float(share[i]), 6), int(confirmed[i]),
-                     int(suggested[i]), grading.METHOD, now) for i in np.flatnonzero(keep)))
+                  "segment_id, survey_id, grade, damage_share, confirmed, suggested, method, computed_at",
+                  ((int(segment_ids[i]), survey.pk, float(grades[i]), round(float(share[i]), 6), int(confirmed[i]),
+                    int(suggested[i]), grading.METHOD, now) for i in np.flatnonzero(keep)))
     survey.graded_at = timezone.now()
     survey.save(update_fields=["graded_at"])
     return int(keep.sum())

@@ -97,6 +97,10 @@ it (docs/operators.md, "Production settings"). Secrets come by reference only.
 - name: EXTRA_ALLOWED_HOSTS
   value: {{ join "," . | quote }}
 {{- end }}
+{{- with .Values.platform.trustedProxies }}
+- name: TRUSTED_PROXIES
+  value: {{ join "," . | quote }}
+{{- end }}
 {{ include "kiverbund.secretEnv" (dict "name" "SECRET_KEY" "secret" (required "secrets.django.name is required: an existing Secret with Django's SECRET_KEY" $s.django.name) "key" $s.django.secretKeyKey) }}
 {{ include "kiverbund.secretEnv" (dict "name" "DATABASE_URL" "secret" (required "secrets.database.name is required: an existing Secret with the PostgreSQL URL" $s.database.name) "key" $s.database.urlKey) }}
 {{ include "kiverbund.secretEnv" (dict "name" "REDIS_URL" "secret" (required "secrets.redis.name is required: an existing Secret with the Redis URL" $s.redis.name) "key" $s.redis.urlKey) }}
@@ -151,6 +155,35 @@ it (docs/operators.md, "Production settings"). Secrets come by reference only.
 - name: {{ $name }}
   value: {{ $value | toString | quote }}
 {{- end }}
+{{- end -}}
+
+{{/*
+The heartbeat of a worker or beat (core.heartbeat): its file in /tmp, the environment that makes the
+process touch it, and the probes that read it. (dict "root" $ "name" "beat")
+*/}}
+{{- define "kiverbund.heartbeatEnv" -}}
+- name: HEARTBEAT_FILE
+  value: /tmp/{{ .name }}.heartbeat
+- name: HEARTBEAT_SECONDS
+  value: {{ .root.Values.celery.heartbeat.seconds | quote }}
+{{- end -}}
+
+{{- define "kiverbund.heartbeatProbes" -}}
+{{- $hb := .root.Values.celery.heartbeat -}}
+{{- $command := list "python" "-m" "core.heartbeat" "--max-age" ($hb.maxAgeSeconds | toString) -}}
+# The first heartbeat comes once Django is loaded and the broker connected: up to five minutes.
+startupProbe:
+  exec:
+    command: {{ toJson $command }}
+  periodSeconds: 10
+  timeoutSeconds: 10
+  failureThreshold: 30
+livenessProbe:
+  exec:
+    command: {{ toJson $command }}
+  periodSeconds: {{ $hb.seconds }}
+  timeoutSeconds: 10
+  failureThreshold: 2
 {{- end -}}
 
 {{- define "kiverbund.envFrom" -}}
@@ -224,6 +257,9 @@ affinity:
 
 {{/* Checks the schema cannot express; included once (web.yaml). */}}
 {{- define "kiverbund.validate" -}}
+{{- if lt (int .Values.celery.heartbeat.maxAgeSeconds) (mul 3 (int .Values.celery.heartbeat.seconds)) -}}
+{{- fail "celery.heartbeat: maxAgeSeconds must be at least three times seconds (one late heartbeat must not restart a worker)" -}}
+{{- end -}}
 {{- if and .Values.web.autoscaling.enabled (gt (int .Values.web.autoscaling.minReplicas) (int .Values.web.autoscaling.maxReplicas)) -}}
 {{- fail "web.autoscaling: minReplicas must not be greater than maxReplicas" -}}
 {{- end -}}

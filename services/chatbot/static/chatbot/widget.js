@@ -15,6 +15,8 @@
       human: "Mit einem Menschen sprechen", sources: "Quelle", helpful: "Hilfreich", notHelpful: "Nicht hilfreich",
       thanks: "Danke für Ihre Bewertung.", email: "E-Mail-Adresse (freiwillig)",
       consent: "Ich bin einverstanden, dass meine E-Mail-Adresse zur Beantwortung meiner Frage gespeichert wird.",
+      consentNeeded: "Ohne Ihre Einwilligung speichern wir die E-Mail-Adresse nicht. Bitte setzen Sie das Häkchen, damit wir Ihnen per E-Mail antworten können, oder löschen Sie die Adresse: Dann lesen Sie die Antwort hier, wenn Sie diese Seite wieder öffnen.",
+      logLabel: "Gesprächsverlauf", yourQuestion: "Ihre Frage",
       pass: "Frage weitergeben", you: "Sie", bot: "Chatbot", staff: "Antwort der Verwaltung", error: "Das hat leider nicht geklappt. Bitte versuchen Sie es später noch einmal.",
       busy: "Zu viele Anfragen. Bitte warten Sie einen Moment.", didYouMean: "Meinten Sie …?", intro: "Ich beantworte Fragen aus der Wissensdatenbank der Gemeinde. Ich bin ein KI-System."},
     en: {title: "Ask us", label: "Your question", send: "Send", ai: "AI-generated answer",
@@ -22,6 +24,8 @@
       human: "Talk to a person", sources: "Source", helpful: "Helpful", notHelpful: "Not helpful",
       thanks: "Thank you for your rating.", email: "E-mail address (optional)",
       consent: "I agree that my e-mail address is stored to answer my question.",
+      consentNeeded: "Without your consent we do not keep the e-mail address. Please tick the box so that we can reply by e-mail, or delete the address: you will then read the reply here when you open this page again.",
+      logLabel: "Conversation", yourQuestion: "Your question",
       pass: "Pass on question", you: "You", bot: "Chatbot", staff: "Reply from the administration", error: "Sorry, that did not work. Please try again later.",
       busy: "Too many requests. Please wait a moment.", didYouMean: "Did you mean …?", intro: "I answer questions from the town's knowledge base. I am an AI system."}
   }[lang];
@@ -46,7 +50,9 @@
 
   var root = el("section", {"class": "kvb-chat", "aria-label": T.title, lang: lang});
   var heading = el("h2", {"class": "kvb-title"}, T.title);
-  var log = el("ol", {"class": "kvb-log", role: "log", "aria-live": "polite", "aria-relevant": "additions"});
+  // A scrolling region of its own (keyboard-reachable) rather than a page that grows with every message.
+  var log = el("div", {"class": "kvb-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+    "aria-label": T.logLabel, tabindex: "0"});
   var form = el("form", {"class": "kvb-form"});
   var inputId = "kvb-q-" + Math.random().toString(36).slice(2, 8);
   var label = el("label", {"for": inputId}, T.label);
@@ -57,10 +63,15 @@
   root.appendChild(log); root.appendChild(form);
 
   function add(kind, who) {
-    var item = el("li", {"class": "kvb-msg kvb-" + kind});
+    var item = el("div", {"class": "kvb-msg kvb-" + kind});
     item.appendChild(el("span", {"class": "kvb-who"}, who + ": "));
     log.appendChild(item);
+    scrollDown();
     return item;
+  }
+  function scrollDown() {
+    // After layout, so that the newest message is in view inside the log.
+    setTimeout(function () { log.scrollTop = log.scrollHeight; }, 0);
   }
   function humanButton(item, messageId, question) {
     var button = el("button", {type: "button", "class": "kvb-human"}, T.human);
@@ -68,27 +79,41 @@
     item.appendChild(button);
   }
   function showEscalation(item, messageId, question) {
-    var box = el("form", {"class": "kvb-escalate"});
-    var emailId = inputId + "-mail", consentId = inputId + "-consent";
+    var box = el("form", {"class": "kvb-escalate", novalidate: ""});
+    var emailId = inputId + "-mail", consentId = inputId + "-consent", hintId = inputId + "-hint";
     box.appendChild(el("label", {"for": emailId}, T.email));
     var email = el("input", {id: emailId, type: "email", autocomplete: "email"});
     box.appendChild(email);
-    var consentWrap = el("div");
+    var consentWrap = el("div", {"class": "kvb-consent"});
     var consent = el("input", {id: consentId, type: "checkbox"});
     consentWrap.appendChild(consent); consentWrap.appendChild(el("label", {"for": consentId}, T.consent));
     box.appendChild(consentWrap);
+    var hint = el("p", {id: hintId, "class": "kvb-hint", role: "alert"});
+    box.appendChild(hint);
     box.appendChild(el("button", {type: "submit"}, T.pass));
+    function refuse(text) {
+      // An address typed without consent is neither sent nor silently dropped: the citizen decides.
+      hint.textContent = text;
+      consent.setAttribute("aria-invalid", "true");
+      consent.setAttribute("aria-describedby", hintId);
+      consent.focus();
+    }
     box.addEventListener("submit", function (event) {
       event.preventDefault();
+      var address = email.value.trim();
+      if (address && !consent.checked) { refuse(T.consentNeeded); return; }
+      hint.textContent = ""; consent.removeAttribute("aria-invalid");
       var body = {conversation: token, message: messageId, question: question, consent: consent.checked};
-      if (email.value && consent.checked) body.email = email.value;
+      if (address) body.email = address;
       post("escalate", body).then(function (data) {
+        if (data._status === 400 && data.consent) { refuse(String(data.consent)); return; }
         box.remove();
         var done = add("bot", T.bot);
         done.appendChild(el("span", {"class": "kvb-text"}, data.text || data.detail || T.error));
-      }).catch(function () { box.appendChild(el("p", {role: "alert"}, T.error)); });
+      }).catch(function () { hint.textContent = T.error; });
     });
     item.appendChild(box);
+    scrollDown();
     email.focus();
   }
   function rating(item, messageId) {
@@ -169,11 +194,24 @@
     }).catch(function () { send.disabled = false; add("bot", T.bot).appendChild(el("span", {role: "alert"}, T.error)); });
   });
   function restore() {
+    // A returning citizen sees the conversation again: their questions, the answers and the staff's replies.
     if (!token) return;
     api("conversations/" + encodeURIComponent(token)).then(function (data) {
       if (data._status !== 200) { token = null; return; }
       (data.messages || []).forEach(function (m) {
-        if (m.kind === "staff") add("staff", T.staff).appendChild(el("span", {"class": "kvb-text"}, m.text));
+        var item;
+        if (m.kind === "question") item = add("you", T.you);
+        else if (m.kind === "staff") {
+          item = add("staff", T.staff);
+          if (m.question) item.appendChild(el("p", {"class": "kvb-quote"}, T.yourQuestion + ": „" + m.question + "“"));
+        } else {
+          item = add("bot", T.bot);
+          if (m.ai_generated) item.appendChild(el("strong", {"class": "kvb-ai-label"}, T.ai));
+        }
+        // Staff replies and questions are plain text; stored answers were sanitised when they were saved.
+        var text = el("div", {"class": "kvb-text"});
+        if (m.kind === "answer") text.innerHTML = m.text; else text.textContent = m.text;
+        item.appendChild(text);
       });
     }).catch(function () {});
   }

@@ -10,7 +10,7 @@ from services.roads.vendor import DetectionFileError, read_detections
 
 class Command(BaseCommand):
     help = ("Import a vendor's damage detections (CSV: lat, lon, class, confidence, captured_at, optional id, "
-            "heading, image, width_m; or GeoJSON points with these properties). All rows or, if any row has "
+            "heading, image, width_m, drive; or GeoJSON points with these properties). All rows or, if any row has "
             "errors, nothing.")
 
     def add_arguments(self, parser):

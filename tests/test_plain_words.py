@@ -1,0 +1,115 @@
+"""Words people understand on the console, finance and catalogue pages: names instead of codes, units from a
+list, errors beside their field, euros and per cent, charts with an axis and their values."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from billing.actions.periods import run_period
+from billing.metering import record_usage
+from billing.models import AllocationRule, CostPool, EfficiencyOverride
+from catalog.actions import sync_catalogue
+from catalog.models import Offering, Service
+from identity.sync import sync_user_from_claims
+from tests.catalog.conftest import echo_service, make_offering, offering, subscribe  # noqa: F401  (fixtures)
+
+from .conftest import host_client
+
+MONTH = timezone.localdate().replace(day=1)
+PERIOD = f"{MONTH:%Y-%m}"
+
+
+def county_finance():
+    return sync_user_from_claims({"preferred_username": "kaemmerer-kreis", "roles": ["county_finance"],
+                                  "organization": [], "groups": []})
+
+
+def field_block(page: str, field_id: str, before: int = 700) -> str:
+    at = page.index(f'id="{field_id}"')
+    return page[at - before:at + 200]
+
+
+@pytest.fixture
+def console(operator, console_host):
+    return host_client(console_host, operator)
+
+
+def test_offering_form_lists_units_by_name_and_checks_them_per_service(console, db):
+    sync_catalogue(actor="pytest")
+    page = console.get("/catalogue/offerings/new/").content.decode()
+    assert "<select" in page[page.index('name="unit"') - 80:page.index('name="unit"')]
+    assert "Bürger-Chatbot: beantwortete Frage" in page and "answered_question</option>" not in page
+    assert "Betrag in Euro" in page and ">chatbot<" not in page
+    roads = Service.objects.get(key="roads")
+    response = console.post("/catalogue/offerings/new/", {
+        "service": Service.objects.get(key="chatbot").pk, "provider": "Kreis-IT", "contract_title": "AVV",
+        "contract_version": "1", "price_model": "per_unit", "amount": "0.05", "available": "on",
+        "unit": roads.descriptor["units"][0]["key"]})
+    assert response.status_code == 400
+    assert "Bürger-Chatbot zählt diese Einheit nicht." in field_block(response.content.decode(), "id_unit")
+    assert not Offering.objects.exists()
+
+
+def test_offerings_list_shows_names_versions_and_euros(console, make_offering):
+    make_offering(amount=Decimal("12000.00"))
+    page = console.get("/catalogue/").content.decode()
+    assert "Echo test service <span class=\"muted\">Version " in page and " echo " not in page
+    assert "12.000 €" in page
+
+
+def test_finance_pages_show_names_units_and_no_setting_names(make_town, offering, subscribe, console_host):
+    town = make_town("Amtsdorf")
+    subscribe(town, offering)
+    record_usage(town, "echo", "echo", 4, "a1", timezone.now())
+    CostPool.objects.create(service="echo", period=MONTH, category="licences", amount=Decimal("1234.50"))
+    AllocationRule.objects.create(service="echo", kind="usage", usage_unit="echo")
+    EfficiencyOverride.objects.create(town=town, service="echo", unit="echo", minutes_saved=Decimal("2"))
+    run_period(MONTH, actor="pytest")
+    finance = host_client(console_host, county_finance())
+    page = finance.get(f"/finance/?period={PERIOD}").content.decode()
+    assert "BILLING_HOURLY_RATE" not in page and "der Kreis kann einen eigenen Satz festlegen" in page
+    pools = page[page.index("Kosten des Monats"):page.index("Kosten erfassen")]
+    assert "<td>Echo test service</td>" in pools and "<td>echo</td>" not in pools
+    assert "Echo request" in page  # the override's unit by its name
+    usage = finance.get(f"/finance/usage/?period={PERIOD}").content.decode()
+    assert "<td>Echo request</td>" in usage
+    # The chart: every bar carries its amount, and an axis in euros runs below.
+    assert "1.234,50 €</text>" in page and "Betrag in Euro</text>" in page and 'class="axis"' in page
+    town_finance = sync_user_from_claims({"preferred_username": "kaemmerei-amtsdorf", "roles": ["finance"],
+                                          "organization": [town.slug], "groups": [f"/towns/{town.slug}/finance"]})
+    own = host_client(town.host, town_finance).get("/finance/").content.decode()
+    assert "BILLING_HOURLY_RATE" not in own and "Betrag in Euro</text>" in own
+
+
+def test_an_override_with_a_wrong_unit_is_refused_beside_the_field(make_town, console_host, echo_service):
+    town = make_town("Amtsdorf")
+    finance = host_client(console_host, county_finance())
+    page = finance.get("/finance/").content.decode()
+    assert "<select" in page[page.index('name="unit"') - 80:page.index('name="unit"')]
+    response = finance.post("/finance/", {"period": PERIOD, "town": town.ags, "service": "echo", "unit": "seiten",
+                                          "minutes_saved": "5", "override": "1"})
+    assert response.status_code == 400
+    assert "gültige Auswahl" in field_block(response.content.decode(), "id_unit")
+    assert "unit:" not in response.content.decode()
+    assert not EfficiencyOverride.objects.exists()
+
+
+def test_allocation_key_takes_the_base_share_in_per_cent_and_units_from_a_list(console_host, echo_service):
+    finance = host_client(console_host, county_finance())
+    page = finance.get(f"/finance/rules/echo/?period={PERIOD}").content.decode()
+    assert "Echo test service</h1>" in page
+    assert '<option value="echo">Echo request</option>' in page and "Gleicher Grundanteil (%)" in page
+    response = finance.post(f"/finance/rules/echo/?period={PERIOD}", {
+        "period": PERIOD, "kind": "base_plus_usage", "usage_unit": "echo", "base_percent": "25",
+        "weight_equal": "0", "weight_population": "0", "weight_usage": "0", "save": "1"})
+    assert response.status_code == 302
+    assert AllocationRule.objects.get(service="echo").base_fraction == Decimal("0.250")
+    again = finance.get(f"/finance/rules/echo/?period={PERIOD}").content.decode()
+    assert 'name="base_percent" value="25"' in again
+    wrong = finance.post(f"/finance/rules/echo/?period={PERIOD}", {
+        "period": PERIOD, "kind": "usage", "usage_unit": "seiten", "base_percent": "130", "save": "1"})
+    assert wrong.status_code == 400
+    body = wrong.content.decode()
+    assert "gültige Auswahl" in field_block(body, "id_usage_unit")
+    assert "kleiner oder gleich 100" in field_block(body, "id_base_percent")
