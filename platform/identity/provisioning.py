@@ -17,7 +17,7 @@ import requests
 from django.conf import settings
 from keycloak.exceptions import KeycloakError, KeycloakGetError
 
-from core.errors import AlreadyMember, IdentityUnavailable, UnverifiedAddress
+from core.errors import AlreadyInvited, AlreadyMember, IdentityUnavailable, UnverifiedAddress
 from identity import bootstrap
 from identity.urls_paths import WELCOME_PATH
 from tenants.models import Town
@@ -110,8 +110,14 @@ def invite(town: Town, email: str) -> str:
         if response.status_code != 204:
             raise requests.RequestException(f"HTTP {response.status_code}")
         return user_id
-    bootstrap.invite_to_organization(settings.KEYCLOAK_URL, client.connection.token["access_token"],
-                                     settings.KEYCLOAK_REALM, organization_id, email)
+    try:
+        bootstrap.invite_to_organization(settings.KEYCLOAK_URL, client.connection.token["access_token"],
+                                         settings.KEYCLOAK_REALM, organization_id, email)
+    except requests.HTTPError as error:
+        # Keycloak keeps its own open invitations (e.g. one the platform no longer lists): say so, not "failed".
+        if error.response is not None and error.response.status_code == 409:
+            raise AlreadyInvited(email) from error
+        raise
     return ""
 
 

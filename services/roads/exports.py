@@ -6,12 +6,12 @@ CSV has x/y columns for points and a WKT column for lines (QGIS "delimited text"
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
 import numpy as np
 
+from core.cells import SafeWriter
 from services.roads import geo
 from services.roads.models import Detection, Segment
 
@@ -90,7 +90,8 @@ def _geojson(properties, geometries, crs: int, layer: str) -> str:
 
 def _csv(properties, geometries, crs: int, layer: str) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    # Vendors' ids and OSM names are text from outside: no cell may run as a spreadsheet formula.
+    writer = SafeWriter(out)
     fields = list(SEGMENT_FIELDS if layer == "segments" else DETECTION_FIELDS)
     if layer == "segments":
         writer.writerow([*fields, "wkt"])

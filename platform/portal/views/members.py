@@ -64,6 +64,9 @@ def member_invite(request):
     except provisioning.AlreadyMember:
         messages.error(request, _("%(email)s already belongs to this town.") % {"email": email})
         return redirect("town:members")
+    except provisioning.AlreadyInvited:
+        messages.error(request, _("%(email)s has already been invited and has not accepted yet.") % {"email": email})
+        return redirect("town:members")
     except provisioning.UnverifiedAddress:
         messages.error(request, _("%(email)s is entered on an account that has not confirmed it yet. Please ask "
                                   "the person to confirm their address, or the county IT to check the account.")
