@@ -2,20 +2,28 @@
 
 No German sentiment model can be shipped here (none runs offline with a licence that allows it;
 GermEval is for non-commercial research only). The suggestion therefore comes from a logistic
-regression over the e5 embeddings, trained when the analysis runs on
+regression over two signals, the e5 embedding and the polar words with negation (``lexicon``),
+trained when the analysis runs on
 - the German seed sentences written for this project (``seeds_de``), and
 - the sentiments the town's staff confirmed or corrected in earlier reviews, weighted higher,
-so every correction improves the next run for that town. Fitting takes well under a second.
+so every correction improves the next run for that town. Fitting takes well under a second; the
+seeds' embeddings ship beside the seeds (``seed_vectors.npz``) so no run spends the model on them.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from services.feedback.analysis import seeds_de
+from services.feedback.analysis import lexicon, seeds_de
+
+logger = logging.getLogger(__name__)
+SEED_VECTORS = Path(__file__).with_name("seed_vectors.npz")
 
 POSITIVE, NEGATIVE, NEUTRAL = "positive", "negative", "neutral"
 LABELS = (POSITIVE, NEGATIVE, NEUTRAL)
@@ -31,10 +39,10 @@ class SentimentModel:
     seeds: int
     town_examples: int
 
-    def predict(self, embeddings: np.ndarray) -> tuple[list[str], list[float]]:
+    def predict(self, embeddings: np.ndarray, texts: list[str]) -> tuple[list[str], list[float]]:
         if len(embeddings) == 0:
             return [], []
-        proba = self.classifier.predict_proba(np.asarray(embeddings, dtype=np.float32))
+        proba = self.classifier.predict_proba(combined(embeddings, texts))
         classes = list(self.classifier.classes_)
         labels, confidence = [], []
         for row in proba:
@@ -47,28 +55,67 @@ class SentimentModel:
         return labels, confidence
 
 
-@functools.cache
-def seed_embeddings() -> tuple[np.ndarray, tuple[str, ...]]:
-    from services.feedback.embedding import embed_passages
+def combined(embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
+    """The classifier's input: the unit-length e5 vector beside the lexicon's features (each about 0 … 1)."""
+    x = np.asarray(embeddings, dtype=np.float32)
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+    return np.hstack([x, lexicon.feature_matrix(list(texts))])
 
+
+def seed_texts() -> tuple[list[str], tuple[str, ...]]:
     texts = seeds_de.POSITIVE + seeds_de.NEGATIVE + seeds_de.NEUTRAL
     labels = ((POSITIVE,) * len(seeds_de.POSITIVE) + (NEGATIVE,) * len(seeds_de.NEGATIVE)
               + (NEUTRAL,) * len(seeds_de.NEUTRAL))
+    return texts, labels
+
+
+def seed_key(texts: list[str]) -> str:
+    from services.feedback import embedding
+
+    return hashlib.sha256("\x1e".join([f"e5-small|{embedding.PASSAGE_CHARS}", *texts]).encode()).hexdigest()
+
+
+def write_seed_vectors() -> Path:
+    """Embed the seed sentences and store them beside this module (after the seeds changed)."""
+    from services.feedback.embedding import embed_passages
+
+    texts, _ = seed_texts()
+    vectors = np.asarray(embed_passages(texts), dtype=np.float32)
+    np.savez_compressed(SEED_VECTORS, key=np.array(seed_key(texts)), vectors=vectors.astype(np.float16))
+    return SEED_VECTORS
+
+
+@functools.cache
+def seed_embeddings() -> tuple[np.ndarray, tuple[str, ...]]:
+    texts, labels = seed_texts()
+    if SEED_VECTORS.exists():
+        with np.load(SEED_VECTORS) as stored:
+            if str(stored["key"]) == seed_key(texts):
+                return stored["vectors"].astype(np.float32), labels
+    logger.warning("The stored seed vectors do not match the seed sentences; embedding them in this process "
+                   "(run: python -m services.feedback.analysis.sentiment).")
+    from services.feedback.embedding import embed_passages
+
     return np.asarray(embed_passages(texts), dtype=np.float32), labels
 
 
-def train(town_embeddings=None, town_labels=None) -> SentimentModel:
-    """A classifier from the seeds plus the town's confirmed sentiments (embeddings, labels)."""
+def train(town_embeddings=None, town_labels=None, town_texts=None) -> SentimentModel:
+    """A classifier from the seeds plus the town's confirmed sentiments (embeddings, labels, texts)."""
     from sklearn.linear_model import LogisticRegression
 
     seeds, seed_labels = seed_embeddings()
-    x, y, w = [seeds], list(seed_labels), [np.ones(len(seeds))]
+    texts, _ = seed_texts()
+    x, y, w = [combined(seeds, texts)], list(seed_labels), [np.ones(len(seeds))]
     extra = 0
     if town_embeddings is not None and len(town_embeddings):
-        x.append(np.asarray(town_embeddings, dtype=np.float32))
+        x.append(combined(town_embeddings, town_texts))
         y.extend(town_labels)
         w.append(np.full(len(town_labels), TOWN_WEIGHT))
         extra = len(town_labels)
     classifier = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
     classifier.fit(np.vstack(x), y, sample_weight=np.concatenate(w))
     return SentimentModel(classifier=classifier, seeds=len(seeds), town_examples=extra)
+
+
+if __name__ == "__main__":  # python -m services.feedback.analysis.sentiment (from platform/ on the path)
+    print(write_seed_vectors())
