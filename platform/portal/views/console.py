@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -72,7 +73,7 @@ TOWNS_PER_PAGE = 50
 
 
 def _town_page(request) -> dict:
-    """One page of towns with the figures of all of them, in three queries whatever the number of towns."""
+    """One page of towns with the figures of all of them: two queries (three with a search), whatever the number."""
     towns = Town.objects.all()
     totals = towns.aggregate(
         total=Count("pk"), population=Sum("population", filter=~Q(status=TownStatus.OFFBOARDED)),
@@ -86,20 +87,28 @@ def _town_page(request) -> dict:
                                  | Q(kreis_name__icontains=search["q"]))
         if search["status"]:
             towns = towns.filter(status=search["status"])
-    rows = towns.order_by("status", "name").only("name", "slug", "ags", "kreis", "kreis_name", "population", "status",
-                                                   "schema_name")
-    page = Paginator(rows, TOWNS_PER_PAGE).get_page(request.GET.get("page"))
-    labels = dict(TownStatus.choices)
-    # One reverse for the page, not one per row.
-    link = reverse("console:town", args=["00000000"]).removesuffix("00000000/")
+    rows = towns.order_by("status", "name").only("name", "slug", "ags", "kreis", "kreis_name", "population", "status")
+    paginator = Paginator(rows, TOWNS_PER_PAGE)
+    if not (search["q"] or search["status"]):
+        paginator.count = totals["total"]  # known from the aggregate: no second COUNT query
+    page = paginator.get_page(request.GET.get("page"))
     return {
         "page": page, "search": search, "filtered": bool(search["q"] or search["status"]), "totals": totals,
-        "query": _query_without_page(request),
-        "rows": [{"name": t.name, "ags": t.ags, "link": f"{link}{t.ags}/", "kreis": t.kreis_name or t.kreis or "",
-                  "population": number_format(t.population, 0, use_l10n=True, force_grouping=True),
-                  "status": t.status, "status_label": labels.get(t.status, t.status),
-                  "host": t.host if t.status != TownStatus.OFFBOARDED else "", "url": t.url} for t in page],
+        "query": _query_without_page(request), "rows": _town_rows(page),
     }
+
+
+def _town_rows(towns) -> str:
+    """The table's rows as HTML in one pass: a template loop costs more per town than the rest of the page."""
+    labels = dict(TownStatus.choices)
+    link = reverse("console:town", args=["00000000"]).removesuffix("00000000/")  # one reverse, not one per row
+    return format_html_join("\n", "<tr><td><a href=\"{}{}/\">{}</a></td><td>{}</td><td>{}</td><td class=\"num\">{}</td>"
+                            "<td><span class=\"status status-{}\">{}</span></td><td>{}</td></tr>", (
+        (link, t.ags, t.name, t.ags, t.kreis_name or t.kreis or "",
+         number_format(t.population, 0, use_l10n=True, force_grouping=True), t.status,
+         labels.get(t.status, t.status),
+         format_html("<a href=\"{}\">{}</a>", t.url, t.host) if t.status != TownStatus.OFFBOARDED else "")
+        for t in towns))
 
 
 def _query_without_page(request) -> str:
