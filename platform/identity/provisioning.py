@@ -84,7 +84,7 @@ def _organization_id(client, town: Town) -> str:
 
 
 @_guarded("invite")
-def invite(town: Town, email: str) -> str:
+def invite(town: Town, email: str, *, first_name: str = "", last_name: str = "") -> str:
     """Keycloak e-mails ``email`` an invitation to the town's organization.
 
     Returns the Keycloak id of the account invited when the address has one (the
@@ -112,7 +112,7 @@ def invite(town: Town, email: str) -> str:
         return user_id
     try:
         bootstrap.invite_to_organization(settings.KEYCLOAK_URL, client.connection.token["access_token"],
-                                         settings.KEYCLOAK_REALM, organization_id, email)
+                                         settings.KEYCLOAK_REALM, organization_id, email, first_name, last_name)
     except requests.HTTPError as error:
         # Keycloak keeps its own open invitations (e.g. one the platform no longer lists): say so, not "failed".
         if error.response is not None and error.response.status_code == 409:

@@ -155,7 +155,9 @@ def _provision_identity(town: Town, actor: Any) -> None:
         invitation = Invitation.objects.create(town=town, email=town.contact_email, role=Role.TOWN_ADMIN,
                                                invited_by=actor_name(actor))
         try:
-            invitation.keycloak_user_id = identity.provider().invite(town, town.contact_email)
+            first_name, _space, last_name = town.contact_name.strip().rpartition(" ")
+            invitation.keycloak_user_id = identity.provider().invite(town, town.contact_email,
+                                                                     first_name=first_name, last_name=last_name)
         except AlreadyMember:
             # An Organization kept from an earlier attempt already has the contact as a member.
             invitation.delete()

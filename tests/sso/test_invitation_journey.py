@@ -59,13 +59,13 @@ def _follow(browser: requests.Session, url: str, **kwargs) -> requests.Response:
 
 def test_the_invitation_mail_is_german_and_names_the_town_the_provider_and_the_validity(
         sso, town, town_admin, mailbox, settings):
-    response = host_client(town.host, town_admin).post("/members/invite/", {"email": "neu@amtsdorf.example",
-                                                                            "role": Role.FINANCE.value})
+    response = host_client(town.host, town_admin).post("/members/invite/", {
+        "email": "neu@amtsdorf.example", "role": Role.FINANCE.value, "first_name": "Nina", "last_name": "Neu"})
     assert response.status_code == 302
     mail = mailbox.wait_for("neu@amtsdorf.example")
     body = _text(mail)
     assert "Amtsdorf" in str(mail["Subject"]) or "Amtsdorf" in html.unescape(str(mail["Subject"]))
-    assert body.strip().startswith("Guten Tag")
+    assert body.strip().startswith("Guten Tag Nina Neu,")
     assert "Sie wurden eingeladen, im KI-Verbund für Amtsdorf mitzuarbeiten" in body
     assert f"{settings.KEYCLOAK_INVITATION_DAYS} Tage gültig" in body
     assert re.search(rf"{re.escape(settings.KEYCLOAK_URL)}/realms/{settings.KEYCLOAK_REALM}/\S+", body)
