@@ -30,7 +30,9 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "platform")]
-DATA = REPO.parent / "shared" / "data"
+# ../shared/data beside the repository; a git worktree one level deeper finds the same folder further up.
+DATA = next((p / "shared" / "data" for p in REPO.parents[:3] if (p / "shared" / "data").is_dir()),
+            REPO.parent / "shared" / "data")
 BONN = DATA / "feedback" / "cycling_dialogues_bonn.csv"
 GERMEVAL = DATA / "sentiment" / "germeval2017_dev.tsv"
 CACHE = REPO / ".cache" / "bench-feedback"
@@ -123,7 +125,7 @@ def bench_sentiment(sample: int | None) -> None:
     predicted, _ = model.predict(vectors)
     majority = max(set(truth), key=truth.count)
     print(f"  {'method':<44}{'macro-F1':>10}{'accuracy':>10}")
-    print(f"  {'service (seed sentences, no town data)':<44}"
+    print(f"  {'service (e5, 300 seed sentences, no town data)':<44}"
           f"{f1_score(truth, predicted, average='macro', labels=list(sentiment.LABELS)):>10.3f}"
           f"{accuracy_score(truth, predicted):>10.3f}")
     print(f"  {'baseline: majority class (' + majority + ')':<44}"

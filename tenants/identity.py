@@ -14,7 +14,7 @@ from typing import Protocol
 class TownIdentity(Protocol):
     def provision_town(self, town) -> str | None: ...
 
-    def invite(self, town, email: str) -> str | None: ...
+    def invite(self, town, email: str, *, first_name: str = "", last_name: str = "") -> str | None: ...
 
     def deprovision_town(self, town) -> bool: ...
 
@@ -23,7 +23,7 @@ class _NoIdentity:
     def provision_town(self, town) -> str | None:
         return None
 
-    def invite(self, town, email: str) -> str | None:
+    def invite(self, town, email: str, *, first_name: str = "", last_name: str = "") -> str | None:
         return None
 
     def deprovision_town(self, town) -> bool:

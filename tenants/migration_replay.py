@@ -214,7 +214,10 @@ def migrate_by_replay(schemas: list[str], *, workers: int, verbosity: int, write
             groups[applied[schema]].append(schema)
     jobs: list[tuple[str, Replay]] = []
     for members in groups.values():
-        replay, why = prepare(members[0], applied[members[0]])
+        try:
+            replay, why = prepare(members[0], applied[members[0]])
+        except Exception as exc:  # e.g. an inconsistent history: Django's way reports it per schema
+            replay, why = None, f"{type(exc).__name__}: {exc}"
         if replay is None:
             if verbosity:
                 write(f"{len(members)} schema(s) go Django's way: {why}")

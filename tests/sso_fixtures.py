@@ -14,7 +14,7 @@ from django.conf import settings
 
 from devtools.stack import get_profile
 from devtools.stack.keycloak import Keycloak
-from identity.bootstrap import admin_client, bootstrap_realm
+from identity.bootstrap import EMAIL_THEME, admin_client, bootstrap_realm
 
 
 class Mailbox:
@@ -76,6 +76,7 @@ def keycloak(mailbox: Mailbox) -> Keycloak:
         post_logout_redirect_uris=["+"],
         smtp={"host": "127.0.0.1", "port": mailbox.port, "from": "noreply@kiverbund.localhost",
               "fromDisplayName": "KI-Verbund"},
+        invitation_days=settings.KEYCLOAK_INVITATION_DAYS, email_theme=EMAIL_THEME,
     )
     return server
 

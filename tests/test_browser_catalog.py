@@ -15,7 +15,7 @@ from identity.bootstrap import ensure_user
 from tenants.actions import TownData, onboard_town
 from tenants.models import Membership, Role, Town
 
-from .browser import ARTIFACTS, browser_page
+from .browser import ARTIFACTS, browser_page, check_page
 from .test_browser_sso import keycloak_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.keycloak]
@@ -52,8 +52,10 @@ def test_town_admin_subscribes_in_the_browser(live_server, sso, settings, django
             assert "1.000,00" in share, share
             assert page.get_by_test_id("estimate").first.is_visible()
             page.screenshot(path=ARTIFACTS / "catalog-service.png", full_page=True)
+            check_page(page, "journey-subscribe-service")
             page.get_by_role("button", name=re.compile("Abonnement beantragen|Request subscription")).click()
 
+            checked = False
             for _ in range(6):
                 checkbox = page.get_by_role("checkbox")
                 if checkbox.count():
@@ -61,12 +63,17 @@ def test_town_admin_subscribes_in_the_browser(live_server, sso, settings, django
                 reason = page.locator("#dpia-reason")
                 if reason.count():
                     reason.fill("Keine personenbezogenen Daten")
+                if not checked:
+                    check_page(page, "journey-subscribe-checklist")
+                    checked = True
                 page.get_by_role("button", name=re.compile("^(Bestätigen|Confirm)")).first.click()
                 page.wait_for_load_state()
             assert page.get_by_role("button", name=re.compile("^(Bestätigen|Confirm)")).count() == 0
             page.screenshot(path=ARTIFACTS / "catalog-checklist.png", full_page=True)
+            check_page(page, "journey-subscribe-ready")
             page.get_by_role("button", name=re.compile("^(Aktivieren|Activate)$")).click()
             page.get_by_text(re.compile("ist für Ihre (Stadt|Gemeinde) aktiv|is active for your town")).wait_for()
+            check_page(page, "journey-subscribe-active")
 
             page.goto(f"{amtsdorf.url}echo/?q=hallo")
             assert json.loads(page.locator("body").inner_text()) == {"echo": "hallo", "town": amtsdorf.slug}
@@ -76,6 +83,7 @@ def test_town_admin_subscribes_in_the_browser(live_server, sso, settings, django
             page.goto(f"{amtsdorf.url}ki-register/")
             page.get_by_role("heading", name="Echo test service").wait_for()
             page.screenshot(path=ARTIFACTS / "catalog-ki-register.png", full_page=True)
+            check_page(page, "journey-subscribe-ki-register")
         # (The ORM is not used while Playwright's event loop runs in this thread.)
         subscription = Subscription.objects.get(town=amtsdorf)
         assert subscription.status == SubscriptionStatus.ACTIVE and subscription.activated_by == "anke"

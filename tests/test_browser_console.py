@@ -29,6 +29,7 @@ def test_operator_onboards_a_town_in_the_browser(live_port, django_user_model, s
             page.get_by_label("Passwort").fill("operator-password-1")
             page.get_by_role("button", name="Anmelden").click()
             page.get_by_role("heading", name="Mitgliedsgemeinden").wait_for()
+            page.get_by_role("link", name="Gemeinde aufnehmen").click()
 
             page.get_by_label("Name der Gemeinde").fill("Browserhausen")
             page.get_by_label("AGS (8 Ziffern)").fill("09999801")

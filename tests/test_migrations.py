@@ -161,3 +161,15 @@ def test_only_plain_ddl_is_replayed(town_a):
         assert "not atomic" in replayable(plan(field, atomic=False))
         # An app of the public schema does nothing in a town schema: its data migration is no obstacle.
         assert replayable(plan(data, app="billing")) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_inconsistent_history_fails_its_schema_only(committed_town):
+    ok, odd = (committed_town(f"Ungereimtdorf {i}", f"0999940{i}") for i in range(2))
+    _forget_documents_migration(ok.schema_name, drop_table=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM \"{odd.schema_name}\".django_migrations "
+                       "WHERE app = 'contenttypes' AND name = '0001_initial'")
+    report = migrate_all(workers=2, write=lambda _m: None)
+    assert report.migrated == [ok.schema_name]
+    assert list(report.failed) == [odd.schema_name] and "InconsistentMigrationHistory" in report.failed[odd.schema_name]

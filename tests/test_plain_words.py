@@ -113,3 +113,21 @@ def test_allocation_key_takes_the_base_share_in_per_cent_and_units_from_a_list(c
     body = wrong.content.decode()
     assert "gültige Auswahl" in field_block(body, "id_usage_unit")
     assert "kleiner oder gleich 100" in field_block(body, "id_base_percent")
+
+
+def test_empty_lists_say_what_to_do_next(console, console_host, town_a, make_offering):
+    make_offering()
+    finance = host_client(console_host, county_finance()).get(f"/finance/?period={PERIOD}").content.decode()
+    assert "Für diesen Monat sind noch keine Kosten erfasst. Erfassen Sie" in finance
+    offerings = console.get("/catalogue/").content.decode()
+    assert "Kein Abonnement wartet auf Ihre Freigabe." in offerings and "Gemeinden abonnieren im Dienstekatalog" in offerings
+    detail = console.get(f"/towns/{town_a.ags}/").content.decode()
+    assert "„Alle Daten exportieren“ erstellt einen" in detail
+
+
+def test_a_refused_service_is_named_not_keyed(town_a, member_factory):
+    sync_catalogue(actor="pytest")
+    response = host_client(town_a.host, member_factory(town_a)).get("/chatbot/")
+    page = response.content.decode()
+    assert response.status_code == 403 and "für den Dienst „Bürger-Chatbot“" in page
+    assert "„chatbot“" not in page

@@ -32,6 +32,8 @@ def bootstrap_demo_realm(console_url: str, smtp_port: int) -> None:
         # By address: Keycloak's Java resolver does not know *.localhost; 127.0.0.1 is a console host.
         backchannel_logout_url=f"http://127.0.0.1:{settings.PUBLIC_PORT}/oidc/backchannel-logout/",
         invitation_days=settings.KEYCLOAK_INVITATION_DAYS, display_name=settings.BILLING_PROVIDER_NAME,
+        # devtools.stack.keycloak installs the platform's themes into the embedded Keycloak.
+        email_theme=bootstrap.EMAIL_THEME,
     )
 
 

@@ -191,6 +191,14 @@ def ensure_built(home: Path, java: str) -> None:
         stamp.write_text(wanted)
 
 
+def install_themes(home: Path) -> None:
+    """Copy the platform's Keycloak themes (``identity/keycloak_theme/``) into the distribution's themes/."""
+    source = REPO_ROOT / "platform" / "identity" / "keycloak_theme"
+    for theme in source.iterdir():
+        if theme.is_dir():
+            shutil.copytree(theme, home / "themes" / theme.name, dirs_exist_ok=True)
+
+
 class Keycloak:
     """One Keycloak instance whose state lives in ``<run_dir>/keycloak``.
 
@@ -284,6 +292,7 @@ class Keycloak:
         home = ensure_distribution()
         java = ensure_java()
         ensure_built(home, java)
+        install_themes(home)
         env = _kc_env(java) | {
             "KC_BOOTSTRAP_ADMIN_USERNAME": self.admin_user,
             "KC_BOOTSTRAP_ADMIN_PASSWORD": self.admin_password,

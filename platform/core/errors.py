@@ -39,6 +39,10 @@ class AlreadyMember(Conflict):
     """The invited address belongs to someone who is a member of the town already."""
 
 
+class AlreadyInvited(Conflict):
+    """Keycloak holds an open invitation of the address to the town already."""
+
+
 class UnverifiedAddress(Conflict):
     """The invited address is on an account that has not verified it: it may not be that person's."""
 

@@ -148,20 +148,31 @@ def check_archive(data: bytes, limit: Limits) -> zipfile.ZipFile:
     return archive
 
 
-def read_xlsx(data: bytes, limit: Limits) -> list[tuple]:
-    """The first sheet's non-empty rows (the header first), read as a stream and stopped at the row limit."""
+def read_xlsx(data: bytes, limit: Limits, *, refuse_formulas: bool = False) -> list[tuple]:
+    """The first sheet's non-empty rows (the header first), read as a stream and stopped at the row limit.
+
+    A formula's value is the one the spreadsheet program last stored. ``refuse_formulas=True`` refuses a
+    workbook holding formulas instead, naming the cells: texts read by people should be what they typed.
+    """
     from openpyxl import load_workbook
 
     check_archive(data, limit)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=not refuse_formulas)
     except Exception:  # openpyxl raises many kinds for broken files  # noqa: BLE001
         raise UploadRejected(_("The file is not a readable XLSX workbook.")) from None
     try:
         if not book.worksheets:
             return []
         rows = []
-        for row in book.worksheets[0].iter_rows(values_only=True, max_col=limit.max_columns):
+        sheet_rows = book.worksheets[0].iter_rows(values_only=not refuse_formulas, max_col=limit.max_columns)
+        for number, row in enumerate(sheet_rows, start=1):
+            if refuse_formulas:
+                formulas = [cell.coordinate for cell in row if getattr(cell, "data_type", None) == "f"]
+                if formulas:
+                    raise UploadRejected(_("Row %(row)s holds formulas (%(cells)s): please save the values, not "
+                                           "formulas.") % {"row": number, "cells": ", ".join(formulas)})
+                row = tuple(getattr(cell, "value", None) for cell in row)
             if not any(value not in (None, "") for value in row):
                 continue
             if len(rows) > limit.max_rows:  # the header plus max_rows

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -80,7 +81,14 @@ MESSAGES_DE = {
     "orgInviteBodyHtml": "<p>Guten Tag,</p>" + _INVITE_HTML,
     "orgInviteBodyPersonalized": "Guten Tag {5} {6},\n\n" + _INVITE_TEXT,
     "orgInviteBodyPersonalizedHtml": "<p>Guten Tag {5} {6},</p>" + _INVITE_HTML,
+    # Added by the platform's email theme (keycloak_theme/kiverbund): {0} the town portal's address, {1} the town.
+    "kiverbundPortal": "Das Portal von {1} im KI-Verbund: {0}\n",
+    "kiverbundPortalHtml": "<p>Das Portal von {1} im KI-Verbund: <a href=\"{0}\">{0}</a></p>",
 }
+# The platform's email theme (this folder's ``kiverbund``): Keycloak's invitation mail with the town portal's
+# address. ``devtools.stack.keycloak`` installs it into Keycloak's themes/; elsewhere operators copy it there.
+EMAIL_THEME = "kiverbund"
+THEME_DIR = Path(__file__).with_name("keycloak_theme")
 
 TOWN_GROUPS = "towns"
 TOWN_ROLES = ("town_admin", "town_staff", "finance", "dpo")
@@ -176,13 +184,15 @@ def bootstrap_realm(
     backchannel_logout_url: str | None = None,
     invitation_days: int = DEFAULT_INVITATION_DAYS,
     display_name: str = "KI-Verbund",
+    email_theme: str | None = None,
 ) -> dict[str, list[str]]:
     """Create or update the realm; returns ``{"created": [...], "updated": [...]}``.
 
     ``backchannel_logout_url`` is where Keycloak tells the portal that an SSO session
     ended (``https://<console host>/oidc/backchannel-logout/``); ``invitation_days`` is
     how long invitation links stay valid; ``display_name`` names the provider (the county) on
-    Keycloak's pages and in its mails.
+    Keycloak's pages and in its mails; ``email_theme`` (``EMAIL_THEME`` where the platform's theme is
+    installed in Keycloak) adds the town portal's address to the invitation mail.
 
     Keycloak matches a redirect URI wildcard only at the end of the path, not in
     the host: a town host must be listed itself (see ``ensure_portal_redirect_uris``).
@@ -190,7 +200,7 @@ def bootstrap_realm(
     """
     admin = admin_client(server_url, admin_user, admin_password, realm)
     changes = Changes()
-    _ensure_realm(admin, realm, smtp, invitation_days, display_name, changes)
+    _ensure_realm(admin, realm, smtp, invitation_days, display_name, changes, email_theme)
     _ensure_email_editable(admin, changes)
     _ensure_messages(admin, realm, "de", MESSAGES_DE, changes)
     for built_in in BUILT_IN_CLIENTS:
@@ -245,7 +255,7 @@ def bootstrap_realm(
 
 
 def _ensure_realm(admin: KeycloakAdmin, realm: str, smtp: dict[str, Any] | None, invitation_days: int,
-                  display_name: str, changes: Changes) -> None:
+                  display_name: str, changes: Changes, email_theme: str | None = None) -> None:
     if not 1 <= int(invitation_days) <= 90:
         raise ValueError(f"invitation validity must be 1 to 90 days, not {invitation_days}")
     desired: dict[str, Any] = {
@@ -268,6 +278,8 @@ def _ensure_realm(admin: KeycloakAdmin, realm: str, smtp: dict[str, Any] | None,
         "accessTokenLifespan": ACCESS_TOKEN_SECONDS,
         "actionTokenGeneratedByAdminLifespan": int(invitation_days) * 24 * 60 * 60,
     }
+    if email_theme:
+        desired["emailTheme"] = email_theme
     if smtp is not None:
         # Keycloak stores every SMTP setting as a string.
         desired["smtpServer"] = {key: str(value) for key, value in smtp.items()}
@@ -673,7 +685,9 @@ def invite_to_organization(
     """
     response = requests.post(
         f"{server_url.rstrip('/')}/admin/realms/{realm}/organizations/{organization_id}/members/invite-user",
-        data={"email": email, "firstName": first_name, "lastName": last_name},
+        # Blank names would make Keycloak greet "Guten Tag  ,": only names it can use.
+        data={"email": email, **({"firstName": first_name, "lastName": last_name} if first_name and last_name
+                                 else {})},
         headers={"Authorization": f"Bearer {token}"},
         timeout=timeout,
     )

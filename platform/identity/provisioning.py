@@ -17,7 +17,7 @@ import requests
 from django.conf import settings
 from keycloak.exceptions import KeycloakError, KeycloakGetError
 
-from core.errors import AlreadyMember, IdentityUnavailable, UnverifiedAddress
+from core.errors import AlreadyInvited, AlreadyMember, IdentityUnavailable, UnverifiedAddress
 from identity import bootstrap
 from identity.urls_paths import WELCOME_PATH
 from tenants.models import Town
@@ -84,7 +84,7 @@ def _organization_id(client, town: Town) -> str:
 
 
 @_guarded("invite")
-def invite(town: Town, email: str) -> str:
+def invite(town: Town, email: str, *, first_name: str = "", last_name: str = "") -> str:
     """Keycloak e-mails ``email`` an invitation to the town's organization.
 
     Returns the Keycloak id of the account invited when the address has one (the
@@ -110,8 +110,14 @@ def invite(town: Town, email: str) -> str:
         if response.status_code != 204:
             raise requests.RequestException(f"HTTP {response.status_code}")
         return user_id
-    bootstrap.invite_to_organization(settings.KEYCLOAK_URL, client.connection.token["access_token"],
-                                     settings.KEYCLOAK_REALM, organization_id, email)
+    try:
+        bootstrap.invite_to_organization(settings.KEYCLOAK_URL, client.connection.token["access_token"],
+                                         settings.KEYCLOAK_REALM, organization_id, email, first_name, last_name)
+    except requests.HTTPError as error:
+        # Keycloak keeps its own open invitations (e.g. one the platform no longer lists): say so, not "failed".
+        if error.response is not None and error.response.status_code == 409:
+            raise AlreadyInvited(email) from error
+        raise
     return ""
 
 

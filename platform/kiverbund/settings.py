@@ -260,6 +260,9 @@ KEYCLOAK_ADMIN_PASSWORD = env.get_str("KEYCLOAK_ADMIN_PASSWORD", "",
 KEYCLOAK_PROVISIONING = env.get_bool("KEYCLOAK_PROVISIONING", True)
 # How long an invitation link stays valid (Keycloak's link and the platform's invitation alike).
 KEYCLOAK_INVITATION_DAYS = env.get_int("KEYCLOAK_INVITATION_DAYS", 7)
+# "kiverbund" once the platform's email theme (platform/identity/keycloak_theme/) is installed in Keycloak:
+# the invitation mail then names the town portal's address.
+KEYCLOAK_EMAIL_THEME = env.get_str("KEYCLOAK_EMAIL_THEME", "")
 OIDC_ISSUER = f"{KEYCLOAK_URL}/realms/{KEYCLOAK_REALM}"
 API_AUDIENCE = "kiverbund-api"
 OIDC_RP_CLIENT_ID = "kiverbund-portal"

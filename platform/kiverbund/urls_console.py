@@ -11,6 +11,7 @@ from portal.views import console
 
 console_patterns = [
     path("", console.console_home, name="towns"),
+    path("towns/new/", console.town_new, name="town-new"),
     path("towns/<str:ags>/", console.town_detail, name="town"),
     path("towns/<str:ags>/status/", console.town_status, name="town-status"),
     path("towns/<str:ags>/address/", console.town_address, name="town-address"),

@@ -1,9 +1,10 @@
 """Contribution files in (CSV, TSV, XLSX, JSON) and analysis results out (CSV, XLSX, JSON, GeoJSON).
 
 Input columns: ``id`` and ``text`` are required; ``title``, ``created_at``, ``lat``, ``lon`` are read;
-every further column is kept as metadata. Files are refused whole, with a clear message, when they
-are too large, not UTF-8 (or Windows-1252) text, zip bombs, or XLSX with formulas.
-Exported cells that a spreadsheet would run as a formula (=, +, -, @) are neutralised.
+every further column is kept as metadata. Files are read by the platform's upload readers
+(``core.uploads``) and refused whole, with a clear message, when they are too large, not UTF-8 (or
+Windows-1252) text, decompression bombs, or XLSX with formulas.
+Exported cells that a spreadsheet would run as a formula (=, +, -, @) stay text (``core.cells``).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
 from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from core import cells, uploads
 from services.feedback import conf
 
 FORMATS = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/json",
@@ -40,47 +41,46 @@ def format_of(filename: str) -> str:
     return suffix
 
 
-def _decode(data: bytes) -> str:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")  # Excel's CSV export on German Windows
-        except UnicodeDecodeError:
-            raise FileFormatError(_("The file is not UTF-8 text (broken encoding); save it as UTF-8 CSV.")) from None
-    if "\x00" in text or "\ufffd" in text:
-        raise FileFormatError(_("The file contains broken characters (wrong encoding or a binary file); "
-                                "save it as UTF-8 text."))
-    return text
+def _limits() -> uploads.Limits:
+    """The platform's upload limits, with the service's own size, row and unpacked-size settings."""
+    return uploads.limits(max_bytes=conf.MAX_IMPORT_BYTES, max_rows=conf.MAX_IMPORT_ROWS,
+                          max_unpacked_bytes=conf.MAX_XLSX_UNPACKED_BYTES)
 
 
 def read_rows(data: bytes, filename: str) -> list[dict]:
-    """The file's rows as dicts with lower-case keys; row numbers for reports are list index + 2."""
+    """The file's rows as dicts with lower-case keys; row numbers for reports are list index + 2.
+
+    Read through the platform's upload readers (``core.uploads``: size, rows, field length, nesting,
+    decompression); a file beyond them raises FileFormatError with the reason.
+    """
     fmt = format_of(filename)
-    if len(data) > conf.MAX_IMPORT_BYTES:
-        raise FileFormatError(_("The file is larger than %(limit)s MB.") % {"limit": conf.MAX_IMPORT_BYTES // 2**20})
-    if not data.strip():
-        raise FileFormatError(_("The file is empty."))
-    if fmt == "json":
-        rows = _read_json(data)
-    elif fmt == "xlsx":
-        rows = _read_xlsx(data)
-    else:
-        text = _decode(data)
+    limit = _limits()
+    try:
+        uploads.check_size(data, limit)
+        if not data.strip():
+            raise FileFormatError(_("The file is empty."))
+        if fmt == "json":
+            return _json_rows(uploads.load_json(data, limit), limit)
+        if fmt == "xlsx":
+            table = uploads.read_xlsx(data, limit, refuse_formulas=True)
+            header = [str(h or "").strip().lower() for h in (table[0] if table else [])]
+            _check_columns(header)
+            return [dict(zip(header, row, strict=False)) for row in table[1:]]
+        text = uploads.decode_text(data)
+        if "\ufffd" in text:
+            raise FileFormatError(_("The file contains broken characters (wrong encoding or a binary file); "
+                                    "save it as UTF-8 text."))
         delimiter = "\t" if fmt == "tsv" else _sniff(text)
-        try:
-            reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-            rows = [{(k or "").strip().lower(): v for k, v in row.items() if k is not None} for row in reader]
-        except csv.Error as error:
-            raise FileFormatError(_("Not a readable CSV file: %(error)s") % {"error": error}) from None
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        _check_columns(header)
-    if len(rows) > conf.MAX_IMPORT_ROWS:
-        raise FileFormatError(_("The file has more than %(limit)s rows.") % {"limit": conf.MAX_IMPORT_ROWS})
-    return rows
+        _check_columns(next(csv.reader([text.lstrip("\ufeff").split("\n", 1)[0]], delimiter=delimiter), []))
+        rows = uploads.read_delimited(text, delimiter, limit)
+    except uploads.UploadRejected as error:
+        raise FileFormatError(str(error)) from None
+    # A file this service exported has its formula-like texts neutralised; take that back.
+    return [{key: cells.restore(value) for key, value in row.items() if key} for row in rows]
 
 
 def _check_columns(header: list[str]) -> None:
+    header = [h.strip().lower() for h in header]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise FileFormatError(_("Required columns are missing: %(columns)s (the file needs id and text).")
@@ -93,57 +93,17 @@ def _sniff(text: str) -> str:
     return max(counts, key=counts.get)
 
 
-def _read_json(data: bytes) -> list[dict]:
-    try:
-        rows = json.loads(_decode(data))
-    except json.JSONDecodeError as error:
-        raise FileFormatError(_("Not valid JSON: %(error)s") % {"error": error}) from None
+def _json_rows(rows, limit: uploads.Limits) -> list[dict]:
     if isinstance(rows, dict):
         rows = rows.get("contributions", [])
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise FileFormatError(_("JSON must be a list of objects (or {\"contributions\": [...]})."))
+    if len(rows) > limit.max_rows:
+        raise FileFormatError(_("The file has more than %(limit)s rows.") % {"limit": limit.max_rows})
     rows = [{str(k).strip().lower(): v for k, v in row.items()} for row in rows]
     if rows:
         _check_columns(sorted(set().union(*rows)))
     return rows
-
-
-def _read_xlsx(data: bytes) -> list[dict]:
-    from openpyxl import load_workbook
-
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise FileFormatError(_("Not a readable XLSX file.")) from None
-    if unpacked > conf.MAX_XLSX_UNPACKED_BYTES:
-        raise FileFormatError(_("The XLSX file unpacks to more than %(limit)s MB (a zip bomb?); refused.")
-                              % {"limit": conf.MAX_XLSX_UNPACKED_BYTES // 2**20})
-    try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=False).worksheets[0]
-    except Exception as error:  # openpyxl raises many kinds for broken files
-        raise FileFormatError(_("Not a readable XLSX file: %(error)s") % {"error": error}) from None
-    rows_iter = sheet.iter_rows()
-    header = [str(c.value or "").strip().lower() for c in next(rows_iter, [])]
-    _check_columns(header)
-    rows = []
-    for number, cells in enumerate(rows_iter, start=2):
-        values = [c.value for c in cells]
-        if not any(v not in (None, "") for v in values):
-            continue
-        formulas = [c.coordinate for c in cells if getattr(c, "data_type", None) == "f"]
-        if formulas:
-            raise FileFormatError(_("Row %(row)s holds formulas (%(cells)s): save the values, not formulas.")
-                                  % {"row": number, "cells": ", ".join(formulas)})
-        rows.append(dict(zip(header, values, strict=False)))
-    return rows
-
-
-def neutralise(value):
-    """A cell a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def write_rows(rows: list[dict], fmt: str) -> bytes:
@@ -155,25 +115,25 @@ def write_rows(rows: list[dict], fmt: str) -> bytes:
                      "properties": {k: v for k, v in r.items() if k not in ("lat", "lon")}} for r in rows]
         return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
                           default=str).encode("utf-8")
-    safe = [{c: neutralise(_cell(r.get(c))) for c in EXPORT_COLUMNS} for r in rows]
+    table = [{c: _cell(r.get(c)) for c in EXPORT_COLUMNS} for r in rows]
     if fmt == "xlsx":
         from openpyxl import Workbook
 
         book = Workbook()
         sheet = book.active
         sheet.title = "Beiträge"
-        sheet.append(EXPORT_COLUMNS)
-        for row in safe:
-            sheet.append([row[c] for c in EXPORT_COLUMNS])
+        cells.append_row(sheet, EXPORT_COLUMNS)
+        for row in table:
+            cells.append_row(sheet, [row[c] for c in EXPORT_COLUMNS])
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
     if fmt != "csv":
         raise FileFormatError(_("Unsupported export format %(fmt)s.") % {"fmt": fmt})
     out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, EXPORT_COLUMNS, lineterminator="\n")
+    writer = cells.SafeDictWriter(out, EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(safe)
+    writer.writerows(table)
     return out.getvalue().encode("utf-8")
 
 

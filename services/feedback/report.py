@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import cells
 from services.feedback import formats, queries
 from services.feedback.models import Contribution, Project
 
@@ -85,16 +86,16 @@ def xlsx(project: Project, town) -> bytes:
     for row in context["overview"]:
         topic = row["topic"]
         quote = row["quotes"][0][1] if row["quotes"] else ""
-        sheet.append([formats.neutralise(v) for v in (
+        cells.append_row(sheet, [
             topic.label, ", ".join(topic.keywords), row["count"], row["positive"], row["negative"], row["neutral"],
-            _("yes") if topic.label_decided else _("no"), quote)])
+            _("yes") if topic.label_decided else _("no"), quote])
     rows = book.create_sheet(_("Contributions")[:31])
     rows.append(formats.EXPORT_COLUMNS)
     for row in queries.export_rows(project):
-        rows.append([formats.neutralise(formats._cell(row.get(c))) for c in formats.EXPORT_COLUMNS])
+        cells.append_row(rows, [formats._cell(row.get(c)) for c in formats.EXPORT_COLUMNS])
     method = book.create_sheet(_("Method")[:31])
     for key, value in method_lines(context):
-        method.append([key, formats.neutralise(str(value))])
+        cells.append_row(method, [key, str(value)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -16,3 +16,13 @@ def analyse_project(run_id: int) -> dict:
         return {}
     run = run_analysis(run, town=connection.tenant if hasattr(connection, "tenant") else None)
     return run.results
+
+
+@town_task(name="feedback.embed_contributions")
+def embed_contributions(project_id: int) -> int:
+    """The e5 vectors of a project's newly imported contributions (an analysis embeds any still missing)."""
+    from services.feedback.actions.importing import embed_missing
+    from services.feedback.models import Project
+
+    project = Project.objects.filter(pk=project_id).first()
+    return embed_missing(project) if project else 0

@@ -93,11 +93,14 @@ def import_file(request, slug):
     except formats.FileFormatError as error:
         messages.error(request, str(error))
         return redirect("feedback:project", project.slug)
-    result = import_contributions(project, rows, actor=request.user, town=request.tenant)
+    result = import_contributions(project, rows, actor=request.user, town=request.tenant, embed=False)
     if not result.ok:
         return render(request, "feedback/import_report.html", {"project": project, "report": result}, status=400)
     messages.success(request, _("%(created)s contributions imported, %(updated)s updated, %(unchanged)s unchanged.")
                      % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
+    if result.created or result.updated:
+        messages.info(request, _("A background job now computes their embeddings; an analysis started earlier "
+                                 "computes the missing ones itself."))
     return redirect("feedback:project", project.slug)
 
 

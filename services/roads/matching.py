@@ -96,9 +96,11 @@ class Matcher:
         found = self.match_metric(np.asarray(x), np.asarray(y), _headings(heading, len(lon)), tolerance_m)
         return self._ids(found.index), found.distance
 
-    def match_drives(self, lon, lat, heading=None, time_s=None, drive=None, tolerance_m: float = 15.0):
+    def match_drives(self, lon, lat, heading=None, time_s=None, drive=None, tolerance_m: float = 15.0,
+                     lookahead_m: float | None = None):
         """Like ``match``, for points of drives: ``time_s`` (seconds, e.g. Unix time) orders them,
-        ``drive`` (any integer label, optional) keeps different vehicles' drives apart."""
+        ``drive`` (any integer label, optional) keeps different vehicles' drives apart. ``lookahead_m``:
+        how far ahead of the camera the points lie (damage: ``LOOKAHEAD_M``; the camera's own positions: 0)."""
         lon = np.asarray(lon, dtype=float)
         n = len(lon)
         if time_s is None or n == 0 or len(self.ids) == 0:
@@ -111,7 +113,8 @@ class Matcher:
         order = np.lexsort((time_s, drive))
         x, y, heading, time_s, drive = x[order], y[order], heading[order], time_s[order], drive[order]
         runs = _drives(x, y, time_s, drive)
-        heading = _heading_on_arrival(x, y, heading, time_s, runs)
+        heading = _heading_on_arrival(x, y, heading, time_s, runs,
+                                      LOOKAHEAD_M if lookahead_m is None else lookahead_m)
         found = self.match_metric(x, y, heading, tolerance_m)
         bx = by = np.zeros(n)
         for gate in BIAS_GATES_M:
@@ -266,7 +269,7 @@ def _headings(heading, n: int) -> np.ndarray:
                       dtype=float)
 
 
-def _heading_on_arrival(x, y, heading, time_s, runs) -> np.ndarray:
+def _heading_on_arrival(x, y, heading, time_s, runs, lookahead_m: float) -> np.ndarray:
     """The drive's heading when the vehicle reaches the point, not when the camera saw it.
 
     Damage is seen ``LOOKAHEAD_M`` ahead; at a turn, the camera's heading still points along the road the
@@ -277,7 +280,7 @@ def _heading_on_arrival(x, y, heading, time_s, runs) -> np.ndarray:
     hi = np.searchsorted(key, key + SPEED_WINDOW_S, side="right") - 1
     span = key[hi] - key[lo]
     speed = np.hypot(x[hi] - x[lo], y[hi] - y[lo]) / np.maximum(span, 1e-9)
-    delay = np.where(span > 1.0, LOOKAHEAD_M / np.maximum(speed, 2.0), 0.0)
+    delay = np.where(span > 1.0, lookahead_m / np.maximum(speed, 2.0), 0.0)
     later = np.minimum(np.searchsorted(key, key + delay, side="left"), len(key) - 1)
     gap = key[later] - key
     usable = (delay > 0) & (runs[later] == runs) & (gap >= delay) & (gap <= delay + 2.0) & ~np.isnan(heading[later])

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.audit.log import actor_name, log_action
-from core.errors import AlreadyMember, IdentityUnavailable, UnverifiedAddress
+from core.errors import AlreadyInvited, AlreadyMember, IdentityUnavailable, UnverifiedAddress
 from tenants import identity
 from tenants.actions.errors import TownError
 from tenants.ags import slugify_town, validate_ags, validate_leitweg_id
@@ -155,11 +155,16 @@ def _provision_identity(town: Town, actor: Any) -> None:
         invitation = Invitation.objects.create(town=town, email=town.contact_email, role=Role.TOWN_ADMIN,
                                                invited_by=actor_name(actor))
         try:
-            invitation.keycloak_user_id = identity.provider().invite(town, town.contact_email)
+            first_name, _space, last_name = town.contact_name.strip().rpartition(" ")
+            invitation.keycloak_user_id = identity.provider().invite(town, town.contact_email,
+                                                                     first_name=first_name, last_name=last_name)
         except AlreadyMember:
             # An Organization kept from an earlier attempt already has the contact as a member.
             invitation.delete()
             return
+        except AlreadyInvited:
+            # ... or its open invitation of the contact: the town admin can send that one again.
+            pass
         except UnverifiedAddress:
             # An account claims the contact's address without having proven it: invite nobody.
             logger.warning("%s not invited: an account holds the address unverified", town.contact_email)

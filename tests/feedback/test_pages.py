@@ -38,7 +38,8 @@ def _bonn_slice(bonn_file, n: int) -> bytes:
     return out.getvalue().encode()
 
 
-def test_staff_journey_through_the_pages(project_a, bonn_file, member_factory, tmp_path):
+def test_staff_journey_through_the_pages(project_a, bonn_file, member_factory, tmp_path,
+                                        django_capture_on_commit_callbacks):
     town, project = project_a
     staff = member_factory(town, Role.TOWN_STAFF, "sachbearbeiterin")
     client = host_client(town.host, staff)
@@ -48,10 +49,18 @@ def test_staff_journey_through_the_pages(project_a, bonn_file, member_factory, t
     assert response.status_code == 302 and response["Location"].endswith("/feedback/radverkehr-bonn/")
     upload = io.BytesIO(_bonn_slice(bonn_file, 30))
     upload.name = "bonn.csv"
-    response = client.post("/feedback/radverkehr-bonn/import/", {"file": upload})
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post("/feedback/radverkehr-bonn/import/", {"file": upload})
     assert response.status_code == 302
     with schema_context(town.schema_name):
-        assert Contribution.objects.filter(project__slug="radverkehr-bonn").count() == 30
+        imported = Contribution.objects.filter(project__slug="radverkehr-bonn")
+        assert imported.count() == 30
+        # The request does not wait for the model: a worker job embeds the rows after the commit.
+        assert imported.filter(embedding__isnull=True).count() == 30 and len(queued) == 1
+        from services.feedback.actions.importing import embed_missing
+
+        assert embed_missing(imported.first().project, batch=16) == 30
+        assert not imported.filter(embedding__isnull=True).exists()
     # A bad file: a clear refusal with the rows, nothing imported.
     bad = io.BytesIO(b"id,text\nz1,gut\nz2,\n")
     bad.name = "bad.csv"

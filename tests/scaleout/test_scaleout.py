@@ -1,7 +1,8 @@
 """Scale-out on this machine: the processes the Helm chart runs, with the chart's rendered commands and
 environment, against one PostgreSQL and one Redis — two web processes behind a round-robin balancer,
-two Celery workers, one beat. The journeys (onboarding, subscription, a chatbot question, a billing run)
-pass with requests spread over both web processes; killing one web process and one worker mid-run loses
+two Celery workers, one beat. The journeys (onboarding, subscription, a chatbot question, a billing run,
+a town export a worker writes and both web processes serve from the shared exports folder) pass with
+requests spread over both web processes; killing one web process and one worker mid-run loses
 no acknowledged request and no job.
 
 What differs from the cluster, and only that: secrets come from this test instead of Kubernetes Secrets,
@@ -12,6 +13,7 @@ each worker gets its own node name (pods have their own host names).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -19,6 +21,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import psycopg
@@ -282,6 +285,19 @@ def test_journeys_spread_over_two_web_processes_and_survive_a_killed_web_process
     assert len({s["total"] for s in statements(client, period)}) == 1
     served = dict(balancer.served)
     assert len(served) == 2 and min(served.values()) >= 5, served
+
+    # A town export: a worker writes it to the shared exports volume; either web process serves the download.
+    ags = "09990001"
+    assert client.post(DOMAIN, f"/towns/{ags}/export/").status_code == 302
+    link = re.compile(rf"/towns/{ags}/exports/(\d+)/")
+    wait_for(lambda: link.search(client.get(DOMAIN, f"/towns/{ags}/").text), what="the town export")
+    url = link.search(client.get(DOMAIN, f"/towns/{ags}/").text).group(0)
+    before = Counter(balancer.served)
+    for _ in range(4):
+        download = client.get(DOMAIN, url)
+        assert download.status_code == 200 and download.content[:2] == b"PK", download.status_code
+    assert all(count >= 1 for count in (Counter(balancer.served) - before).values()) and \
+        len(Counter(balancer.served) - before) == 2, (before, balancer.served)
 
     # Jobs: billing runs for six earlier months; one worker is killed while they run.
     periods = [month(offset) for offset in range(1, 7)]

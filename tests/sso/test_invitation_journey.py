@@ -59,17 +59,19 @@ def _follow(browser: requests.Session, url: str, **kwargs) -> requests.Response:
 
 def test_the_invitation_mail_is_german_and_names_the_town_the_provider_and_the_validity(
         sso, town, town_admin, mailbox, settings):
-    response = host_client(town.host, town_admin).post("/members/invite/", {"email": "neu@amtsdorf.example",
-                                                                            "role": Role.FINANCE.value})
+    response = host_client(town.host, town_admin).post("/members/invite/", {
+        "email": "neu@amtsdorf.example", "role": Role.FINANCE.value, "first_name": "Nina", "last_name": "Neu"})
     assert response.status_code == 302
     mail = mailbox.wait_for("neu@amtsdorf.example")
     body = _text(mail)
     assert "Amtsdorf" in str(mail["Subject"]) or "Amtsdorf" in html.unescape(str(mail["Subject"]))
-    assert body.strip().startswith("Guten Tag")
+    assert body.strip().startswith("Guten Tag Nina Neu,")
     assert "Sie wurden eingeladen, im KI-Verbund für Amtsdorf mitzuarbeiten" in body
     assert f"{settings.KEYCLOAK_INVITATION_DAYS} Tage gültig" in body
     assert re.search(rf"{re.escape(settings.KEYCLOAK_URL)}/realms/{settings.KEYCLOAK_REALM}/\S+", body)
-    assert "Organization" not in body and "Hi," not in body
+    assert "Organization" not in body and "Hi," not in body and "Guten Tag  ," not in body
+    # The platform's email theme names the town portal's address.
+    assert f"Das Portal von Amtsdorf im KI-Verbund: {town.url}" in body
 
 
 def test_a_town_admin_sends_an_invitation_again_or_withdraws_it(sso, town, town_admin, mailbox):
@@ -175,3 +177,26 @@ def test_a_person_registers_through_the_invitation_and_lands_signed_in_at_the_to
     assert done.status_code == 302 and done["Location"] == "/"
     assert portal.get("/welcome/")["Location"] == "/"
     assert "nora" in portal.get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+
+def test_inviting_again_or_inviting_a_member_is_refused_in_german(sso, town, town_admin, mailbox):
+    from identity.bootstrap import ensure_user
+
+    client = host_client(town.host, town_admin)
+    invite = {"email": "doppelt@amtsdorf.example", "role": Role.TOWN_STAFF.value}
+    client.post("/members/invite/", invite)
+    mailbox.wait_for("doppelt@amtsdorf.example")
+    page = client.get("/members/", HTTP_ACCEPT_LANGUAGE="de")
+    again = client.post("/members/invite/", invite, follow=True, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "doppelt@amtsdorf.example wurde bereits eingeladen" in again and "Keycloak" not in again
+    # Keycloak's own record of the open invitation refuses it too, with the same words.
+    Invitation.objects.filter(email="doppelt@amtsdorf.example").delete()
+    again = client.post("/members/invite/", invite, follow=True, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "doppelt@amtsdorf.example wurde bereits eingeladen" in again and "Keycloak" not in again
+
+    ensure_user(sso, "mia", "mia@amtsdorf.example", "mia-password-12", ["town_staff"],
+                organization_alias=town.slug, first_name="Mia", last_name="Mitglied")
+    member = client.post("/members/invite/", {"email": "mia@amtsdorf.example", "role": Role.FINANCE.value},
+                         follow=True, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "mia@amtsdorf.example gehört bereits zu Ihrer Gemeinde" in member
+    assert page.status_code == 200

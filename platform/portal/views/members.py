@@ -22,6 +22,9 @@ ROLE_CHOICES = [(r.value, r.label) for r in (Role.TOWN_STAFF, Role.TOWN_ADMIN, R
 
 
 class InviteForm(forms.Form):
+    # The invitation mail greets the person by name when both are given.
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=100, required=False)
     email = forms.EmailField(label=gettext_lazy("E-mail address"))
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=ROLE_CHOICES, initial=Role.TOWN_STAFF.value)
 
@@ -60,9 +63,13 @@ def member_invite(request):
         messages.error(request, _("%(email)s has already been invited and has not accepted yet.") % {"email": email})
         return redirect("town:members")
     try:
-        user_id = provisioning.invite(town, email)
+        user_id = provisioning.invite(town, email, first_name=form.cleaned_data["first_name"].strip(),
+                                      last_name=form.cleaned_data["last_name"].strip())
     except provisioning.AlreadyMember:
         messages.error(request, _("%(email)s already belongs to this town.") % {"email": email})
+        return redirect("town:members")
+    except provisioning.AlreadyInvited:
+        messages.error(request, _("%(email)s has already been invited and has not accepted yet.") % {"email": email})
         return redirect("town:members")
     except provisioning.UnverifiedAddress:
         messages.error(request, _("%(email)s is entered on an account that has not confirmed it yet. Please ask "

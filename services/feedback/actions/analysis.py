@@ -12,14 +12,14 @@ import time
 from collections import Counter
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.metering import record_usage
 from core.audit.log import log_action
 from core.tasks import registered_task
-from services.feedback.actions.importing import prepare
+from services.feedback.actions.importing import embed_missing
 from services.feedback.analysis import duplicates, sentiment, spam, topics
 from services.feedback.models import AnalysisRun, Contribution, Project, Topic, UsageRecord
 from services.feedback.service import CONTRIBUTION_ANALYSED, DESCRIPTOR
@@ -83,11 +83,10 @@ def run_analysis(run: AnalysisRun, *, town, report=None) -> AnalysisRun:
 def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Progress):
     started = time.monotonic()
     progress(2, _("reading contributions"), force=True)
-    missing = list(project.contributions.filter(embedding__isnull=True))
-    if missing:
-        progress(5, _("embedding %(count)s contributions") % {"count": len(missing)}, force=True)
-        prepare(missing)
-        Contribution.objects.bulk_update(missing, ["lemmas", "normalised", "embedding"], batch_size=500)
+    def embedding(done, total):
+        progress(2 + int(12 * done / max(total, 1)), _("embedding %(count)s contributions") % {"count": total})
+
+    embed_missing(project, progress=embedding)
     rows = list(project.contributions.values_list(
         "pk", "lemmas", "normalised", "embedding", "text", "title", "topic_decided_id", "sentiment_decided",
         "spam_decided", "submitted_at", "analysed_at"))
@@ -142,9 +141,6 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
                 for pk in shaped}
     now = timezone.now()
     with transaction.atomic():
-        contributions = {c.pk: c for c in project.contributions.all()}
-        for c in contributions.values():
-            c.topic_suggested = None
         # Exactly-once billing even when two runs overlap: the project row is the lock.
         Project.objects.select_for_update().get(pk=project.pk)
         # Topics nobody shaped go; the run's topics are new rows (or the shaped topics they continue).
@@ -153,7 +149,7 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
             pk__in=Contribution.objects.filter(project=project, topic_decided__isnull=False)
             .values("topic_decided")).delete()
         used_shaped: set[int] = set(anchors)
-        topic_rows: list[tuple[Topic, list[int]]] = []
+        topic_of: dict[int, int] = {}  # contribution pk → suggested topic pk
         for result in clustering.topics:
             members = [ids[usable[p]] for p in result.members]
             topic = shaped.get(result.anchor) if result.anchor else None
@@ -165,36 +161,31 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
             topic.keywords = result.keywords
             topic.representative_ids = [ids[usable[p]] for p in result.representatives]
             topic.save()
-            topic_rows.append((topic, members))
+            topic_of.update(dict.fromkeys(members, topic.pk))
         other = project.topics.filter(is_other=True).first() or Topic(project=project, is_other=True)
         other.label_suggested, other.keywords = OTHER_LABEL, []
         other_members = [ids[usable[p]] for p in clustering.other]
         other.representative_ids = other_members[:3]
         other.save()
-        topic_rows.append((other, other_members))
-        for topic, members in topic_rows:
-            for pk in members:
-                contributions[pk].topic_suggested = topic
-        for i, pk in enumerate(ids):
-            c = contributions[pk]
-            c.sentiment_suggested, c.sentiment_confidence = labels[i], round(confidence[i], 4)
-            c.duplicate_of_suggested_id = duplicate_of.get(i)
-            c.campaign = i in campaign
-            c.spam_suggested, c.spam_reason = bool(spam_reason[i]), spam_reason[i]
-        fresh = [c for c in contributions.values() if c.analysed_at is None]
-        for c in fresh:
-            c.analysed_at = now
-        Contribution.objects.bulk_update(
-            list(contributions.values()),
-            ["topic_suggested", "sentiment_suggested", "sentiment_confidence", "duplicate_of_suggested", "campaign",
-             "spam_suggested", "spam_reason", "analysed_at"], batch_size=1000)
+        topic_of.update(dict.fromkeys(other_members, other.pk))
+        fresh = sum(1 for r in rows if r[10] is None)
+        _store_suggestions(ids, {
+            "topic_suggested_id": ("bigint", [topic_of.get(pk) for pk in ids]),
+            "sentiment_suggested": ("text", labels),
+            "sentiment_confidence": ("float8", [round(c, 4) for c in confidence]),
+            "duplicate_of_suggested_id": ("bigint", [duplicate_of.get(i) for i in range(n)]),
+            "campaign": ("boolean", [i in campaign for i in range(n)]),
+            "spam_suggested": ("boolean", [bool(r) for r in spam_reason]),
+            "spam_reason": ("text", spam_reason),
+            "analysed_at": ("timestamptz", [r[10] or now for r in rows]),
+        })
         # Topics a person shaped that lost every member and were not continued stay (empty) for review.
-        _meter(town, project, run, len(fresh), now)
-        sizes = Counter(c.topic_decided_id or c.topic_suggested_id for c in contributions.values())
+        _meter(town, project, run, fresh, now)
+        sizes = Counter(r[6] or topic_of.get(r[0]) for r in rows)
         results = {
             "contributions": n, "topics": len(clustering.topics), "other": len(clustering.other),
             "duplicate_groups": len(dup_groups), "campaign_contributions": len(campaign),
-            "spam": sum(1 for r in spam_reason if r), "newly_analysed": len(fresh),
+            "spam": sum(1 for r in spam_reason if r), "newly_analysed": fresh,
             "sentiment": dict(Counter(labels)), "largest_topic": max(sizes.values()) if sizes else 0,
             "seconds": round(time.monotonic() - started, 1),
         }
@@ -202,7 +193,8 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
             "model": MODEL_NAME, "clustering": "k-means over e5 embeddings beside an LSA of the lemmas",
             "k": clustering.k, "k_automatic": clustering.chosen_automatically,
             "silhouette": round(clustering.silhouette, 4) if clustering.silhouette is not None else None,
-            "k_range": [topics.MIN_TOPICS, topics.MAX_TOPICS], "other_margin": 0.01, "features": "e5 + 0.5 × LSA(100) of TF-IDF lemmas",
+            "k_range": [topics.MIN_TOPICS, topics.MAX_TOPICS], "other_margin": 0.01,
+            "features": f"e5 + {topics.LSA_WEIGHT:g} × LSA({topics.LSA_DIMENSIONS}) of TF-IDF lemmas",
             "keywords": "class-based TF-IDF over German lemmas (simplemma)",
             "duplicate_threshold": duplicates.THRESHOLD, "campaign_size": duplicates.CAMPAIGN_SIZE,
             "sentiment": "logistic regression over embeddings of seed sentences + town decisions",
@@ -217,6 +209,21 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
     if progress.report:
         progress.report(100, _("done"))
     return results, parameters
+
+
+def _store_suggestions(ids: list[int], columns: dict[str, tuple[str, list]]) -> None:
+    """One UPDATE for all contributions of the run (``bulk_update`` writes a CASE per field and row)."""
+    if not ids:
+        return
+    table = connection.ops.quote_name(Contribution._meta.db_table)
+    names = list(columns)
+    arrays = ", ".join(f"%s::{kind}[]" for kind, _ in columns.values())
+    assignments = ", ".join(f"{connection.ops.quote_name(name)} = v.{connection.ops.quote_name(name)}"
+                            for name in names)
+    quoted = ", ".join(connection.ops.quote_name(name) for name in names)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} AS c SET {assignments} FROM unnest(%s::bigint[], {arrays}) "
+                       f"AS v(id, {quoted}) WHERE c.id = v.id", [ids, *(values for _, values in columns.values())])
 
 
 def _continued(previous: dict[int, set[int]], members: list[int], used: set[int], shaped: dict) -> Topic | None:

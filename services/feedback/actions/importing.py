@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from core.audit.log import log_action
+from core.tasks import registered_task
 from core.uploads import cell_text
 from services.feedback import conf
 from services.feedback.analysis import text as textlib
@@ -115,19 +116,47 @@ def parse_row(row: dict) -> dict:
     return {"external_id": external_id, "title": title, "text": body or title, "metadata": metadata, **values}
 
 
-def prepare(contributions: list[Contribution]) -> None:
-    """Lemmas, normalised text and the e5 vector: computed once per contribution text."""
+def prepare(contributions: list[Contribution], *, embed: bool = True) -> None:
+    """Lemmas, normalised text and (with ``embed``) the e5 vector: computed once per contribution text.
+
+    The e5 model is almost all of an import's time (about 0.14 s of CPU per 400-character passage);
+    copies of one text (campaigns) are embedded once.
+    """
     joined = [textlib.contribution_text(c.title, c.text) for c in contributions]
-    vectors = embed_passages(joined) if joined else []
-    for contribution, text, vector in zip(contributions, joined, vectors, strict=True):
+    for contribution, text in zip(contributions, joined, strict=True):
         contribution.lemmas = textlib.lemmas(text)
         contribution.normalised = textlib.normalised(text)
-        contribution.embedding = vector
+        if not embed:
+            contribution.embedding = None
+    if embed and joined:
+        distinct = list(dict.fromkeys(joined))
+        vectors = dict(zip(distinct, embed_passages(distinct), strict=True))
+        for contribution, text in zip(contributions, joined, strict=True):
+            contribution.embedding = vectors[text]
+
+
+def embed_missing(project: Project, *, batch: int = 256, progress=None) -> int:
+    """Embed the project's contributions that have no vector yet, a batch per transaction; the count."""
+    done = 0
+    total = project.contributions.filter(embedding__isnull=True).count()
+    while True:
+        chunk = list(project.contributions.filter(embedding__isnull=True).order_by("pk")[:batch])
+        if not chunk:
+            return done
+        prepare(chunk)
+        Contribution.objects.bulk_update(chunk, ["lemmas", "normalised", "embedding"], batch_size=500)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
 
 
 @transaction.atomic
-def import_contributions(project: Project, raw_rows: list[dict], *, actor, town) -> ImportReport:
-    """Create or update contributions by their file id; if any row fails nothing is written."""
+def import_contributions(project: Project, raw_rows: list[dict], *, actor, town, embed: bool = True) -> ImportReport:
+    """Create or update contributions by their file id; if any row fails nothing is written.
+
+    ``embed=False`` stores the rows without their e5 vectors and has a worker compute them after the
+    commit (``feedback.embed_contributions``): a web request must not wait minutes for the model.
+    """
     report = ImportReport()
     parsed: list[dict] = []
     seen: dict[str, int] = {}
@@ -161,11 +190,13 @@ def import_contributions(project: Project, raw_rows: list[dict], *, actor, town)
         for key, value in data.items():
             setattr(current, key, value)
         changed.append(current)
-    prepare(fresh + changed)
+    prepare(fresh + changed, embed=embed)
     Contribution.objects.bulk_create(fresh, batch_size=500)
     Contribution.objects.bulk_update(changed, ["title", "text", "submitted_at", "lat", "lon", "metadata", "lemmas",
                                                "normalised", "embedding"], batch_size=500)
     report.created, report.updated = len(fresh), len(changed)
     log_action("feedback.contributions.imported", actor=actor, town=town, project=project.slug,
                created=report.created, updated=report.updated, unchanged=report.unchanged)
+    if not embed and (fresh or changed):
+        transaction.on_commit(lambda: registered_task("feedback.embed_contributions").delay(project.pk))
     return report

@@ -105,7 +105,8 @@ def _covered(survey: Survey, matcher: Matcher, tolerance_m: float, detection_seg
     if captures:
         segment, _ = matcher.match_drives([c[1] for c in captures], [c[2] for c in captures],
                                           [np.nan if c[3] is None else c[3] for c in captures],
-                                          [c[4].timestamp() for c in captures], None, tolerance_m)
+                                          [c[4].timestamp() for c in captures], None, tolerance_m,
+                                          lookahead_m=0.0)
         with connection.cursor() as cursor:
             cursor.execute("UPDATE roads_capture c SET segment_id = NULLIF(v.segment_id, -1) "
                            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, segment_id) WHERE c.id = v.id",

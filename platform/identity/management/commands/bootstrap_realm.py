@@ -46,6 +46,8 @@ class Command(BaseCommand):
                 settings.KEYCLOAK_URL, settings.KEYCLOAK_ADMIN_USER, settings.KEYCLOAK_ADMIN_PASSWORD,
                 realm=settings.KEYCLOAK_REALM, portal_redirect_uris=[f"{console}*"], web_origins=["+"],
                 post_logout_redirect_uris=["+"], smtp=smtp_from_environment(),
+                invitation_days=settings.KEYCLOAK_INVITATION_DAYS, display_name=settings.BILLING_PROVIDER_NAME,
+                email_theme=settings.KEYCLOAK_EMAIL_THEME or None,
             )
         except Exception as exc:  # Keycloak down or refusing: one clear line, non-zero exit
             raise CommandError(f"Keycloak at {settings.KEYCLOAK_URL} could not be brought up to date: "
