@@ -122,10 +122,10 @@ def bench_sentiment(sample: int | None) -> None:
           f"({', '.join(f'{c} {truth.count(c)}' for c in sentiment.LABELS)})")
     vectors = embed_cached(f"germeval{len(rows)}", [r["text"] for r in rows])
     model = sentiment.train()
-    predicted, _ = model.predict(vectors, [r["text"] for r in rows])
+    predicted, _ = model.predict(vectors)
     majority = max(set(truth), key=truth.count)
     print(f"  {'method':<44}{'macro-F1':>10}{'accuracy':>10}")
-    print(f"  {'service (e5 + lexicon, seeds, no town data)':<44}"
+    print(f"  {'service (e5, 300 seed sentences, no town data)':<44}"
           f"{f1_score(truth, predicted, average='macro', labels=list(sentiment.LABELS)):>10.3f}"
           f"{accuracy_score(truth, predicted):>10.3f}")
     print(f"  {'baseline: majority class (' + majority + ')':<44}"
@@ -168,7 +168,7 @@ def bench_speed(base: dict) -> None:
     result = topics.cluster(vectors, docs)
     clock["topics"] = time.perf_counter() - t
     t = time.perf_counter()
-    sentiment.train().predict(vectors, texts)
+    sentiment.train().predict(vectors)
     clock["sentiment"] = time.perf_counter() - t
     total = time.perf_counter() - started
     cpu = time.process_time() - cpu

@@ -21,7 +21,6 @@ from core.audit.log import log_action
 from core.tasks import registered_task
 from services.feedback.actions.importing import embed_missing
 from services.feedback.analysis import duplicates, sentiment, spam, topics
-from services.feedback.analysis.text import contribution_text
 from services.feedback.models import AnalysisRun, Contribution, Project, Topic, UsageRecord
 from services.feedback.service import CONTRIBUTION_ANALYSED, DESCRIPTOR
 
@@ -132,11 +131,10 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
 
     progress(65, _("suggesting sentiments"), force=True)
     decided_rows = list(Contribution.objects.exclude(sentiment_decided="").exclude(embedding__isnull=True)
-                        .values_list("embedding", "sentiment_decided", "title", "text"))
+                        .values_list("embedding", "sentiment_decided"))
     model = sentiment.train(np.asarray([r[0] for r in decided_rows], dtype=np.float32).reshape(len(decided_rows), -1)
-                            if decided_rows else None, [r[1] for r in decided_rows],
-                            [contribution_text(r[2], r[3]) for r in decided_rows])
-    labels, confidence = model.predict(emb, [contribution_text(r[5], r[4]) for r in rows])
+                            if decided_rows else None, [r[1] for r in decided_rows])
+    labels, confidence = model.predict(emb)
 
     progress(85, _("saving the suggestions"), force=True)
     previous = {pk: set(Contribution.objects.filter(topic_suggested_id=pk).values_list("pk", flat=True))
@@ -195,11 +193,11 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
             "model": MODEL_NAME, "clustering": "k-means over e5 embeddings beside an LSA of the lemmas",
             "k": clustering.k, "k_automatic": clustering.chosen_automatically,
             "silhouette": round(clustering.silhouette, 4) if clustering.silhouette is not None else None,
-            "k_range": [topics.MIN_TOPICS, topics.MAX_TOPICS], "other_margin": 0.01, "features": "e5 + 0.5 × LSA(100) of TF-IDF lemmas",
+            "k_range": [topics.MIN_TOPICS, topics.MAX_TOPICS], "other_margin": 0.01,
+            "features": f"e5 + {topics.LSA_WEIGHT:g} × LSA({topics.LSA_DIMENSIONS}) of TF-IDF lemmas",
             "keywords": "class-based TF-IDF over German lemmas (simplemma)",
             "duplicate_threshold": duplicates.THRESHOLD, "campaign_size": duplicates.CAMPAIGN_SIZE,
-            "sentiment": "logistic regression over e5 embeddings and polar words with negation (German polarity "
-                         "lexicon from textblob-de), trained on seed sentences + town decisions",
+            "sentiment": "logistic regression over embeddings of seed sentences + town decisions",
             "sentiment_seed_sentences": model.seeds, "sentiment_town_examples": model.town_examples,
             "anchored_topics": len(anchors),
         }

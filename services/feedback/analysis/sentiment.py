@@ -2,12 +2,15 @@
 
 No German sentiment model can be shipped here (none runs offline with a licence that allows it;
 GermEval is for non-commercial research only). The suggestion therefore comes from a logistic
-regression over two signals, the e5 embedding and the polar words with negation (``lexicon``),
-trained when the analysis runs on
+regression over the e5 embeddings, trained when the analysis runs on
 - the German seed sentences written for this project (``seeds_de``), and
 - the sentiments the town's staff confirmed or corrected in earlier reviews, weighted higher,
 so every correction improves the next run for that town. Fitting takes well under a second; the
 seeds' embeddings ship beside the seeds (``seed_vectors.npz``) so no run spends the model on them.
+
+Polar words with negation (the German polarity lexicon of textblob-de) were tried as a second signal
+and left out: in cross-validation on the seed sentences they did not add to the embedding
+(bench/README.md).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from services.feedback.analysis import lexicon, seeds_de
+from services.feedback.analysis import seeds_de
 
 logger = logging.getLogger(__name__)
 SEED_VECTORS = Path(__file__).with_name("seed_vectors.npz")
@@ -39,10 +42,10 @@ class SentimentModel:
     seeds: int
     town_examples: int
 
-    def predict(self, embeddings: np.ndarray, texts: list[str]) -> tuple[list[str], list[float]]:
+    def predict(self, embeddings: np.ndarray) -> tuple[list[str], list[float]]:
         if len(embeddings) == 0:
             return [], []
-        proba = self.classifier.predict_proba(combined(embeddings, texts))
+        proba = self.classifier.predict_proba(unit(embeddings))
         classes = list(self.classifier.classes_)
         labels, confidence = [], []
         for row in proba:
@@ -55,11 +58,9 @@ class SentimentModel:
         return labels, confidence
 
 
-def combined(embeddings: np.ndarray, texts: list[str]) -> np.ndarray:
-    """The classifier's input: the unit-length e5 vector beside the lexicon's features (each about 0 … 1)."""
+def unit(embeddings: np.ndarray) -> np.ndarray:
     x = np.asarray(embeddings, dtype=np.float32)
-    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
-    return np.hstack([x, lexicon.feature_matrix(list(texts))])
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
 
 
 def seed_texts() -> tuple[list[str], tuple[str, ...]]:
@@ -99,16 +100,15 @@ def seed_embeddings() -> tuple[np.ndarray, tuple[str, ...]]:
     return np.asarray(embed_passages(texts), dtype=np.float32), labels
 
 
-def train(town_embeddings=None, town_labels=None, town_texts=None) -> SentimentModel:
-    """A classifier from the seeds plus the town's confirmed sentiments (embeddings, labels, texts)."""
+def train(town_embeddings=None, town_labels=None) -> SentimentModel:
+    """A classifier from the seeds plus the town's confirmed sentiments (embeddings, labels)."""
     from sklearn.linear_model import LogisticRegression
 
     seeds, seed_labels = seed_embeddings()
-    texts, _ = seed_texts()
-    x, y, w = [combined(seeds, texts)], list(seed_labels), [np.ones(len(seeds))]
+    x, y, w = [unit(seeds)], list(seed_labels), [np.ones(len(seeds))]
     extra = 0
     if town_embeddings is not None and len(town_embeddings):
-        x.append(combined(town_embeddings, town_texts))
+        x.append(unit(town_embeddings))
         y.extend(town_labels)
         w.append(np.full(len(town_labels), TOWN_WEIGHT))
         extra = len(town_labels)

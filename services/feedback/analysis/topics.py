@@ -23,7 +23,7 @@ MIN_TOPICS = 4
 MAX_TOPICS = 16
 SILHOUETTE_SAMPLE = 1200
 LSA_DIMENSIONS = 100
-LSA_WEIGHT = 0.5
+LSA_WEIGHT = 1.0
 LSA_MIN_CONTRIBUTIONS = 100
 OTHER_QUANTILE = 0.1
 
@@ -58,8 +58,8 @@ def features(embeddings: np.ndarray, docs: list[str]) -> np.ndarray:
     """The e5 vector beside a latent-semantic (LSA) vector of the lemmas, each normalised.
 
     e5 knows what words mean; the LSA part knows the vocabulary of this very process (street names,
-    local terms) that a general model weighs lightly. Half weight for the LSA part: measured on the
-    opening rows of a real participation file (bench/README.md).
+    local terms) that a general model weighs lightly. Both unit length and equally weighted: no weight
+    is tuned on any file (bench/README.md).
     """
     x = _normalise(np.asarray(embeddings, dtype=np.float32))
     n = len(x)
