@@ -74,14 +74,21 @@ def refusal(request, service_key: str) -> str | None:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and not may_use(user, town, service_key):
         return _("Your role in this town does not include the service “%(service)s”. "
-                 "Please ask your town administrator.") % {"service": service_key}
+                 "Please ask your town administrator.") % {"service": _service_name(service_key)}
     return None
+
+
+def _service_name(service_key: str) -> str:
+    from catalog.registry import get_service
+
+    meta = get_service(service_key)
+    return str(meta.name) if meta else service_key
 
 
 def not_subscribed_message(service_key: str) -> str:
     return _("Your town has no active subscription to the service “%(service)s”. A town administrator can "
-             "subscribe in the service catalogue (/catalogue/%(service)s/) after completing the compliance "
-             "checklist.") % {"service": service_key}
+             "subscribe in the service catalogue (%(path)s) after completing the compliance "
+             "checklist.") % {"service": _service_name(service_key), "path": f"/catalogue/{service_key}/"}
 
 
 def service_task(service_key: str):

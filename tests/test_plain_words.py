@@ -123,3 +123,19 @@ def test_empty_lists_say_what_to_do_next(console, console_host, town_a, make_off
     assert "Kein Abonnement wartet auf Ihre Freigabe." in offerings and "Gemeinden abonnieren im Dienstekatalog" in offerings
     detail = console.get(f"/towns/{town_a.ags}/").content.decode()
     assert "„Alle Daten exportieren“ erstellt einen" in detail
+
+
+def test_a_refused_service_is_named_not_keyed(town_a, member_factory):
+    sync_catalogue(actor="pytest")
+    response = host_client(town_a.host, member_factory(town_a)).get("/chatbot/")
+    page = response.content.decode()
+    assert response.status_code == 403 and "für den Dienst „Bürger-Chatbot“" in page
+    assert "„chatbot“" not in page
+
+
+def test_the_catalogue_shows_the_share_in_euros_and_per_cent(make_town, offering, subscribe, member_factory):
+    joined, viewer = make_town("Amtsdorf"), make_town("Burgheim")
+    subscribe(joined, offering)
+    page = host_client(viewer.host, member_factory(viewer)).get("/catalogue/echo/").content.decode()
+    share = page[page.index('data-testid="share"'):]
+    assert "500,00 €" in share[:200] and "(50 % der Kosten)" in share[:400]

@@ -131,7 +131,7 @@ def _offering_unit(offering, units: dict[str, tuple[str, Decimal]]) -> str:
         if name.casefold() == wanted.casefold():
             return key
     raise BillingError(_("The offering for %(service)s charges per “%(unit)s”, which the service does not measure.")
-                       % {"service": offering.service.key, "unit": wanted})
+                       % {"service": offering.service.display_name, "unit": wanted})
 
 
 # A statement's amounts are stored as numeric(14, 2).

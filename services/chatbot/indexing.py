@@ -30,6 +30,10 @@ ON CONFLICT (lexeme) DO UPDATE SET entries = EXCLUDED.entries WHERE chatbot_term
 """
 
 
+# The whole answer, up to what the model reads (512 tokens): on the public paraphrases the first
+# 600 characters found the right entry first for 0.29 of the questions, the whole answer for 0.32.
+PASSAGE_CHARS = 2000
+
 # Near-identical entries ("resembles entry 24"): e5 cosines of two differently worded questions on the
 # same matter reach about 0.93-0.95, of the same question in other words 0.97 and more.
 SIMILAR_QUESTION = 0.97
@@ -63,7 +67,8 @@ def reindex(entry_ids: list[int], *, find_duplicates: bool = True, passages: boo
         return
     if passages:
         entries = list(Entry.objects.filter(pk__in=entry_ids).only("pk", "question", "answer_text"))
-        vectors = embedding.embed_passages([f"{e.question}\n{e.answer_text}" for e in entries])
+        vectors = embedding.embed_passages([f"{e.question}\n{e.answer_text}" for e in entries],
+                                           chars=PASSAGE_CHARS)
         for entry, vector in zip(entries, vectors, strict=True):
             entry.embedding = vector
         Entry.objects.bulk_update(entries, ["embedding"], batch_size=500)

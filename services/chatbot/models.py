@@ -106,6 +106,9 @@ class Entry(models.Model):
         verbose_name_plural = _("knowledge-base entries")
         indexes = [
             GinIndex(fields=["search_vector"], name="chatbot_entry_fts"),
+            # The passages nearest a question (pseudo-relevance feedback) and its candidates (retrieval.py).
+            HnswIndex(fields=["embedding"], name="chatbot_entry_hnsw", m=16, ef_construction=64,
+                      opclasses=["vector_cosine_ops"]),
         ]
 
     def __str__(self) -> str:

@@ -40,7 +40,8 @@ def entry_list(request):
     entries = Entry.objects.all()
     if query:
         entries = entries.filter(Q(question__icontains=query) | Q(answer_text__icontains=query)
-                                 | Q(external_id=query) | Q(phrasings__text__icontains=query)).distinct()
+                                 | Q(external_id=query) | Q(aliases__external_id=query)
+                                 | Q(phrasings__text__icontains=query)).distinct()
     if request.GET.get("similar"):
         entries = entries.filter(similar_to__isnull=False, similarity_dismissed=False)
     page = Paginator(entries.select_related("similar_to"), 50).get_page(request.GET.get("page"))

@@ -6,12 +6,14 @@ CSV has x/y columns for points and a WKT column for lines (QGIS "delimited text"
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 
 import numpy as np
+from django.db import connection
 
-from core.cells import SafeWriter
+from core.cells import SafeWriter, neutralise
 from services.roads import geo
 from services.roads.models import Detection, Segment
 
@@ -42,14 +44,15 @@ def segment_records(queryset=None):
         yield dict(zip(SEGMENT_FIELDS, s[:8], strict=True)), s[8]
 
 
-def detection_records(queryset=None):
-    queryset = queryset if queryset is not None else Detection.objects.all()
-    for d in queryset.order_by("id").values_list("external_id", "damage_class", "suggested_class", "confidence",
-                                                 "segment_id", "status", "captured_at", "source", "hazard", "lon",
-                                                 "lat"):
-        props = dict(zip(DETECTION_FIELDS, d[:9], strict=True))
-        props["captured_at"] = props["captured_at"].isoformat()
-        yield props, (d[9], d[10])
+def detection_records():
+    # PostgreSQL writes the time as ISO 8601 text: parsing 100,000 timestamps into Python only to print them
+    # again took longer than the rest of the export.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT external_id, damage_class, suggested_class, confidence, segment_id, status, "
+                       f"to_json(captured_at) #>> '{{}}', source, hazard, lon, lat "
+                       f"FROM {Detection._meta.db_table} ORDER BY id")
+        for d in cursor.fetchall():
+            yield dict(zip(DETECTION_FIELDS, d[:9], strict=True)), (d[9], d[10])
 
 
 def export(layer: str, fmt: str, crs: int) -> str:
@@ -99,7 +102,10 @@ def _csv(properties, geometries, crs: int, layer: str) -> str:
             wkt = "LINESTRING (" + ", ".join(f"{x} {y}" for x, y in g["coordinates"]) + ")"
             writer.writerow([*(("" if p[f] is None else p[f]) for f in fields), wkt])
     else:
+        # Only the vendor's id is text from outside; the other columns are the service's own values.
+        plain = csv.writer(out)
         writer.writerow([*fields, "x", "y"])
         for p, g in zip(properties, geometries, strict=True):
-            writer.writerow([*(("" if p[f] is None else p[f]) for f in fields), *g["coordinates"]])
+            plain.writerow([neutralise(p["id"]), *(("" if p[f] is None else p[f]) for f in fields[1:]),
+                            *g["coordinates"]])
     return out.getvalue()

@@ -49,7 +49,7 @@ def _recount() -> dict[str, int]:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM chatbot_entry')")
+        cursor.execute("SELECT word, ndoc FROM ts_stat('SELECT search_vector FROM chatbot_entry WHERE deleted_at IS NULL')")
         return dict(cursor.fetchall())
 
 
