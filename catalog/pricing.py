@@ -47,6 +47,14 @@ class CostPreview:
     estimate: bool = False
     assumptions: list[str] = field(default_factory=list)
 
+    @property
+    def share_percent(self) -> Decimal | None:
+        """The town's part of the month's cost pool in per cent (a cost-pool offering), for people."""
+        whole = self.pool if self.pool else self.alone
+        if not whole or self.together is None:
+            return None
+        return (self.together * 100 / whole).quantize(Decimal("0.1"))
+
 
 Pricer = Callable[..., CostPreview]
 _pricer: Pricer | None = None

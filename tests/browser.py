@@ -85,7 +85,14 @@ def check_page(page, name: str) -> None:
             wide = page.evaluate("""() => {
                 const limit = document.documentElement.clientWidth + 1, found = [];
                 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+                const scrolls = (node) => {
+                    for (let up = node.parentElement; up && up !== document.body; up = up.parentElement) {
+                        if (["auto", "scroll", "hidden"].includes(getComputedStyle(up).overflowX)) return true;
+                    }
+                    return false;
+                };
                 for (let node = walker.nextNode(); node && found.length < 5; node = walker.nextNode()) {
+                    if (scrolls(node)) continue;
                     const range = document.createRange(); range.selectNodeContents(node);
                     const box = node.nodeType === 1 ? node.getBoundingClientRect() : range.getBoundingClientRect();
                     if (box.right > limit) found.push(node.nodeType === 1 ? node.tagName.toLowerCase() + '.' +

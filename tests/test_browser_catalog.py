@@ -38,6 +38,8 @@ def test_town_admin_subscribes_in_the_browser(live_server, sso, settings, django
         with browser_page() as page:
             page.goto(f"{amtsdorf.url}catalogue/")
             page.get_by_role("link", name=re.compile("KI-Verbund")).click()
+            page.locator("#username").wait_for()
+            check_page(page, "journey-subscribe-keycloak-login")
             keycloak_login(page, "anke", "anke-password-1")
             page.wait_for_url(re.compile(rf"^http://{re.escape(amtsdorf.host)}:{port}/catalogue/"))
 

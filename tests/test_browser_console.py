@@ -6,7 +6,7 @@ import pytest
 
 from tenants.models import Town
 
-from .browser import ARTIFACTS, browser_page
+from .browser import ARTIFACTS, browser_page, check_page
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +29,7 @@ def test_operator_onboards_a_town_in_the_browser(live_port, django_user_model, s
             page.get_by_label("Passwort").fill("operator-password-1")
             page.get_by_role("button", name="Anmelden").click()
             page.get_by_role("heading", name="Mitgliedsgemeinden").wait_for()
+            check_page(page, "journey-console-towns")
             page.get_by_role("link", name="Gemeinde aufnehmen").click()
 
             page.get_by_label("Name der Gemeinde").fill("Browserhausen")
@@ -41,11 +42,13 @@ def test_operator_onboards_a_town_in_the_browser(live_port, django_user_model, s
             page.get_by_role("heading", name="Browserhausen").wait_for()
             assert "browserhausen.kiverbund.localhost" in page.content()
             page.screenshot(path=ARTIFACTS / "console-town-detail.png", full_page=True)
+            check_page(page, "journey-console-town-detail")
 
             page.goto(f"http://browserhausen.{settings.PLATFORM_DOMAIN}:{live_port}/")
             page.get_by_role("heading", name="Browserhausen").wait_for()
             assert "09999801" in page.content()
             page.screenshot(path=ARTIFACTS / "town-landing.png", full_page=True)
+            check_page(page, "journey-town-landing-public")
         assert Town.objects.get(ags="09999801").status == "active"
     finally:
         for town in Town.objects.all():

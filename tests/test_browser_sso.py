@@ -8,7 +8,7 @@ from identity.bootstrap import ensure_user
 from tenants.actions import TownData, onboard_town
 from tenants.models import Membership, Role, Town
 
-from .browser import ARTIFACTS, browser_page
+from .browser import ARTIFACTS, browser_page, check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.keycloak]
 
@@ -52,6 +52,7 @@ def test_town_admin_journey_through_keycloak(live_server, sso, mailbox, settings
             page.screenshot(path=ARTIFACTS / "sso-after-invite.png", full_page=True)
             page.get_by_text("kollege@amtsdorf.example").first.wait_for()
             page.screenshot(path=ARTIFACTS / "sso-members.png", full_page=True)
+            check_page(page, "journey-members-invited")
             mail = mailbox.wait_for("kollege@amtsdorf.example")
             body = mail.get_payload(decode=True) if not mail.is_multipart() else mail.get_payload()[0].get_payload(decode=True)
             assert settings.KEYCLOAK_URL in body.decode(errors="replace")
@@ -63,6 +64,7 @@ def test_town_admin_journey_through_keycloak(live_server, sso, mailbox, settings
             page.goto(f"{burgheim.url}documents/")
             assert page.get_by_role("heading", name=re.compile("Zugriff verweigert|Access denied")).is_visible()
             page.screenshot(path=ARTIFACTS / "sso-foreign-town-403.png")
+            check_page(page, "journey-foreign-town-403")
 
             # RP-initiated logout ends the Keycloak session too.
             page.goto(amtsdorf.url)

@@ -6,6 +6,7 @@ chart's production values, run from outside the repository."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -95,3 +96,15 @@ def test_the_installed_product_passes_check_deploy_outside_the_repository(built,
                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout
     assert str(venv) in where and str(REPO) not in where
     assert sys.prefix != str(venv)
+
+
+def test_the_installed_product_answers_the_workers_liveness_probe(built, tmp_path):
+    """The chart's exec probe for workers and beat (``python -m core.heartbeat``) runs from the installed product."""
+    venv, _static = built
+    heartbeat = tmp_path / "worker.heartbeat"
+    probe = [venv / "bin" / "python", "-m", "core.heartbeat", "--max-age", "180"]
+    env = {"PATH": os.environ.get("PATH", ""), "HEARTBEAT_FILE": str(heartbeat), "PYTHONPATH": ""}
+    missing = subprocess.run(probe, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 1 and "no heartbeat yet" in missing.stderr
+    heartbeat.touch()
+    assert subprocess.run(probe, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60).returncode == 0

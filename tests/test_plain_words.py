@@ -131,3 +131,11 @@ def test_a_refused_service_is_named_not_keyed(town_a, member_factory):
     page = response.content.decode()
     assert response.status_code == 403 and "für den Dienst „Bürger-Chatbot“" in page
     assert "„chatbot“" not in page
+
+
+def test_the_catalogue_shows_the_share_in_euros_and_per_cent(make_town, offering, subscribe, member_factory):
+    joined, viewer = make_town("Amtsdorf"), make_town("Burgheim")
+    subscribe(joined, offering)
+    page = host_client(viewer.host, member_factory(viewer)).get("/catalogue/echo/").content.decode()
+    share = page[page.index('data-testid="share"'):]
+    assert "500,00 €" in share[:200] and "(50 % der Kosten)" in share[:400]

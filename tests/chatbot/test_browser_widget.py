@@ -103,7 +103,10 @@ def test_citizen_escalates_without_consent_comes_back_and_reads_the_reply(live_s
         page.context.add_cookies([{"name": "sessionid", "value": signed_in.cookies["sessionid"].value,
                                    "url": f"http://{town.host}:{port}/"}])
         staff_page.goto(f"http://{town.host}:{port}/chatbot/inbox/")
+        check_page(staff_page, "journey-staff-inbox")
         staff_page.get_by_role("link", name=question).first.click()
+        staff_page.get_by_label("Antwort an die Bürgerin oder den Bürger").wait_for()
+        check_page(staff_page, "journey-staff-case")
         staff_page.get_by_label("Antwort an die Bürgerin oder den Bürger").fill(
             "Das Freibad hat von Mai bis September täglich von 9 bis 20 Uhr geöffnet.")
         staff_page.get_by_role("button", name="Antwort senden").click()

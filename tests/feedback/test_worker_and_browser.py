@@ -49,6 +49,31 @@ def test_analysis_runs_in_the_worker_and_reports_progress(committed_town, celery
         assert Contribution.objects.filter(project=project, topic_suggested__isnull=False).exists()
 
 
+@pytest.mark.worker
+def test_a_page_import_is_embedded_by_the_worker(committed_town, celery_worker, member_factory):
+    """The request stores the rows; the worker job queued after the commit computes their vectors."""
+    import io
+
+    town = committed_town("Importstadt", "09999823")
+    from services.feedback.actions.projects import save_project
+
+    with schema_context(town.schema_name):
+        project = save_project({"slug": "import", "title": "Import 2026"}, actor="pytest", town=town)
+    staff = host_client(town.host, member_factory(town, Role.TOWN_STAFF, "staff-import"))
+    rows = "".join(f"{c['id']},\"{c['text']}\"\n" for c in CONTRIBUTIONS[:6])
+    upload = io.BytesIO(f"id,text\n{rows}".encode())
+    upload.name = "beitraege.csv"
+    assert staff.post(f"/feedback/{project.slug}/import/", {"file": upload}).status_code == 302
+    with schema_context(town.schema_name):
+        stored = Contribution.objects.filter(project=project)
+        assert stored.count() == 6
+        deadline = time.monotonic() + 900  # generous: two shared cores; this is no timing assertion
+        while stored.filter(embedding__isnull=True).exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not stored.filter(embedding__isnull=True).exists()
+        assert all(len(c.embedding) == 384 and c.lemmas for c in stored)
+
+
 @pytest.mark.browser
 def test_citizen_submits_a_contribution_with_a_location(live_server, committed_town, monkeypatch):
     monkeypatch.setattr("services.feedback.conf.MIN_FORM_SECONDS", 0)
