@@ -53,6 +53,9 @@ def test_audit_log_filters_by_area_person_town_text_and_dates(console, town_a, t
 
     assert "hundesteuer" in rows(area="chatbot") and "November 2026" not in rows(area="chatbot")
     assert "November 2026" in rows(area="billing")
+    assert "November 2026" in rows(action="billing.period.closed") and "hundesteuer" not in rows(
+        action="billing.period.closed")
+    assert "Monat abgeschlossen, Abrechnungen endgültig</option>" in console.get("/audit/").content.decode()
     assert "hundesteuer" in rows(actor="ann") and "sperrmuell" not in rows(actor="ann")
     assert "sperrmuell" in rows(town="Burgheim") and "hundesteuer" not in rows(town="Burgheim")
     assert "sperrmuell" in rows(town=town_b.ags) and "hundesteuer" not in rows(town=town_b.ags)

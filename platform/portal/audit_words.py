@@ -164,6 +164,17 @@ def area_choices() -> list[tuple[str, str]]:
     return [(prefix.rstrip("."), str(label)) for prefix, label in AREAS.items()]
 
 
+def action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every action by its sentence, grouped by area (for a select with option groups)."""
+    groups = []
+    for prefix, area in AREAS.items():
+        actions = sorted(((action, str(label)) for action, label in ACTIONS.items() if action.startswith(prefix)),
+                         key=lambda pair: pair[1])
+        if actions:
+            groups.append((str(area), actions))
+    return groups
+
+
 def area_prefix(value: str) -> str | None:
     """The action prefix of an area chosen on the page; None for an unknown one (never a free prefix)."""
     prefix = f"{value}."

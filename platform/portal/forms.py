@@ -73,15 +73,17 @@ class AuditFilterForm(forms.Form):
                         help_text=_("Words in the details, e.g. a name, an e-mail address or an entry."))
     actor = forms.CharField(label=_("Person"), required=False, max_length=150)
     area = forms.ChoiceField(label=_("Area"), required=False)
+    action = forms.ChoiceField(label=_("What happened"), required=False)
     town = forms.CharField(label=_("Town"), required=False, max_length=100)
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, show_town: bool = True, **kwargs):
-        from portal.audit_words import area_choices
+        from portal.audit_words import action_choices, area_choices
 
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = [("", _("All areas")), *area_choices()]
+        self.fields["action"].choices = [("", _("Everything")), *action_choices()]
         if not show_town:
             del self.fields["town"]
 

@@ -228,6 +228,8 @@ def audit_log(request):
             entries = entries.filter(actor__icontains=data["actor"].strip())
         if data["area"] and area_prefix(data["area"]):
             entries = entries.filter(action__startswith=area_prefix(data["area"]))
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
         if data["town"].strip():
             entries = entries.filter(Q(town__name__icontains=data["town"].strip()) | Q(town__ags=data["town"].strip()))
         if data["since"]:

@@ -119,7 +119,7 @@ def parse_row(row: dict) -> dict:
 def prepare(contributions: list[Contribution], *, embed: bool = True) -> None:
     """Lemmas, normalised text and (with ``embed``) the e5 vector: computed once per contribution text.
 
-    The e5 model is almost all of an import's time (about 0.14 s of CPU per 400-character passage);
+    The e5 model is almost all of an import's time (0.14–0.2 s of CPU per 400-character passage);
     copies of one text (campaigns) are embedded once.
     """
     joined = [textlib.contribution_text(c.title, c.text) for c in contributions]
