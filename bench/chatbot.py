@@ -120,7 +120,7 @@ def evaluate(host: str, questions: list[tuple[str, str]], entries: list[dict]) -
         top3 += faq_id in ids[:3]
         answered += body["answered"]
         offered = [s["external_id"] for s in body.get("suggestions", [])]
-        records.append({"faq_id": faq_id, "outcome": body.get("outcome", "answered" if body["answered"] else ""),
+        records.append({"faq_id": faq_id, "top3": faq_id in ids[:3], "outcome": body.get("outcome", "answered" if body["answered"] else ""),
                         "confidence": body["confidence"], "right": ids[:1] == [faq_id],
                         "candidate": faq_id in offered})
     bm25 = BM25Okapi([tokens(f"{e['question']} {e['answer']}") for e in entries])
@@ -205,6 +205,11 @@ def report(label: str, size: int, r: dict) -> None:
     print(f"chatbot  top-1 {r['top1']:.3f}   top-3 {r['top3']:.3f}   answered (confidence ≥ threshold) "
           f"{r['answered']:.3f}")
     print(f"         top-1 counting entries with the very same question text as one: {r['top1_twins']:.3f}")
+    held = [x for x in r["records"] if x["faq_id"].isdigit() and int(x["faq_id"]) % 2]
+    if held:
+        # The retrieval's choices were made on the questions about even-numbered entries (retrieval.py).
+        print(f"         on the questions about odd-numbered entries (not used for any choice, {len(held)}): "
+              f"top-1 {_share(held, 'right')}   top-3 {_share(held, 'top3')}")
     print(f"BM25     top-1 {r['bm25_top1']:.3f}   top-3 {r['bm25_top3']:.3f}")
     print(f"latency  p50 {r['p50']:.1f} ms   p95 {r['p95']:.1f} ms")
     print(f"targets: top-1 ≥ {TARGET_TOP1:.2f}: {verdict(r['top1'] >= TARGET_TOP1)}; "

@@ -21,6 +21,7 @@ QUICK = {
     "onboarding.py": ["--towns", "20", "--samples", "2", "--noop-runs", "1", "--stock-limit", "20",
                       "--stock-subset", "5", "--db", "kiverbund_bench_quick"],
     "chatbot.py": ["--quick", "--db", "kiverbund_bench_chatbot_quick"],
+    "chatbot_methods.py": ["--quick"],
     "feedback.py": ["--sample", "60", "--sentiment-sample", "100", "--skip-speed"],
     "load.py": ["--quick", "--db", "kiverbund_bench_load_quick"],
     "roads.py": ["--detections", "2000", "--images", "4", "--db", "kiverbund_bench_roads_quick"],

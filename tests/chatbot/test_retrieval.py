@@ -71,3 +71,28 @@ def test_terms_in_many_entries_score_but_do_not_nominate(town_faq, monkeypatch):
     # ... common when a term may be in one entry only: then only the embeddings' candidate is left.
     assert nominated("Bürgerbüro") == {"baum"}
     assert nominated("Wohnungsgeberbestätigung") == {"baum", "umzug"}
+
+
+def test_reindex_command_embeds_whole_answers_again(town_faq):
+    from django.core.management import call_command
+
+    from core import embedding
+    from services.chatbot.indexing import PASSAGE_CHARS
+
+    with schema_context(town_faq.schema_name):
+        entry = Entry.objects.get(external_id="perso")
+        Entry.objects.filter(pk=entry.pk).update(embedding=embedding.embed_passages(["veraltet"])[0])
+    call_command("chatbot_reindex", "--town", town_faq.ags)
+    with schema_context(town_faq.schema_name):
+        stored = Entry.objects.get(pk=entry.pk).embedding
+        fresh = embedding.embed_passages([f"{entry.question}\n{entry.answer_text}"], chars=PASSAGE_CHARS)[0]
+        assert sum(a * b for a, b in zip(stored, fresh, strict=True)) > 0.999
+        assert search("Mein Perso ist abgelaufen, was tun?").hits[0].entry.external_id == "perso"
+
+
+@pytest.mark.django_db
+def test_reindex_command_refuses_an_unknown_town():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="09999999"):
+        call_command("chatbot_reindex", "--town", "09999999")
