@@ -35,6 +35,7 @@ browser:
 AXE_VERSION := 4.14.1
 AXE := .cache/axe-core/$(AXE_VERSION)/node_modules/axe-core/axe.min.js
 axe:
+	@test -f $(AXE) || command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm >/dev/null)
 	@test -f $(AXE) || npm install --silent --no-audit --no-fund --prefix .cache/axe-core/$(AXE_VERSION) axe-core@$(AXE_VERSION) >/dev/null
 
 # PDF reports (weasyprint) need Pango; the tests read PDFs back with pdftotext.
