@@ -31,6 +31,8 @@ from django.conf import settings
 from django.db import connection, connections
 from django_tenants.utils import schema_exists
 
+from tenants import migration_state
+from tenants.migration_replay import migrate_by_replay
 from tenants.models import Town, TownStatus
 from tenants.schemas import TEMPLATE_SCHEMA, install_clone_function, pending_by_schema, quote
 
@@ -79,57 +81,6 @@ def migrate_schema_in_process(schema: str, verbosity: int = 0, *, reuse_state: b
     return out.getvalue()
 
 
-# Per process: the migration files (read once), the rendered project state for each set of applied
-# migrations, and the state after applying a plan to it (what post_migrate receivers see). Valid while
-# the code does not change, which holds for a process (``expected_migrations`` assumes the same).
-_states: dict[frozenset, object] = {}
-_post_apps: dict[tuple, object] = {}
-
-
-@functools.cache
-def _process_loader():
-    """The migration graph from the files on disk, or None where it depends on a schema's state.
-
-    Squashed migrations (``replaces``) make the graph depend on which migrations a schema has applied;
-    then each schema gets a loader of its own, as in Django's command.
-    """
-    from django.core.management.base import CommandError
-    from django.db.migrations.loader import MigrationLoader
-
-    loader = MigrationLoader(None)
-    conflicts = loader.detect_conflicts()
-    if conflicts:
-        raise CommandError(f"Conflicting migrations: {conflicts}; run makemigrations --merge")
-    return None if loader.replacements else loader
-
-
-class _Executor:
-    """Django's MigrationExecutor on a loader and recorder it is given, not ones it builds itself."""
-
-    @staticmethod
-    def make(loader, recorder):
-        from django.db.migrations.executor import MigrationExecutor
-
-        executor = MigrationExecutor.__new__(MigrationExecutor)
-        executor.connection, executor.loader, executor.recorder = connection, loader, recorder
-        executor.progress_callback = None
-        return executor
-
-
-def _check_consistent_history(loader, applied) -> None:
-    """``MigrationLoader.check_consistent_history`` on the applied migrations already read."""
-    from django.db.migrations.exceptions import InconsistentMigrationHistory
-
-    for migration in applied:
-        if migration not in loader.graph.nodes:
-            continue
-        for parent in loader.graph.node_map[migration].parents:
-            if parent not in applied:
-                raise InconsistentMigrationHistory(
-                    f"Migration {migration[0]}.{migration[1]} is applied before its dependency "
-                    f"{parent[0]}.{parent[1]} in schema {connection.schema_name}.")
-
-
 def _migrate_reusing_state(schema: str, verbosity: int) -> str:
     """What ``migrate`` does for one schema, with the project state built once per process.
 
@@ -153,93 +104,34 @@ def _migrate_reusing_state(schema: str, verbosity: int) -> str:
             recorder._has_table = cursor.fetchone()[0]
         recorder.ensure_schema()
         connection.set_schema(schema)
-        loader = _process_loader()
+        loader = migration_state.process_loader()
         if loader is None:
             executor = MigrationExecutor(connection)
             loader = executor.loader
         else:
             loader.applied_migrations = recorder.applied_migrations()
-            executor = _Executor.make(loader, recorder)
-        _check_consistent_history(loader, loader.applied_migrations)
+            executor = migration_state.Executor.make(loader, recorder)
+        migration_state.check_consistent_history(loader, loader.applied_migrations)
         targets = loader.graph.leaf_nodes()
         plan = executor.migration_plan(targets)
         if not plan:
             return ""
         applied = frozenset(loader.applied_migrations)
-        state = _states.get(applied)
-        if state is None:
-            state = executor._create_project_state(with_applied_migrations=True)
-            state.apps  # noqa: B018  (rendering every model: the expensive step, once per process)
-            _states[applied] = state
+        state = migration_state.project_state(executor, applied)
         emit_pre_migrate_signal(verbosity, False, connection.alias, stdout=out, apps=state.apps, plan=plan)
         if verbosity:
             out.write(f"{schema}: applying {', '.join(f'{m.app_label}.{m.name}' for m, _ in plan)}\n")
         post_state = executor.migrate(targets, plan=plan, state=state.clone(), fake=False, fake_initial=False)
         key = (applied, tuple((migration.app_label, migration.name) for migration, _ in plan))
-        post_apps = _post_apps.get(key)
+        post_apps = migration_state.post_apps_cache.get(key)
         if post_apps is None:
-            post_apps = _final_apps(post_state)
-            _post_apps[key] = post_apps
-        _add_content_types(post_apps)
+            post_apps = migration_state.final_apps(post_state)
+            migration_state.post_apps_cache[key] = post_apps
+        migration_state.add_content_types(post_apps)
         emit_post_migrate_signal(verbosity, False, connection.alias, stdout=out, apps=post_apps, plan=plan)
     finally:
         connection.set_schema(previous) if previous != PUBLIC else connection.set_schema_to_public()
     return out.getvalue()
-
-
-def content_types_wanted(post_apps) -> set[tuple[str, str]]:
-    """(app label, model) of every content type contenttypes' post_migrate receiver makes sure of."""
-    from django.apps import apps as global_apps
-    from django.db import router
-
-    try:
-        content_type = post_apps.get_model("contenttypes", "ContentType")
-    except LookupError:
-        return set()
-    if not router.allow_migrate_model(connection.alias, content_type):
-        return set()
-    wanted = set()
-    for app_config in global_apps.get_app_configs():
-        if app_config.models_module is None:
-            continue
-        try:
-            state_config = post_apps.get_app_config(app_config.label)
-        except LookupError:
-            continue
-        wanted |= {(app_config.label, model._meta.model_name) for model in state_config.get_models()}
-    return wanted
-
-
-def _add_content_types(post_apps) -> None:
-    """The content types post_migrate would add app by app, added in one statement beforehand.
-
-    contenttypes' receiver then finds them all and inserts nothing: one INSERT per schema instead
-    of one per app (town schemas are cloned without data, so they lack all of them at first).
-    """
-    wanted = content_types_wanted(post_apps)
-    if not wanted:
-        return
-    content_type = post_apps.get_model("contenttypes", "ContentType")
-    manager = content_type.objects.using(connection.alias)
-    existing = set(manager.values_list("app_label", "model"))
-    manager.bulk_create([content_type(app_label=app, model=model) for app, model in sorted(wanted - existing)])
-
-
-def _final_apps(post_state):
-    """The models after migrating, as Django's ``migrate`` hands them to post_migrate receivers."""
-    from django.apps import apps as global_apps
-    from django.db.migrations.state import ModelState
-
-    post_state.clear_delayed_apps_cache()
-    post_apps = post_state.apps
-    with post_apps.bulk_update():
-        model_keys = []
-        for model_state in post_apps.real_models:
-            model_key = model_state.app_label, model_state.name_lower
-            model_keys.append(model_key)
-            post_apps.unregister_model(*model_key)
-    post_apps.render_multiple([ModelState.from_model(global_apps.get_model(*model)) for model in model_keys])
-    return post_apps
 
 
 @functools.cache
@@ -301,8 +193,6 @@ def migrate_all(*, workers: int | None = None, verbosity: int = 1, include_publi
     if todo:
         write(f"{len(todo)} of {len(schemas)} town schemas have pending migrations; {workers} worker(s)")
     if todo and settings.MIGRATION_REUSE_STATE:
-        from tenants.migration_replay import migrate_by_replay
-
         todo = migrate_by_replay(todo, workers=workers, verbosity=verbosity, write=write,
                                  collect=lambda schema, seconds: _collect(report, (schema, seconds, None), write))
     if len(todo) == 1 or workers == 1:

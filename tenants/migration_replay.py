@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import connection, connections
 from django.db.migrations import operations as ops
 
+from tenants import migration_state
 from tenants.schemas import quote
 
 PUBLIC = "public"
@@ -132,35 +133,28 @@ def prepare(first_schema: str, applied: frozenset) -> tuple[Replay | None, str]:
     """The replay for schemas that have applied ``applied``, collected under ``first_schema``; or why not."""
     from django.db.migrations.recorder import MigrationRecorder
 
-    from tenants import migrating
-
-    loader = migrating._process_loader()
+    loader = migration_state.process_loader()
     if loader is None:
         return None, "squashed migrations"
     previous = connection.schema_name
     try:
         connection.set_schema(first_schema)
         loader.applied_migrations = dict.fromkeys(applied)
-        migrating._check_consistent_history(loader, applied)
-        executor = migrating._Executor.make(loader, MigrationRecorder(connection))
+        migration_state.check_consistent_history(loader, applied)
+        executor = migration_state.Executor.make(loader, MigrationRecorder(connection))
         plan = executor.migration_plan(loader.graph.leaf_nodes())
         if not plan:
             return None, "nothing to apply"
         why = replayable(plan)
         if why:
             return None, why
-        state = migrating._states.get(applied)
-        if state is None:
-            state = executor._create_project_state(with_applied_migrations=True)
-            state.apps  # noqa: B018  (rendered once per process, as in tenants.migrating)
-            migrating._states[applied] = state
-        state = state.clone()
+        state = migration_state.project_state(executor, applied).clone()
         statements: list[str] = []
         for migration, _backwards in plan:
             with connection.schema_editor(collect_sql=True, atomic=migration.atomic) as editor:
                 state = migration.apply(state, editor, collect_sql=True)
             statements += editor.collected_sql
-        content_types = sorted(migrating.content_types_wanted(migrating._final_apps(state)))
+        content_types = sorted(migration_state.content_types_wanted(migration_state.final_apps(state)))
     finally:
         connection.set_schema(previous) if previous != PUBLIC else connection.set_schema_to_public()
     return Replay([(m.app_label, m.name) for m, _ in plan], statements, content_types), ""

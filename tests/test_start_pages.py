@@ -115,3 +115,21 @@ def test_county_roles_land_on_their_own_start_pages(db, console_host):
 def test_every_town_role_lands_on_the_dashboard(chatbot_town, role):
     response = host_client(chatbot_town.host, person(str(role), chatbot_town)).get("/")
     assert response.status_code == 200 and "Startseite von Amtsdorf" in response.content.decode()
+
+
+def test_new_contributions_and_suggestions_to_review_reach_the_dashboard(make_town):
+    from django_tenants.utils import schema_context
+
+    from services.feedback.actions.submissions import submit_contribution
+    from services.feedback.models import Contribution, Project
+
+    town = make_town("Mitredestadt")
+    subscribe_to_service(town, "feedback", title="AVV Bürgerbeteiligung", amount=Decimal("18000.00"))
+    with schema_context(town.schema_name):
+        project = Project.objects.create(slug="radwege", title="Radwege 2027", is_public=True)
+        submit_contribution(project, title="Radweg am Bahnhof", text="Bitte den Radweg am Bahnhof verbreitern.",
+                            town=town)
+        Contribution.objects.update(analysed_at=timezone.now())
+    page = host_client(town.host, person("town_staff", town)).get("/").content.decode()
+    assert "Radweg am Bahnhof" in page and "Radwege 2027" in page and 'href="/feedback/radwege/"' in page
+    assert "1 Beitrag mit KI-Vorschlägen zu prüfen" in page

@@ -60,5 +60,6 @@ DESCRIPTOR = ServiceDescriptor(
     urls="services.feedback.urls",
     api_urls="services.feedback.api_urls",
     menu=(MenuItem(label=_("Citizen feedback"), url_name="feedback:index"),),
+    dashboard="services.feedback.dashboard.dashboard",
     demo_seed="services.feedback.demo.seed",
 )
