@@ -144,3 +144,42 @@ def test_towns_cannot_reach_each_others_projects_and_unsubscribed_towns_are_refu
     assert ohne.get(paths[1], {"format": "csv"}).status_code == 403
     with schema_context(town.schema_name):
         assert not Contribution.objects.filter(external_id="b1").exists()
+
+
+# (role, import allowed, export allowed): staff change projects, every member reads them.
+FILE_PERMISSIONS = [
+    (Role.TOWN_ADMIN, 201, 200),
+    (Role.TOWN_STAFF, 201, 200),
+    (Role.FINANCE, 403, 200),
+    (Role.DPO, 403, 200),
+    ("platform_admin", 201, 200),
+    ("anonymous", (401, 403), (401, 403)),
+]
+
+
+def test_file_endpoints_permission_table(project_a, member_factory, django_user_model):
+    town, project = project_a
+    base = f"/api/v1/feedback/projects/{project.slug}"
+    for number, (role, may_import, may_export) in enumerate(FILE_PERMISSIONS):
+        client = Client(HTTP_HOST=town.host)
+        if role == "platform_admin":
+            client.force_login(django_user_model.objects.create_user("kreis-it-fb", password="x" * 12, is_staff=True))
+        elif role != "anonymous":
+            client.force_login(member_factory(town, role, f"table-{role}"))
+        status = client.post(f"{base}/import", {"file": _upload("t.csv", f"id,text\nt{number},Ein Beitrag\n".encode())})
+        assert status.status_code in (may_import if isinstance(may_import, tuple) else (may_import,)), role
+        status = client.get(f"{base}/export", {"format": "json"})
+        assert status.status_code in (may_export if isinstance(may_export, tuple) else (may_export,)), role
+
+
+def test_a_file_over_the_upload_limit_is_refused_before_it_is_read(project_a, member_factory, monkeypatch):
+    from services.feedback import conf
+
+    town, project = project_a
+    monkeypatch.setattr(conf, "MAX_IMPORT_BYTES", 2**20)
+    big = b"id,text\n" + b"".join(b"g%d,%s\n" % (n, b"x" * 200) for n in range(6000))
+    response = _staff(town, member_factory).post(f"/api/v1/feedback/projects/{project.slug}/import",
+                                                 {"file": _upload("big.csv", big)})
+    assert response.status_code == 400 and response.json()["detail"] == "The file is larger than 1 MB."
+    with schema_context(town.schema_name):
+        assert not Contribution.objects.filter(external_id="g1").exists()
