@@ -2,7 +2,7 @@
 
 Three signals nominate candidates: full text (GIN tsvector index) with the question's
 informative terms, the phrasings' embeddings (HNSW) and the entries' passage embeddings
-(question and whole answer, HNSW) after one step of pseudo-relevance feedback. Every
+(question and whole answer, HNSW). Every
 candidate is then scored on all signals in the same statement and a linear fusion of the
 calibrated signals ranks them. Why three: full text finds exact terms (street names, fees,
 form numbers) but misses compounds and paraphrases; trigrams reward spelling variants and
@@ -54,13 +54,16 @@ WITH q AS (
     WHERE e.deleted_at IS NULL
       AND (e.valid_from IS NULL OR e.valid_from <= %(today)s) AND (e.valid_until IS NULL OR e.valid_until >= %(today)s)
 ), near AS MATERIALIZED (
-    -- pseudo-relevance feedback: the passages nearest the question ...
-    SELECT e.embedding FROM chatbot_entry e WHERE e.embedding IS NOT NULL AND e.deleted_at IS NULL
-    ORDER BY e.embedding <=> %(vec)s::vector LIMIT %(feedback)s
+    -- the passages nearest the question (the literal lets the HNSW index serve this ordering): they
+    -- nominate candidates, and the first few give the pseudo-relevance feedback ...
+    SELECT e.id, e.embedding, row_number() OVER (ORDER BY e.embedding <=> %(vec)s::vector) AS rank
+    FROM (SELECT e.id, e.embedding FROM chatbot_entry e WHERE e.embedding IS NOT NULL AND e.deleted_at IS NULL
+          ORDER BY e.embedding <=> %(vec)s::vector LIMIT %(k)s) e
 ), fb AS MATERIALIZED (
-    -- ... pull the question towards their mean (the question comes pre-scaled by 1 / weight: cosines
+    -- ... pulling the question towards their mean (the question comes pre-scaled by 1 / weight: cosines
     -- ignore length, so q / w + mean is q + w * mean)
     SELECT COALESCE(%(vec_scaled)s::vector + avg(near.embedding), %(vec)s::vector) AS vec FROM near
+    WHERE near.rank <= %(feedback)s
 ), cand AS (
     (SELECT e.id FROM chatbot_entry e, q WHERE q.rare IS NOT NULL AND e.search_vector @@ q.rare
      ORDER BY ts_rank(%(weights)s::float4[], e.search_vector, q.rare) DESC LIMIT %(k)s)
@@ -68,8 +71,7 @@ WITH q AS (
     -- the literal (not q.vec) lets the HNSW index serve this ordering
     (SELECT p.entry_id FROM chatbot_phrasing p ORDER BY p.embedding <=> %(vec)s::vector LIMIT %(k)s)
     UNION
-    (SELECT e.id FROM chatbot_entry e WHERE e.embedding IS NOT NULL
-     ORDER BY e.embedding <=> (SELECT vec FROM fb) LIMIT %(k)s)
+    SELECT near.id FROM near
 ), signals AS (
     SELECT e.id,
            COALESCE(ts_rank(%(weights)s::float4[], e.search_vector, q.tsq), 0) AS fts,
