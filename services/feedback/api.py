@@ -1,20 +1,24 @@
-"""The town API of the feedback service: projects, contributions with results, analysis runs; and the
-citizens' submission endpoint (anonymous, rate-limited)."""
+"""The town API of the feedback service: projects, contribution import and export, contributions with
+results, analysis runs; and the citizens' submission endpoint (anonymous, rate-limited)."""
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import ngettext
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, Throttled
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from identity.authentication import IsTownMember
-from services.feedback import queries, ratelimit
+from services.feedback import formats, queries, ratelimit
 from services.feedback.access import access_project
 from services.feedback.actions.analysis import request_analysis
+from services.feedback.actions.importing import import_upload
 from services.feedback.actions.submissions import submit_contribution
 from services.feedback.public import public_project
 from tenants.access import has_town_role
@@ -82,6 +86,31 @@ class SubmitSerializer(serializers.Serializer):
         return data
 
 
+class ImportFileSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV, TSV, XLSX or JSON with the columns id and text.")
+
+
+class ImportedSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class RowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Line in the file (the header is line 1; JSON: index + 2).")
+    id = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportRefusedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    errors = RowErrorSerializer(many=True, required=False)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 def _run(run) -> dict:
     return {"id": run.pk, "status": run.status, "progress": run.progress, "stage": run.stage,
             "results": run.results, "parameters": run.parameters}
@@ -129,6 +158,61 @@ class AnalysisView(TownView):
         run = request_analysis(project, actor=request.user, town=request.tenant,
                                topics_wanted=body.validated_data.get("topics"))
         return Response(_run(run), status=status.HTTP_202_ACCEPTED)
+
+
+class ImportView(TownView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(operation_id="feedback_import", request={"multipart/form-data": ImportFileSerializer},
+                   responses={201: ImportedSerializer, 400: ImportRefusedSerializer},
+                   description="Import contributions by their file id (the import page's importer): every row is "
+                               "checked first, then all rows are stored or none. A refused file answers 400 with "
+                               "the rows and their errors. Embeddings are computed by a worker afterwards.")
+    def post(self, request, slug):
+        if not has_town_role(request.user, request.tenant, Role.TOWN_ADMIN, Role.TOWN_STAFF):
+            raise PermissionDenied(_("Only town staff may change participation projects."))
+        project = access_project(slug)
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Response({"detail": _("Send the file in the form field '%(field)s'.") % {"field": "file"}},
+                            status=status.HTTP_400_BAD_REQUEST)
+        try:
+            report = import_upload(project, upload, actor=request.user, town=request.tenant)
+        except formats.FileFormatError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        if not report.ok:
+            count = len(report.errors)
+            return Response({"detail": ngettext("%(counter)s row has errors; nothing was imported.",
+                                                 "%(counter)s rows have errors; nothing was imported.", count)
+                             % {"counter": count},
+                             "errors": [{"row": e.row, "id": e.external_id, "message": e.message}
+                                        for e in report.errors[:200]]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"created": report.created, "updated": report.updated, "unchanged": report.unchanged},
+                        status=status.HTTP_201_CREATED)
+
+
+class ExportView(TownView):
+    def perform_content_negotiation(self, request, force=False):
+        # ``format`` names the file format here, not one of DRF's renderers.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(operation_id="feedback_export",
+                   parameters=[OpenApiParameter("format", str, enum=list(formats.EXPORT_FORMATS), required=True)],
+                   responses={(200, content_type): OpenApiResponse(bytes)
+                              for content_type in dict.fromkeys(formats.EXPORT_FORMATS.values())}
+                   | {400: DetailSerializer},
+                   description="The export of the page and of feedback_export: one row per contribution with id "
+                               "(the file's own), topic, topic_label, sentiment (the person's decision where "
+                               "there is one, else the suggestion), duplicate_of, spam, reviewed and more.")
+    def get(self, request, slug):
+        project = access_project(slug)
+        try:
+            exported = queries.export_file(project, request.query_params.get("format", ""))
+        except formats.FileFormatError as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        response = HttpResponse(exported.data, content_type=exported.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+        return response
 
 
 class SubmitView(APIView):

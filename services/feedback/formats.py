@@ -47,6 +47,15 @@ def _limits() -> uploads.Limits:
                           max_unpacked_bytes=conf.MAX_XLSX_UNPACKED_BYTES)
 
 
+def read_upload(upload) -> list[dict]:
+    """An uploaded file's rows (the import page and the API): refused by its size before it is read
+    into memory, then read like any other file."""
+    limit = _limits()
+    if upload.size > limit.max_bytes:
+        raise FileFormatError(_("The file is larger than %(limit)s MB.") % {"limit": limit.max_bytes // 2**20})
+    return read_rows(upload.read(), upload.name)
+
+
 def read_rows(data: bytes, filename: str) -> list[dict]:
     """The file's rows as dicts with lower-case keys; row numbers for reports are list index + 2.
 
@@ -106,7 +115,15 @@ def _json_rows(rows, limit: uploads.Limits) -> list[dict]:
     return rows
 
 
+def check_export_format(fmt: str) -> str:
+    if fmt not in EXPORT_FORMATS:
+        raise FileFormatError(_("Unsupported export format %(fmt)s: use %(formats)s.")
+                              % {"fmt": fmt or "-", "formats": ", ".join(EXPORT_FORMATS)})
+    return fmt
+
+
 def write_rows(rows: list[dict], fmt: str) -> bytes:
+    check_export_format(fmt)
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=1, default=str).encode("utf-8")
     if fmt == "geojson":
@@ -128,8 +145,6 @@ def write_rows(rows: list[dict], fmt: str) -> bytes:
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
-    if fmt != "csv":
-        raise FileFormatError(_("Unsupported export format %(fmt)s.") % {"fmt": fmt})
     out = io.StringIO(newline="")
     writer = cells.SafeDictWriter(out, EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import Q
 
+from services.feedback import formats
 from services.feedback.models import Contribution, Decision, Project, Topic
 
 
@@ -32,6 +34,20 @@ def export_rows(project: Project) -> list[dict]:
             "spam": c.spam, "spam_reason": c.spam_reason, "reviewed": c.reviewed, "source": c.source,
         })
     return rows
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    data: bytes
+    content_type: str
+    filename: str
+
+
+def export_file(project: Project, fmt: str) -> ExportFile:
+    """The export the page, the API and ``feedback_export`` hand out; FileFormatError for an unknown format."""
+    formats.check_export_format(fmt)
+    return ExportFile(formats.write_rows(export_rows(project), fmt), formats.EXPORT_FORMATS[fmt],
+                      f"{project.slug}.{fmt}")
 
 
 def overview(project: Project) -> list[dict]:

@@ -17,7 +17,7 @@ from services.feedback import conf, formats, queries, report
 from services.feedback.access import access_contribution, access_project, access_topic, require_editor
 from services.feedback.actions import review
 from services.feedback.actions.analysis import request_analysis
-from services.feedback.actions.importing import import_contributions
+from services.feedback.actions.importing import import_upload
 from services.feedback.actions.projects import save_project
 from services.feedback.forms import AnalyseForm, ImportForm, ProjectForm
 from services.feedback.models import AnalysisRun, Project, Sentiment
@@ -84,16 +84,11 @@ def import_file(request, slug):
     if not form.is_valid():
         messages.error(request, _("Please choose a file."))
         return redirect("feedback:project", project.slug)
-    upload = form.cleaned_data["file"]
-    if upload.size > conf.MAX_IMPORT_BYTES:
-        messages.error(request, _("The file is larger than %(limit)s MB.") % {"limit": conf.MAX_IMPORT_BYTES // 2**20})
-        return redirect("feedback:project", project.slug)
     try:
-        rows = formats.read_rows(upload.read(), upload.name)
+        result = import_upload(project, form.cleaned_data["file"], actor=request.user, town=request.tenant)
     except formats.FileFormatError as error:
         messages.error(request, str(error))
         return redirect("feedback:project", project.slug)
-    result = import_contributions(project, rows, actor=request.user, town=request.tenant, embed=False)
     if not result.ok:
         return render(request, "feedback/import_report.html", {"project": project, "report": result}, status=400)
     messages.success(request, _("%(created)s contributions imported, %(updated)s updated, %(unchanged)s unchanged.")
@@ -206,11 +201,12 @@ def timeline(request, slug):
 
 def export(request, slug, fmt):
     project = access_project(slug)
-    if fmt not in formats.EXPORT_FORMATS:
+    try:
+        exported = queries.export_file(project, fmt)
+    except formats.FileFormatError:
         return HttpResponse(_("Unknown export format."), status=404)
-    data = formats.write_rows(queries.export_rows(project), fmt)
-    response = HttpResponse(data, content_type=formats.EXPORT_FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{project.slug}.{fmt}"'
+    response = HttpResponse(exported.data, content_type=exported.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     return response
 
 

@@ -96,3 +96,24 @@ def test_reindex_command_refuses_an_unknown_town():
 
     with pytest.raises(CommandError, match="09999999"):
         call_command("chatbot_reindex", "--town", "09999999")
+
+
+STREETS = ["Lindenallee", "Am Mühlbach", "Birkenweg", "Kastanienring", "Schillerstraße", "Goethestraße",
+           "Eichendorffweg", "Hauptstraße", "Bahnhofstraße", "Kirchgasse", "Rosenhang", "Ulmenpfad"]
+
+
+def test_exact_rare_terms_stay_findable(town_a):
+    """Street names and fees decide among entries that read alike to the embeddings."""
+    from services.chatbot.actions.knowledge import import_entries
+
+    rows = [{"id": f"strasse-{n}", "question": f"Wann wird die {street} gereinigt?",
+             "answer": f"Die Straßenreinigung in der {street} ist jeden {n % 5 + 1}. Werktag im Monat. "
+                       f"Die Gebühr beträgt {12 + n},{n * 7 % 100:02d} Euro im Jahr; Änderungen mit Formular SR-{n:02d}."}
+            for n, street in enumerate(STREETS)]
+    with schema_context(town_a.schema_name):
+        assert import_entries(rows, actor="pytest", town=town_a).ok
+        for question, expected in [("Straßenreinigung Kastanienring", "strasse-3"),
+                                   ("Wann kommt die Kehrmaschine in die Eichendorffweg?", "strasse-6"),
+                                   ("Wofür sind 22,70 Euro im Jahr?", "strasse-10")]:
+            hits = search(question).hits
+            assert hits[0].entry.external_id == expected, (question, [h.entry.external_id for h in hits])

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from core.audit.log import log_action
 from core.tasks import registered_task
 from core.uploads import cell_text
-from services.feedback import conf
+from services.feedback import conf, formats
 from services.feedback.analysis import text as textlib
 from services.feedback.embedding import embed_passages
 from services.feedback.models import Contribution, Project
@@ -200,3 +200,9 @@ def import_contributions(project: Project, raw_rows: list[dict], *, actor, town,
     if not embed and (fresh or changed):
         transaction.on_commit(lambda: registered_task("feedback.embed_contributions").delay(project.pk))
     return report
+
+
+def import_upload(project: Project, upload, *, actor, town) -> ImportReport:
+    """A file uploaded through the import page or the API: read within the upload limits (FileFormatError
+    when it cannot be), then imported all or nothing; a worker embeds the rows after the commit."""
+    return import_contributions(project, formats.read_upload(upload), actor=actor, town=town, embed=False)

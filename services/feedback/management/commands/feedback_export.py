@@ -6,7 +6,7 @@ from django_tenants.utils import schema_context
 from services.feedback import formats
 from services.feedback.management.commands._town import town_by_ags
 from services.feedback.models import Project
-from services.feedback.queries import export_rows
+from services.feedback.queries import export_file
 
 
 class Command(BaseCommand):
@@ -24,6 +24,6 @@ class Command(BaseCommand):
             project = Project.objects.filter(slug=o["project"]).first()
             if project is None:
                 raise CommandError(f"No project {o['project']!r} in {town.name}")
-            data = formats.write_rows(export_rows(project), o["format"])
+            data = export_file(project, o["format"]).data
         o["out"].write_bytes(data)
         self.stdout.write(f"{o['out']}: {len(data)} bytes")
