@@ -79,3 +79,52 @@ def test_town_dashboard_passes_axe_and_is_german(port, committed_town, django_us
         check_page(page, f"a11y-town-dashboard-{role}")
     words = {word.lower() for word in re.findall(r"[A-Za-zÄÖÜäöüß]+", text)}
     assert not words & ENGLISH, sorted(words & ENGLISH)
+
+
+def test_service_pages_pass_axe(port, committed_town, django_user_model):
+    from django_tenants.utils import schema_context
+
+    from services.chatbot.actions.knowledge import delete_entry, import_entries
+    from services.chatbot.models import Entry
+    from services.feedback.actions.importing import import_contributions
+    from services.feedback.actions.projects import save_project
+    from services.roads.actions.network import import_network
+
+    from .chatbot.conftest import TOWN_FAQ, subscribe_to_chatbot
+    from .feedback.conftest import CONTRIBUTIONS, subscribe_to_feedback
+    from .roads.conftest import osm_xml, subscribe_to_roads
+
+    town = committed_town("Dienstdorf", "09999792")
+    for subscribe in (subscribe_to_chatbot, subscribe_to_feedback, subscribe_to_roads):
+        subscribe(town)
+    with schema_context(town.schema_name):
+        assert import_entries(TOWN_FAQ, actor="pytest", town=town).ok
+        entry = Entry.objects.order_by("pk").first()
+        delete_entry(Entry.objects.order_by("pk").last(), actor="pytest", town=town)
+        project = save_project({"slug": "radverkehr", "title": "Radverkehr und Spielplätze"}, actor="pytest",
+                               town=town)
+        assert import_contributions(project, CONTRIBUTIONS, actor="pytest", town=town).ok
+        import_network(osm_xml(), "mitte.osm", actor="pytest", town=town)
+    admin = django_user_model.objects.create_user("verwaltung")
+    Membership.objects.create(user=admin, town=town, role=Role.TOWN_ADMIN)
+    cookie = _cookie(admin, town.host, port)
+    base = f"http://{town.host}:{port}"
+    pages = {
+        "chatbot-entries": "/chatbot/", "chatbot-entry": f"/chatbot/entries/{entry.pk}/",
+        "chatbot-entry-new": "/chatbot/entries/new/", "chatbot-recycle-bin": "/chatbot/recycle-bin/",
+        "feedback-projects": "/feedback/", "feedback-project": "/feedback/radverkehr/",
+        "feedback-review": "/feedback/radverkehr/contributions/", "feedback-decisions": "/feedback/radverkehr/decisions/",
+        "roads-overview": "/roads/", "roads-network": "/roads/network/", "roads-captures": "/roads/captures/",
+        "roads-detections": "/roads/detections/", "roads-work-orders": "/roads/work-orders/",
+    }
+    problems = []
+    with browser_page() as page:
+        page.context.add_cookies(cookie)
+        for name, path in pages.items():
+            response = page.goto(f"{base}{path}")
+            assert response.status == 200, (path, response.status)
+            try:
+                check_page(page, f"a11y-{name}")
+            except AssertionError as failure:
+                problems.append(str(failure))
+    assert not problems, "\n".join(problems)
