@@ -28,7 +28,11 @@ def port(live_server):
     return live_server.url.rsplit(":", 1)[1]
 
 
-def test_console_pages_pass_axe(port, committed_town, django_user_model):
+def test_console_pages_pass_axe(port, committed_town, django_user_model, monkeypatch):
+    from portal.views import console as console_views
+
+    monkeypatch.setattr(console_views, "TOWNS_PER_PAGE", 5)  # pagination shows with a dozen towns
+    monkeypatch.setattr(console_views, "AUDIT_PER_PAGE", 5)
     for number in range(12):
         committed_town(f"Prüfstadt {number}", f"099997{number:02d}", activate=number % 3 != 0)
     operator = django_user_model.objects.create_superuser("kreis-it", password="operator-password-1")
@@ -48,7 +52,7 @@ def test_console_pages_pass_axe(port, committed_town, django_user_model):
         page.goto(f"{console}/audit/")
         assert page.locator("table tbody tr").count() > 0
         check_page(page, "a11y-console-audit")
-        page.goto(f"{console}/audit/?q=Prüfstadt")
+        page.goto(f"{console}/audit/?q=Prüfstadt&page=2")
         check_page(page, "a11y-console-audit-search")
 
 
@@ -120,6 +124,14 @@ def test_service_pages_pass_axe(port, committed_town, django_user_model):
     problems = []
     with browser_page() as page:
         page.context.add_cookies(cookie)
+        page.goto(f"{base}/")
+        page.get_by_role("heading", level=1).wait_for()
+        text = page.locator("main").inner_text()
+        check_page(page, "a11y-town-dashboard-services")
+        page.goto(f"{base}/chatbot/entries/{entry.pk}/")
+        page.get_by_role("button", name="Vorschau").click()
+        page.wait_for_load_state()
+        check_page(page, "a11y-chatbot-entry-preview")
         for name, path in pages.items():
             response = page.goto(f"{base}{path}")
             assert response.status == 200, (path, response.status)
@@ -128,3 +140,5 @@ def test_service_pages_pass_axe(port, committed_town, django_user_model):
             except AssertionError as failure:
                 problems.append(str(failure))
     assert not problems, "\n".join(problems)
+    words = {word.lower() for word in re.findall(r"[A-Za-zÄÖÜäöüß]+", text)}
+    assert not words & ENGLISH, sorted(words & ENGLISH)
