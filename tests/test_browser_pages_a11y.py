@@ -71,7 +71,15 @@ def test_county_finance_landing_passes_axe(port, committed_town, django_user_mod
 
 @pytest.mark.parametrize("role", [Role.TOWN_ADMIN, Role.TOWN_STAFF, Role.FINANCE])
 def test_town_dashboard_passes_axe_and_is_german(port, committed_town, django_user_model, role):
+    from catalog.actions import request_subscription, save_offering, sync_catalogue
+    from catalog.models import Service
+
     town = committed_town("Startdorf", "09999791")
+    sync_catalogue(actor="pytest")
+    offering = save_offering({"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1.0",
+                              "price_model": "cost_pool", "amount": "24000.00", "description": "Chatbot"},
+                             actor="pytest", service=Service.objects.get(key="chatbot"))
+    request_subscription(town, offering, actor="pytest")  # an open checklist on the start page
     person = django_user_model.objects.create_user(f"mitglied{len(role)}")
     Membership.objects.create(user=person, town=town, role=role)
     cookie = _cookie(person, town.host, port)
