@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -16,16 +15,11 @@ from django.conf import settings
 
 from kiverbund.beat import BeatLock, LockedScheduler, LostLock
 
+from .waiting import wait_for
+
 REPO = Path(__file__).resolve().parents[1]
 
 
-def wait_for(condition, timeout: float = 90.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
 
 
 def test_the_lock_is_held_by_one_and_renewed_only_by_its_holder():

@@ -167,9 +167,11 @@ def ensure_java() -> str:
 
 
 def _kc_env(java: str) -> dict[str, str]:
-    # Inherited KC_* or JAVA_OPTS variables would silently change the server.
+    # Inherited KC_* or JAVA_OPTS variables would silently change the server; kc.sh reads DEBUG (set to
+    # "true" for the Django processes the stack starts) as "open a Java debugger port", a fixed port that
+    # a second Keycloak on the machine then fails to bind.
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("KC_", "KEYCLOAK_", "JAVA_OPTS", "QUARKUS_"))}
+           if not key.startswith(("KC_", "KEYCLOAK_", "JAVA_OPTS", "QUARKUS_", "DEBUG"))}
     env["JAVA"] = java
     env["JAVA_HOME"] = str(Path(java).resolve().parent.parent)
     return env

@@ -1,6 +1,5 @@
 """Billing runs queued by the page and the API run in the real Celery worker (tests/worker.py)."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -13,6 +12,7 @@ from identity.sync import sync_user_from_claims
 from kiverbund.celery import app
 
 from ..conftest import host_client
+from ..waiting import wait_for
 
 pytestmark = pytest.mark.worker
 
@@ -20,13 +20,6 @@ MONTH = timezone.localdate().replace(day=1)
 PERIOD = f"{MONTH:%Y-%m}"
 
 
-def wait_for(condition, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from .conftest import wait_for
+from ..waiting import wait_for
 
 pytestmark = [pytest.mark.fault, pytest.mark.worker]
 

@@ -14,7 +14,7 @@ import datetime as dt
 import psycopg
 import pytest
 
-from .conftest import wait_for
+from ..waiting import wait_for
 
 pytestmark = [pytest.mark.fault, pytest.mark.worker]
 

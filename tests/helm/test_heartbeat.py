@@ -11,26 +11,19 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+from ..waiting import wait_for
 from ..worker import REPO, database_url
 from .chart import CHART, named, pod_spec, render
 
 MINIMAL = CHART / "ci" / "minimal-values.yaml"
 
 
-def wait_for(condition, timeout: float = 120.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return condition()
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +84,7 @@ def test_a_real_process_keeps_its_heartbeat_and_the_probe_sees_it_stop(container
                                start_new_session=True)
     try:
         assert _probe(container, env).returncode == 1  # nothing written yet: not alive
-        assert wait_for(lambda: heartbeat.exists() or process.poll() is not None), log.read_text()[-3000:]
+        assert wait_for(lambda: heartbeat.exists() or process.poll() is not None, 120), log.read_text()[-3000:]
         assert process.poll() is None, log.read_text()[-3000:]
         first = _mtime(heartbeat)
         # Written again and again, not only once at start.

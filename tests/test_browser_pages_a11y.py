@@ -1,0 +1,152 @@
+"""The role start pages, the console's town list, audit log and new-town form, and county finance's landing
+pass axe-core at desktop width and at 390 px; the German town dashboard shows no English words."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from tenants.access import COUNTY_FINANCE_GROUP
+from tenants.models import Membership, Role
+
+from .browser import browser_page, check_page
+from .test_browser_register import ENGLISH
+
+pytestmark = pytest.mark.browser
+
+
+def _cookie(user, host: str, port: str) -> list[dict]:
+    client = Client(HTTP_HOST=host)
+    client.force_login(user)
+    return [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": f"http://{host}:{port}/"}]
+
+
+@pytest.fixture
+def port(live_server):
+    return live_server.url.rsplit(":", 1)[1]
+
+
+def test_console_pages_pass_axe(port, committed_town, django_user_model, monkeypatch):
+    from portal.views import console as console_views
+
+    monkeypatch.setattr(console_views, "TOWNS_PER_PAGE", 5)  # pagination shows with a dozen towns
+    monkeypatch.setattr(console_views, "AUDIT_PER_PAGE", 5)
+    for number in range(12):
+        committed_town(f"Prüfstadt {number}", f"099997{number:02d}", activate=number % 3 != 0)
+    operator = django_user_model.objects.create_superuser("kreis-it", password="operator-password-1")
+    console = f"http://{settings.PLATFORM_DOMAIN}:{port}"
+    cookie = _cookie(operator, settings.PLATFORM_DOMAIN, port)
+    with browser_page() as page:
+        page.context.add_cookies(cookie)
+        page.goto(f"{console}/")
+        page.get_by_role("heading", level=1).wait_for()
+        check_page(page, "a11y-console-towns")
+        page.goto(f"{console}/?q=Prüfstadt&status=active")
+        check_page(page, "a11y-console-towns-filtered")
+        page.goto(f"{console}/?page=2")
+        check_page(page, "a11y-console-towns-page-2")
+        page.goto(f"{console}/towns/new/")
+        check_page(page, "a11y-console-town-new")
+        page.goto(f"{console}/audit/")
+        assert page.locator("table tbody tr").count() > 0
+        check_page(page, "a11y-console-audit")
+        page.goto(f"{console}/audit/?q=Prüfstadt&page=2")
+        check_page(page, "a11y-console-audit-search")
+
+
+def test_county_finance_landing_passes_axe(port, committed_town, django_user_model):
+    committed_town("Kassenstadt", "09999790")
+    finance = django_user_model.objects.create_user("kreiskasse")
+    finance.groups.add(Group.objects.get_or_create(name=COUNTY_FINANCE_GROUP)[0])
+    cookie = _cookie(finance, settings.PLATFORM_DOMAIN, port)
+    with browser_page() as page:
+        page.context.add_cookies(cookie)
+        page.goto(f"http://{settings.PLATFORM_DOMAIN}:{port}/")
+        page.get_by_role("heading", level=1).wait_for()
+        assert "/finance/" in page.url
+        check_page(page, "a11y-county-finance-landing")
+
+
+@pytest.mark.parametrize("role", [Role.TOWN_ADMIN, Role.TOWN_STAFF, Role.FINANCE])
+def test_town_dashboard_passes_axe_and_is_german(port, committed_town, django_user_model, role):
+    from catalog.actions import request_subscription, save_offering, sync_catalogue
+    from catalog.models import Service
+
+    town = committed_town("Startdorf", "09999791")
+    sync_catalogue(actor="pytest")
+    offering = save_offering({"provider": "Kreis-IT", "contract_title": "AVV Chatbot", "contract_version": "1.0",
+                              "price_model": "cost_pool", "amount": "24000.00", "description": "Chatbot"},
+                             actor="pytest", service=Service.objects.get(key="chatbot"))
+    request_subscription(town, offering, actor="pytest")  # an open checklist on the start page
+    person = django_user_model.objects.create_user(f"mitglied{len(role)}")
+    Membership.objects.create(user=person, town=town, role=role)
+    cookie = _cookie(person, town.host, port)
+    with browser_page() as page:
+        page.context.add_cookies(cookie)
+        page.goto(f"http://{town.host}:{port}/")
+        page.get_by_role("heading", level=1).wait_for()
+        text = page.locator("body").inner_text()
+        check_page(page, f"a11y-town-dashboard-{role}")
+    words = {word.lower() for word in re.findall(r"[A-Za-zÄÖÜäöüß]+", text)}
+    assert not words & ENGLISH, sorted(words & ENGLISH)
+
+
+def test_service_pages_pass_axe(port, committed_town, django_user_model):
+    from django_tenants.utils import schema_context
+
+    from services.chatbot.actions.knowledge import delete_entry, import_entries
+    from services.chatbot.models import Entry
+    from services.feedback.actions.importing import import_contributions
+    from services.feedback.actions.projects import save_project
+    from services.roads.actions.network import import_network
+
+    from .chatbot.conftest import TOWN_FAQ, subscribe_to_chatbot
+    from .feedback.conftest import CONTRIBUTIONS, subscribe_to_feedback
+    from .roads.conftest import osm_xml, subscribe_to_roads
+
+    town = committed_town("Dienstdorf", "09999792")
+    for subscribe in (subscribe_to_chatbot, subscribe_to_feedback, subscribe_to_roads):
+        subscribe(town)
+    with schema_context(town.schema_name):
+        assert import_entries(TOWN_FAQ, actor="pytest", town=town).ok
+        entry = Entry.objects.order_by("pk").first()
+        delete_entry(Entry.objects.order_by("pk").last(), actor="pytest", town=town)
+        project = save_project({"slug": "radverkehr", "title": "Radverkehr und Spielplätze"}, actor="pytest",
+                               town=town)
+        assert import_contributions(project, CONTRIBUTIONS, actor="pytest", town=town).ok
+        import_network(osm_xml(), "mitte.osm", actor="pytest", town=town)
+    admin = django_user_model.objects.create_user("verwaltung")
+    Membership.objects.create(user=admin, town=town, role=Role.TOWN_ADMIN)
+    cookie = _cookie(admin, town.host, port)
+    base = f"http://{town.host}:{port}"
+    pages = {
+        "chatbot-entries": "/chatbot/", "chatbot-entry": f"/chatbot/entries/{entry.pk}/",
+        "chatbot-entry-new": "/chatbot/entries/new/", "chatbot-recycle-bin": "/chatbot/recycle-bin/",
+        "feedback-projects": "/feedback/", "feedback-project": "/feedback/radverkehr/",
+        "feedback-review": "/feedback/radverkehr/contributions/", "feedback-decisions": "/feedback/radverkehr/decisions/",
+        "roads-overview": "/roads/", "roads-network": "/roads/network/", "roads-captures": "/roads/captures/",
+        "roads-detections": "/roads/detections/", "roads-work-orders": "/roads/work-orders/",
+    }
+    problems = []
+    with browser_page() as page:
+        page.context.add_cookies(cookie)
+        page.goto(f"{base}/")
+        page.get_by_role("heading", level=1).wait_for()
+        text = page.locator("main").inner_text()
+        check_page(page, "a11y-town-dashboard-services")
+        page.goto(f"{base}/chatbot/entries/{entry.pk}/")
+        page.get_by_role("button", name="Vorschau").click()
+        page.wait_for_load_state()
+        check_page(page, "a11y-chatbot-entry-preview")
+        for name, path in pages.items():
+            response = page.goto(f"{base}{path}")
+            assert response.status == 200, (path, response.status)
+            try:
+                check_page(page, f"a11y-{name}")
+            except AssertionError as failure:
+                problems.append(str(failure))
+    assert not problems, "\n".join(problems)
+    words = {word.lower() for word in re.findall(r"[A-Za-zÄÖÜäöüß]+", text)}
+    assert not words & ENGLISH, sorted(words & ENGLISH)
