@@ -99,9 +99,9 @@ SEARCH_SQL = SEARCH_SQL.replace("{entry_columns}", ", ".join(f"e.{name}" for nam
 # ts_rank weights for D, C, B, A: answer text counts, but a match in the question counts most.
 FTS_WEIGHTS = "{0.05, 0.2, 0.6, 1.0}"
 
-# Fusion weights and calibration. e5 cosines between unrelated German questions sit
+# Fusion weights. e5 cosines between unrelated German questions sit
 # around 0.80–0.87 and above 0.92 for paraphrases, so they are rescaled from that band.
-# Calibrated on hand-written municipal questions, in and out of a knowledge base's domain
+# Chosen on hand-written municipal questions, in and out of a knowledge base's domain
 # (see tests/chatbot), not on any benchmark file. The dense weight is the sum of the two
 # dense weights it replaced (question 0.45, passage 0.25).
 W_DENSE, W_FTS, W_TRGM = 0.70, 0.15, 0.15
@@ -116,8 +116,13 @@ FEEDBACK_ENTRIES, FEEDBACK_WEIGHT = 3, 0.5
 PASSAGE_SHIFT = 0.025
 DENSE_FLOOR, DENSE_CEIL = 0.84, 0.97
 FTS_HALF = 0.3  # the ts_rank at which the full-text signal counts half
-# Logistic calibration of the fused score (and the lead over the runner-up) to a confidence.
-CONF_CENTER, CONF_SLOPE, MARGIN_SLOPE = 0.40, 14.0, 6.0
+# Logistic calibration to a confidence (the probability that the first hit is the right entry): a
+# logistic regression of "first hit right" on the fused score and its lead over the runner-up, fitted
+# on the public paraphrased questions about even-numbered entries (61; bench/chatbot_calibration.py)
+# with coefficients kept non-negative (a higher score may not lower the confidence). The score's
+# coefficient came out at that bound: on those paraphrases a high fused score was as often wrong as a
+# low one, while the lead separated right from wrong; the confidence rests on the lead alone.
+MARGIN_CENTER, MARGIN_SLOPE = 0.467, 2.72
 
 
 @dataclass
@@ -140,7 +145,7 @@ def confidence(hits: list[Hit]) -> float:
     if not hits:
         return 0.0
     margin = hits[0].score - (hits[1].score if len(hits) > 1 else 0.0)
-    z = CONF_SLOPE * (hits[0].score - CONF_CENTER) + MARGIN_SLOPE * margin
+    z = MARGIN_SLOPE * (margin - MARGIN_CENTER)
     return 1 / (1 + math.exp(-z))
 
 

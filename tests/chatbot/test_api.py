@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django_tenants.utils import schema_context
 
 from services.chatbot import conf
+from services.chatbot.actions.chat import ANSWER_THRESHOLD
 from services.chatbot.models import (
     Case,
     ChatbotSettings,
@@ -41,7 +42,7 @@ def test_answer_is_labelled_with_sources_and_a_person_offered(town_faq):
     assert body["sources"][0]["external_id"] == "perso"
     assert body["sources"][0]["link"] == "https://www.amtsdorf.de/buergerbuero"
     assert body["sources"][0]["score"] >= body["sources"][-1]["score"]
-    assert 0.5 <= body["confidence"] <= 1
+    assert ANSWER_THRESHOLD <= body["confidence"] <= 1
     assert body["escalation"] == {"offered": True, "url": "/api/v1/chatbot/escalate",
                                   "label": "Mit einem Menschen sprechen", "case_opened": False}
 
@@ -54,7 +55,7 @@ def test_english_labels_on_request(town_faq):
 def test_unknown_question_says_so_and_offers_a_person(town_faq):
     body = ask(town_faq, "Wann hat das Freibad im Sommer geöffnet?").json()
     assert body["answered"] is False
-    assert body["confidence"] < 0.5
+    assert body["confidence"] < ANSWER_THRESHOLD
     assert "keine verlässliche Antwort" in body["answer"]
     assert body["escalation"]["offered"] is True
     with schema_context(town_faq.schema_name):

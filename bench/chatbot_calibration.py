@@ -1,0 +1,169 @@
+"""Benchmark: the chatbot's confidence calibration, fitted on one half of the public questions, checked on the other.
+
+    .venv/bin/python bench/chatbot_calibration.py [--db kiverbund_bench_calibration]
+
+Imports ../shared/data/chatbot/faq_de.tsv into a fresh town, ranks every public question with the product's
+retrieval (services/chatbot/retrieval.search) and records the fused score of the first and second hit. On
+the questions about even-numbered entries (the "choice" half, as in bench/chatbot_methods.py) it fits a
+logistic regression of "the first hit is right" on (top score, lead over the runner-up), the score's
+coefficient kept non-negative, prints the constants in the form retrieval.py uses and, per answer
+threshold, the choice half's answered share and precision. The questions about odd-numbered entries only report: answered
+share and precision, "Meinten Sie" share and how often the right entry is among its candidates, with the
+shipped calibration and threshold, and a reliability table of the fitted confidence. Numbers only; nothing here changes the product.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's threads against the engine's: 30× at p95
+
+import numpy as np  # noqa: E402
+from _common import bench_env, drop_database, manage, recreate_database  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = next((parent / "shared" / "data" / "chatbot" for parent in REPO.parents
+             if (parent / "shared" / "data" / "chatbot").is_dir()), REPO.parent / "shared" / "data" / "chatbot")
+THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+
+
+def fit(x: np.ndarray, y: np.ndarray, steps: int = 200, ridge: float = 1e-3) -> np.ndarray:
+    """Logistic regression by Newton's method (a small ridge keeps it finite); returns (bias, weights...)."""
+    design = np.column_stack([np.ones(len(x)), x])
+    beta = np.zeros(design.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-design @ beta))
+        gradient = design.T @ (y - p) - ridge * beta
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + ridge * np.eye(len(beta))
+        step = np.linalg.solve(hessian, gradient)
+        beta += step
+        if np.abs(step).max() < 1e-10:
+            break
+    return beta
+
+
+def outcomes(rows: list[dict], confidence, threshold: float) -> dict:
+    """What the product does (services/chatbot/actions/chat.py) with these hits at this threshold."""
+    from services.chatbot.actions.chat import suggestions
+
+    answered = right = offered = reached = 0
+    for row in rows:
+        c = confidence(row)
+        if row["topic"] or (row["best_sensitive"] and c >= threshold):
+            continue  # escalated to a person
+        if c >= threshold:
+            answered += 1
+            right += row["right"]
+        else:
+            candidates = suggestions(row["hits"])
+            if candidates:
+                offered += 1
+                reached += row["faq_id"] in [e.external_id for e in candidates]
+    n = len(rows)
+    return {"answered": answered / n, "precision": right / answered if answered else float("nan"),
+            "suggested": offered / n, "among": reached / offered if offered else float("nan"),
+            "reached": (right + reached) / n}
+
+
+def line(label: str, r: dict) -> str:
+    return (f"{label:<34} answered {r['answered']:.3f} (precision {r['precision']:.3f})   "
+            f"Meinten Sie {r['suggested']:.3f} (right among candidates {r['among']:.3f})   "
+            f"right answered or offered {r['reached']:.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="kiverbund_bench_calibration")
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args(argv)
+    faq_path, questions_path = DATA / "faq_de.tsv", DATA / "questions_public.tsv"
+    if not faq_path.exists() or not questions_path.exists():
+        print(f"shared data not found at {DATA}: nothing to measure", file=sys.stderr)
+        return 2
+    env = bench_env(args.db)
+    os.environ.update({k: env[k] for k in ("KIVERBUND_PROFILE", "DATABASE_URL", "DJANGO_SETTINGS_MODULE",
+                                           "KEYCLOAK_PROVISIONING")})
+    recreate_database(args.db)
+    manage("migrate", "-v", "0", env=env)
+
+    import django
+
+    django.setup()
+    from django_tenants.utils import schema_context
+
+    from core import embedding
+    from services.chatbot import retrieval
+    from services.chatbot.actions.chat import ANSWER_THRESHOLD
+    from services.chatbot.actions.knowledge import import_entries
+    from services.chatbot.formats import read_rows
+    from services.chatbot.sensitive import matching_topic
+    from tenants.actions import TownData, onboard_town
+
+    town, _ = onboard_town(TownData(ags="09999002", name="Kalibrierstadt", population=12000), actor="bench",
+                           activate=True)
+    faq = read_rows(faq_path.read_bytes(), faq_path.name)
+    questions = [(r["question"], str(r["faq_id"])) for r in read_rows(questions_path.read_bytes(), "q.tsv")]
+    rows = []
+    with schema_context(town.schema_name):
+        result = import_entries(faq, actor="bench", town=town)
+        assert result.ok, result.errors
+        for question, faq_id in questions:
+            found = retrieval.search(question, vector=embedding.embed_query(question.strip()[:1000]))
+            hits = found.hits
+            rows.append({"faq_id": faq_id, "topic": matching_topic(question) is not None, "hits": hits,
+                         "top": hits[0].score if hits else 0.0,
+                         "second": hits[1].score if len(hits) > 1 else 0.0,
+                         "best_sensitive": bool(hits) and hits[0].entry.sensitive,
+                         "right": bool(hits) and hits[0].entry.external_id == faq_id})
+    choice = [r for r in rows if faq_id_is_even(r["faq_id"])]
+    report = [r for r in rows if not faq_id_is_even(r["faq_id"])]
+    print(f"{len(faq)} entries, {len(rows)} questions ({len(choice)} choose, {len(report)} report)")
+
+    y = np.array([float(r["right"]) for r in choice])
+    bias, w_top, w_margin = fit(np.array([[r["top"], r["top"] - r["second"]] for r in choice]), y)
+    print(f"logistic fit on the choice half: bias {bias:.3f}, score {w_top:.3f}, lead {w_margin:.3f}")
+    if w_top < 0:
+        # A higher score may not lower the confidence: with that coefficient at its bound, the lead alone.
+        bias, w_margin = fit(np.array([[r["top"] - r["second"]] for r in choice]), y)
+        w_top = 0.0
+        print(f"score coefficient held at 0: bias {bias:.3f}, lead {w_margin:.3f}")
+    print(f"as retrieval.py writes it: MARGIN_CENTER {-bias / w_margin:.3f}, MARGIN_SLOPE {w_margin:.2f}"
+          + (f", score slope {w_top:.2f}" if w_top else ""))
+
+    def shipped(row: dict) -> float:
+        return retrieval.confidence(row["hits"])
+
+    def fitted(row: dict) -> float:
+        return 1 / (1 + math.exp(-(bias + w_top * row["top"] + w_margin * (row["top"] - row["second"]))))
+
+    print("choice half with the fitted constants, per answer threshold:")
+    for threshold in THRESHOLDS:
+        print("   " + line(f"threshold {threshold:.2f}", outcomes(choice, fitted, threshold)))
+    print("reliability of the fitted confidence on the report half (band: questions, share whose first hit is right):")
+    bands = (0.0, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 1.0001)
+    for low, high in zip(bands, bands[1:], strict=False):
+        band = [r for r in report if low <= fitted(r) < high]
+        share = f"{sum(r['right'] for r in band) / len(band):.3f}" if band else "–"
+        print(f"   {low:.2f}–{min(high, 1):.2f}: {len(band):4d}  {share}")
+    print(f"report half ({len(report)} questions) with the shipped calibration (retrieval.confidence, "
+          f"threshold {ANSWER_THRESHOLD}):")
+    print("   " + line("shipped", outcomes(report, shipped, ANSWER_THRESHOLD)))
+    print("   " + line(f"fitted here, threshold {ANSWER_THRESHOLD}", outcomes(report, fitted, ANSWER_THRESHOLD)))
+    if not args.keep_db:
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(args.db)
+    return 0
+
+
+def faq_id_is_even(faq_id: str) -> bool:
+    return faq_id.isdigit() and int(faq_id) % 2 == 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
