@@ -25,14 +25,12 @@ import re
 import statistics
 import sys
 import time
-from pathlib import Path
 
 from _common import Clock, bench_env, drop_database, manage, recreate_database, verdict
 
-# ../shared beside the repository, or further up for a git worktree one level deeper.
-DATA = next((parent / "shared" / "data" / "chatbot" for parent in Path(__file__).resolve().parents[1:4]
-             if (parent / "shared" / "data" / "chatbot").is_dir()),
-            Path(__file__).resolve().parents[1].parent / "shared" / "data" / "chatbot")
+from devtools.shared import shared_dir
+
+DATA = shared_dir() / "data" / "chatbot"
 TARGET_TOP1, TARGET_MARGIN, TARGET_P95_MS = 0.40, 0.10, 50.0
 TARGET_TOP3, TARGET_REACHED, TARGET_PRECISION, TARGET_LEARNED = 0.65, 0.75, 0.80, 0.60
 

@@ -29,8 +29,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's threads against th
 import numpy as np  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = next((parent / "shared" / "data" / "chatbot" for parent in REPO.parents
-             if (parent / "shared" / "data" / "chatbot").is_dir()), REPO.parent / "shared" / "data" / "chatbot")
+sys.path[:0] = [str(REPO)]
+
+from devtools.shared import shared_dir  # noqa: E402
+
+DATA = shared_dir() / "data" / "chatbot"
 CACHE = REPO / ".cache" / "bench-chatbot"
 FEEDBACK = [(3, 0.5), (3, 1.0), (5, 0.5), (5, 1.0)]  # (passages, weight) tried for pseudo-relevance feedback
 

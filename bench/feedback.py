@@ -30,9 +30,10 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "platform")]
-# ../shared/data beside the repository; a git worktree one level deeper finds the same folder further up.
-DATA = next((p / "shared" / "data" for p in REPO.parents[:3] if (p / "shared" / "data").is_dir()),
-            REPO.parent / "shared" / "data")
+
+from devtools.shared import shared_dir  # noqa: E402
+
+DATA = shared_dir() / "data"
 BONN = DATA / "feedback" / "cycling_dialogues_bonn.csv"
 GERMEVAL = DATA / "sentiment" / "germeval2017_dev.tsv"
 CACHE = REPO / ".cache" / "bench-feedback"

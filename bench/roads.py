@@ -33,9 +33,10 @@ from pathlib import Path
 from _common import Clock, bench_env, drop_database, manage, recreate_database, verdict
 from _drives import simulate
 
+from devtools.shared import shared_dir
+
 REPO = Path(__file__).resolve().parents[1]
-# The project's shared data sit beside the checkout; KIVERBUND_SHARED names another place (a worktree).
-DATA = Path(os.environ.get("KIVERBUND_SHARED") or REPO.parent / "shared") / "data" / "roads"
+DATA = shared_dir() / "data" / "roads"
 PBF = DATA / "lauf-200115.osm.pbf"
 LABELS = DATA / "rdd2022_china_motorbike_labels.csv"
 TARGET_SECONDS, TARGET_SHARE = 15.0, 0.95

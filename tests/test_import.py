@@ -5,16 +5,22 @@ from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_exists
 
 from core.audit.models import AuditEntry
+from devtools.shared import shared_dir
 from tenants.importers import clean_gv_name
 from tenants.models import Town
 
-GV100AD = Path(__file__).resolve().parents[2] / "shared" / "data" / "municipalities" / "GV100AD_301121.ASC"
+GV100AD = shared_dir() / "data" / "municipalities" / "GV100AD_301121.ASC"
 DEMO_CSV = Path(__file__).resolve().parents[1] / "devtools" / "demo" / "towns.csv"
-needs_gv100ad = pytest.mark.skipif(not GV100AD.exists(), reason="../shared/data (GV100AD sample) is not present")
 
 
-@needs_gv100ad
-def test_import_a_kreis_from_gv100ad(db, capsys):
+@pytest.fixture
+def gv100ad() -> Path:
+    # Part of the project's fixtures: its absence is a failure, never a skip.
+    assert GV100AD.is_file(), f"shared data missing: {GV100AD} (needs the project's shared/ folder beside the repository)"
+    return GV100AD
+
+
+def test_import_a_kreis_from_gv100ad(db, capsys, gv100ad):
     call_command("import_towns", gv100ad=GV100AD, kreis="09574")
     towns = Town.objects.filter(kreis="09574")
     # 41 records in Nürnberger Land, 14 of them unincorporated areas (Textkennzeichen 65/66).
@@ -30,8 +36,7 @@ def test_import_a_kreis_from_gv100ad(db, capsys):
     assert Town.objects.filter(kreis="09574").count() == 27
 
 
-@needs_gv100ad
-def test_gv100ad_needs_a_valid_kreis(db):
+def test_gv100ad_needs_a_valid_kreis(db, gv100ad):
     with pytest.raises(CommandError, match="needs --kreis"):
         call_command("import_towns", gv100ad=GV100AD)
     with pytest.raises(CommandError, match="5 digits"):

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from devtools.shared import shared_dir
+
 RULES = ("EN16931-CII-validation.xslt", "XRechnung-CII-validation.xsl")
 
 
 def rules_dir() -> Path:
-    # ../shared from the repository; a git worktree one level deeper finds the same folder further up.
-    for parent in Path(__file__).resolve().parents[1:4]:
-        candidate = parent / "shared" / "validators" / "xrechnung"
-        if all((candidate / name).exists() for name in RULES):
-            return candidate
+    candidate = shared_dir() / "validators" / "xrechnung"
+    if all((candidate / name).exists() for name in RULES):
+        return candidate
     pytest.fail("The XRechnung rules are missing: ../shared/validators/xrechnung/ (EN16931-CII-validation.xslt, "
                 "XRechnung-CII-validation.xsl) must be present beside the repository.")
 

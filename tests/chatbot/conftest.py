@@ -6,20 +6,12 @@ from pathlib import Path
 import pytest
 from django_tenants.utils import schema_context
 
+from devtools.shared import shared_dir
 from services.chatbot.actions.knowledge import import_entries
 from services.chatbot.formats import read_rows
 from tests.catalog.conftest import subscribe_to_service, subscribing
 
-
-def _shared_data() -> Path:
-    # ../shared beside the repository; a git worktree one level deeper finds the same folder further up.
-    for parent in Path(__file__).resolve().parents[2:5]:
-        if (parent / "shared" / "data" / "chatbot").is_dir():
-            return parent / "shared" / "data" / "chatbot"
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "chatbot"
-
-
-DATA = _shared_data()
+DATA = shared_dir() / "data" / "chatbot"
 
 # A small municipal knowledge base written for these tests (not from any benchmark file).
 TOWN_FAQ = [

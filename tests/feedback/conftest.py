@@ -7,15 +7,12 @@ from pathlib import Path
 import pytest
 from django_tenants.utils import schema_context
 
+from devtools.shared import shared_dir
 from tests.catalog.conftest import subscribe_to_service, subscribing
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-# ../shared from the repository; a git worktree one level deeper finds the same folder further up.
-BONN = next((parent / "shared" / "data" / "feedback" / "cycling_dialogues_bonn.csv"
-             for parent in Path(__file__).resolve().parents[2:5]
-             if (parent / "shared" / "data" / "feedback" / "cycling_dialogues_bonn.csv").is_file()),
-            Path(__file__).resolve().parents[3] / "shared" / "data" / "feedback" / "cycling_dialogues_bonn.csv")
+BONN = shared_dir() / "data" / "feedback" / "cycling_dialogues_bonn.csv"
 
 # Contributions written for these tests (not from any benchmark file): three clear subjects,
 # a campaign (the same text three times), a near-copy and two spam posts.

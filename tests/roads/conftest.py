@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -8,10 +7,10 @@ import pytest
 from django_tenants.utils import schema_context
 from pyproj import Geod
 
+from devtools.shared import shared_dir
 from tests.catalog.conftest import subscribe_to_service, subscribing
 
-# The project's shared data sit beside the checkout; KIVERBUND_SHARED names another place (a worktree).
-DATA = Path(os.environ.get("KIVERBUND_SHARED") or Path(__file__).resolve().parents[2].parent / "shared") / "data" / "roads"
+DATA = shared_dir() / "data" / "roads"
 LAUF_PBF = DATA / "lauf-200115.osm.pbf"
 
 # A small town centre built for these tests: a main road crossing a residential street, a side road,
