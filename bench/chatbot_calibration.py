@@ -26,9 +26,12 @@ import numpy as np  # noqa: E402
 from _common import bench_env, drop_database, manage, recreate_database  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = next((parent / "shared" / "data" / "chatbot" for parent in REPO.parents
-             if (parent / "shared" / "data" / "chatbot").is_dir()), REPO.parent / "shared" / "data" / "chatbot")
-THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+sys.path[:0] = [str(REPO)]
+
+from devtools.shared import shared_dir  # noqa: E402
+
+DATA = shared_dir() / "data" / "chatbot"
+THRESHOLDS = tuple(round(0.25 + 0.025 * i, 3) for i in range(15))  # 0.25 to 0.60
 
 
 def fit(x: np.ndarray, y: np.ndarray, steps: int = 200, ridge: float = 1e-3) -> np.ndarray:
@@ -142,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print("choice half with the fitted constants, per answer threshold:")
     for threshold in THRESHOLDS:
-        print("   " + line(f"threshold {threshold:.2f}", outcomes(choice, fitted, threshold)))
+        print("   " + line(f"threshold {threshold:.3f}", outcomes(choice, fitted, threshold)))
     print("reliability of the fitted confidence on the report half (band: questions, share whose first hit is right):")
     bands = (0.0, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 1.0001)
     for low, high in zip(bands, bands[1:], strict=False):
