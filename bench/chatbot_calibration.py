@@ -1,6 +1,6 @@
 """Benchmark: the chatbot's confidence calibration, fitted on one half of the public questions, checked on the other.
 
-    .venv/bin/python bench/chatbot_calibration.py [--db kiverbund_bench_calibration]
+    .venv/bin/python bench/chatbot_calibration.py [--quick] [--db kiverbund_bench_calibration]
 
 Imports ../shared/data/chatbot/faq_de.tsv into a fresh town, ranks every public question with the product's
 retrieval (services/chatbot/retrieval.search) and records the fused score of the first and second hit. On
@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="kiverbund_bench_calibration")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="the first 40 entries and their questions (make test)")
     args = parser.parse_args(argv)
     faq_path, questions_path = DATA / "faq_de.tsv", DATA / "questions_public.tsv"
     if not faq_path.exists() or not questions_path.exists():
@@ -110,6 +111,10 @@ def main(argv: list[str] | None = None) -> int:
                            activate=True)
     faq = read_rows(faq_path.read_bytes(), faq_path.name)
     questions = [(r["question"], str(r["faq_id"])) for r in read_rows(questions_path.read_bytes(), "q.tsv")]
+    if args.quick:
+        faq = faq[:40]
+        kept = {str(row["id"]) for row in faq}
+        questions = [(question, faq_id) for question, faq_id in questions if faq_id in kept]
     rows = []
     with schema_context(town.schema_name):
         result = import_entries(faq, actor="bench", town=town)
@@ -134,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         bias, w_margin = fit(np.array([[r["top"] - r["second"]] for r in choice]), y)
         w_top = 0.0
         print(f"score coefficient held at 0: bias {bias:.3f}, lead {w_margin:.3f}")
-    print(f"as retrieval.py writes it: MARGIN_CENTER {-bias / w_margin:.3f}, MARGIN_SLOPE {w_margin:.2f}"
+    print(f"as retrieval.py writes it: MARGIN_CENTER {-bias / w_margin if w_margin else float('nan'):.3f}, "
+          f"MARGIN_SLOPE {w_margin:.2f}"
           + (f", score slope {w_top:.2f}" if w_top else ""))
 
     def shipped(row: dict) -> float:

@@ -22,6 +22,7 @@ QUICK = {
                       "--stock-subset", "5", "--db", "kiverbund_bench_quick"],
     "chatbot.py": ["--quick", "--db", "kiverbund_bench_chatbot_quick"],
     "chatbot_methods.py": ["--quick"],
+    "chatbot_calibration.py": ["--quick", "--db", "kiverbund_bench_calibration_quick"],
     "feedback.py": ["--sample", "60", "--sentiment-sample", "100", "--skip-speed"],
     "load.py": ["--quick", "--db", "kiverbund_bench_load_quick"],
     "roads.py": ["--detections", "2000", "--images", "4", "--db", "kiverbund_bench_roads_quick"],
