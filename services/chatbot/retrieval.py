@@ -144,6 +144,10 @@ class SearchResult:
 def confidence(hits: list[Hit]) -> float:
     if not hits:
         return 0.0
+    # A question written exactly as one of the best entry's phrasings (its own question or a citizen's wording
+    # staff added as a variant), and as none of the runner-up's, is what staff already assigned to that entry.
+    if hits[0].trgm >= 1.0 and (len(hits) < 2 or hits[1].trgm < 1.0):
+        return 1.0
     margin = hits[0].score - (hits[1].score if len(hits) > 1 else 0.0)
     z = MARGIN_SLOPE * (margin - MARGIN_CENTER)
     return 1 / (1 + math.exp(-z))
