@@ -215,6 +215,22 @@ def report(label: str, size: int, r: dict) -> None:
           f"≥ BM25 + {TARGET_MARGIN:.2f}: {verdict(r['top1'] >= r['bm25_top1'] + TARGET_MARGIN)}", flush=True)
 
 
+def public_sample(*, quick: bool) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The FAQ's rows and the public (question, faq_id) pairs; quick: the first 40 entries and their questions.
+
+    Needs Django set up (the product's own file reader)."""
+    from services.chatbot.formats import read_rows
+
+    faq_path, questions_path = DATA / "faq_de.tsv", DATA / "questions_public.tsv"
+    faq = read_rows(faq_path.read_bytes(), faq_path.name)
+    questions = [(r["question"], str(r["faq_id"])) for r in read_rows(questions_path.read_bytes(), "q.tsv")]
+    if quick:
+        faq = faq[:40]
+        kept = {str(row["id"]) for row in faq}
+        questions = [(question, faq_id) for question, faq_id in questions if faq_id in kept]
+    return faq, questions
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", default="kiverbund_bench_chatbot")
@@ -247,7 +263,6 @@ def main(argv: list[str] | None = None) -> int:
     from django_tenants.utils import schema_context
 
     from services.chatbot.actions.knowledge import import_entries
-    from services.chatbot.formats import read_rows
     from tenants.actions import TownData, onboard_town
 
     town, _ = onboard_town(TownData(ags="09999001", name="Benchstadt", population=12000), actor="bench",
@@ -264,12 +279,8 @@ def main(argv: list[str] | None = None) -> int:
                                    "price_model": "cost_pool", "amount": Decimal("24000.00"),
                                    "description": "Benchmark"}, actor="bench",
                                   service=Service.objects.get(key="chatbot")), actor="bench")
-    faq = read_rows(faq_path.read_bytes(), faq_path.name)
-    questions = [(r["question"], str(r["faq_id"])) for r in read_rows(questions_path.read_bytes(), "q.tsv")]
+    faq, questions = public_sample(quick=args.quick)
     if args.quick:
-        faq = faq[:40]
-        kept = {str(row["id"]) for row in faq}
-        questions = [(question, faq_id) for question, faq_id in questions if faq_id in kept]
         args.filler = min(args.filler, 200)
     started = time.perf_counter()
     with schema_context(town.schema_name):

@@ -24,6 +24,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # numpy's threads against th
 
 import numpy as np  # noqa: E402
 from _common import bench_env, drop_database, manage, recreate_database  # noqa: E402
+from chatbot import public_sample  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO)]
@@ -103,18 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     from services.chatbot import retrieval
     from services.chatbot.actions.chat import ANSWER_THRESHOLD
     from services.chatbot.actions.knowledge import import_entries
-    from services.chatbot.formats import read_rows
     from services.chatbot.sensitive import matching_topic
     from tenants.actions import TownData, onboard_town
 
     town, _ = onboard_town(TownData(ags="09999002", name="Kalibrierstadt", population=12000), actor="bench",
                            activate=True)
-    faq = read_rows(faq_path.read_bytes(), faq_path.name)
-    questions = [(r["question"], str(r["faq_id"])) for r in read_rows(questions_path.read_bytes(), "q.tsv")]
-    if args.quick:
-        faq = faq[:40]
-        kept = {str(row["id"]) for row in faq}
-        questions = [(question, faq_id) for question, faq_id in questions if faq_id in kept]
+    faq, questions = public_sample(quick=args.quick)
     rows = []
     with schema_context(town.schema_name):
         result = import_entries(faq, actor="bench", town=town)
