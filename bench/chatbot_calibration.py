@@ -35,19 +35,12 @@ DATA = shared_dir() / "data" / "chatbot"
 THRESHOLDS = tuple(round(0.25 + 0.025 * i, 3) for i in range(15))  # 0.25 to 0.60
 
 
-def fit(x: np.ndarray, y: np.ndarray, steps: int = 200, ridge: float = 1e-3) -> np.ndarray:
-    """Logistic regression by Newton's method (a small ridge keeps it finite); returns (bias, weights...)."""
-    design = np.column_stack([np.ones(len(x)), x])
-    beta = np.zeros(design.shape[1])
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-design @ beta))
-        gradient = design.T @ (y - p) - ridge * beta
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + ridge * np.eye(len(beta))
-        step = np.linalg.solve(hessian, gradient)
-        beta += step
-        if np.abs(step).max() < 1e-10:
-            break
-    return beta
+def fit(x: np.ndarray, y: np.ndarray, ridge: float = 1e-3) -> np.ndarray:
+    """Logistic regression (scikit-learn, a small L2 penalty keeps it finite); returns (bias, weights...)."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=1 / ridge, max_iter=1000).fit(x, y)
+    return np.concatenate([model.intercept_, model.coef_[0]])
 
 
 def outcomes(rows: list[dict], confidence, threshold: float) -> dict:
