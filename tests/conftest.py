@@ -9,7 +9,16 @@ from django.test import Client
 from tenants.actions import TownData, onboard_town
 from tenants.models import Membership, Role, Town
 
-_ags_numbers = itertools.count(100)
+_ags_numbers = itertools.count()
+
+
+def next_test_ags() -> tuple[int, str]:
+    """A fresh AGS in Bavaria's Kreise 980–989, which no test names by hand: 900 towns a Kreis, 9,000 in all."""
+    number = next(_ags_numbers)
+    kreis, gemeinde = divmod(number, 900)
+    if kreis > 9:
+        raise RuntimeError("the test session has onboarded more than 9,000 towns")
+    return number, f"09{989 - kreis:03d}{100 + gemeinde:03d}"
 
 
 @pytest.fixture
@@ -18,8 +27,8 @@ def make_town(db):
 
     def make(name: str | None = None, *, ags: str | None = None, population: int = 10_000, activate: bool = True,
              **extra) -> Town:
-        number = next(_ags_numbers)
-        ags = ags or f"09998{number:03d}"
+        number, generated = next_test_ags()
+        ags = ags or generated
         town, _created = onboard_town(
             TownData(ags=ags, name=name or f"Teststadt {number}", population=population, **extra),
             actor="pytest", activate=activate,
