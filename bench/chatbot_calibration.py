@@ -3,15 +3,16 @@
     .venv/bin/python bench/chatbot_calibration.py [--quick] [--db kiverbund_bench_calibration]
 
 Imports ../shared/data/chatbot/faq_de.tsv into a fresh town, ranks every public question with the product's
-retrieval (services/chatbot/retrieval.search) and records the fused score of the first and second hit and whether both dense signals (phrasing and passage
-cosine) name the first hit as their best. On
-the questions about even-numbered entries (the "choice" half, as in bench/chatbot_methods.py) it fits a
-logistic regression of "the first hit is right" on (top score, lead over the runner-up), the score's
-coefficient kept non-negative, and the ratio of the first hit's right-rates when the two dense signals
-disagree and when they agree (``DISAGREEMENT_FACTOR``); prints the constants in the form retrieval.py uses and, per answer
-threshold, the choice half's answered share and precision. The questions about odd-numbered entries only report: answered
-share and precision, "Meinten Sie" share and how often the right entry is among its candidates, with the
-shipped calibration and threshold, and a reliability table of the fitted confidence. Numbers only; nothing here changes the product.
+retrieval (services/chatbot/retrieval.search) and records the fused score of the first and second hit and
+whether both dense signals (phrasing and passage cosine) name the first hit as their best. On the questions
+about even-numbered entries (the "choice" half, as in bench/chatbot_methods.py) it fits a logistic regression
+of "the first hit is right" on (top score, lead over the runner-up), the score's coefficient kept
+non-negative, and the ratio of the first hit's right-rates when the two dense signals disagree and when they
+agree (``DISAGREEMENT_FACTOR``); it prints the constants in the form retrieval.py uses and, per answer
+threshold, the choice half's answered share and precision. The questions about odd-numbered entries only
+report: answered share and precision, "Meinten Sie" share and how often the right entry is among its
+candidates, with the shipped calibration and threshold, and a reliability table of the fitted confidence.
+Numbers only; nothing here changes the product.
 """
 
 from __future__ import annotations
