@@ -90,7 +90,7 @@ def test_an_override_with_a_wrong_unit_is_refused_beside_the_field(make_town, co
     response = finance.post("/finance/", {"period": PERIOD, "town": town.ags, "service": "echo", "unit": "seiten",
                                           "minutes_saved": "5", "override": "1"})
     assert response.status_code == 400
-    assert "gültige Auswahl" in field_block(response.content.decode(), "id_unit")
+    assert "Bitte wählen Sie einen der angebotenen Werte" in field_block(response.content.decode(), "id_unit")
     assert "unit:" not in response.content.decode()
     assert not EfficiencyOverride.objects.exists()
 
@@ -111,8 +111,8 @@ def test_allocation_key_takes_the_base_share_in_per_cent_and_units_from_a_list(c
         "period": PERIOD, "kind": "usage", "usage_unit": "seiten", "base_percent": "130", "save": "1"})
     assert wrong.status_code == 400
     body = wrong.content.decode()
-    assert "gültige Auswahl" in field_block(body, "id_usage_unit")
-    assert "kleiner oder gleich 100" in field_block(body, "id_base_percent")
+    assert "Bitte wählen Sie einen der angebotenen Werte" in field_block(body, "id_usage_unit")
+    assert "Bitte geben Sie einen Wert bis höchstens 100 ein." in field_block(body, "id_base_percent")
 
 
 def test_empty_lists_say_what_to_do_next(console, console_host, town_a, make_offering):
