@@ -145,7 +145,11 @@ def _foreign_keys_checked_once(cursor, table: str, count: int):
 
 def array_literal(values) -> str:
     """A PostgreSQL array literal of the strings (each quoted, backslashes and quotes escaped)."""
-    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+    values = list(values)
+    joined = '","'.join(values)
+    if "\\" in joined or '"' in joined:
+        joined = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return '{"' + joined + '"}' if values else "{}"
 
 
 
