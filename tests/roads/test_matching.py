@@ -119,3 +119,23 @@ def test_a_large_import_checks_the_foreign_keys_once_and_keeps_them(town_network
             Detection.objects.filter(external_id="d0").update(segment_id=10**9)
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_a_gpx_track_covers_only_the_roads_it_drove(town_network):
+    """A track along Hauptstraße over the Kirchgasse crossing, its GPS 6 m too far north all the way: at the
+    crossing the fix lies on Kirchgasse's centreline. Matched as a drive, with its course as the heading,
+    the survey covers Hauptstraße only: Kirchgasse gets no grade from it."""
+    from services.roads.actions.captures import open_batch, receive_files
+    from services.roads.actions.grading import grade_town
+    from services.roads.models import SegmentGrade
+
+    from .images import gpx
+
+    track = gpx([offset(x, 6) for x in range(-190, 191, 20)])
+    with schema_context(town_network.schema_name):
+        batch = open_batch(survey_name="Fahrt", name="", actor="pytest", town=town_network)
+        assert receive_files(batch, [("fahrt.gpx", track)], actor="pytest", town=town_network).ok
+        grade_town(actor="pytest", town=town_network)
+        graded = set(SegmentGrade.objects.values_list("segment__key", flat=True))
+        assert {f"w101:{n}" for n in range(8)} <= graded
+        assert not {key for key in graded if not key.startswith("w101:")}, graded
