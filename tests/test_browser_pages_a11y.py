@@ -234,6 +234,8 @@ def test_service_pages_with_data_pass_axe(port, committed_town, django_user_mode
         assert listed.count() == located and "negativ" in page.locator("main table").inner_text()
         page.goto(f"{base}/feedback/radverkehr/")
         assert "Radwege" in page.locator("main").inner_text()
+        page.goto(f"{base}/roads/")
+        assert "1,0–1,5 gut" in page.locator(".roads-legend").inner_text()  # German decimals throughout
         page.goto(f"{base}/roads/work-orders/")
         assert page.locator("main table tbody tr").count() >= 1
         page.goto(f"{base}/roads/detections/")
