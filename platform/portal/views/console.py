@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Count, Q, Sum, TextField
+from django.db import connection, transaction
+from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -46,8 +46,7 @@ def console_home(request):
 def town_list(request):
     if request.method == "POST":
         return town_new(request)
-    waiting = Subscription.objects.filter(status=SubscriptionStatus.AWAITING_APPROVAL).count()
-    return render(request, "portal/console/town_list.html", {"waiting": waiting, **_town_page(request)})
+    return render(request, "portal/console/town_list.html", _town_page(request))
 
 
 @operator_required
@@ -72,12 +71,28 @@ def town_new(request):
 TOWNS_PER_PAGE = 50
 
 
+def _figures() -> tuple[dict, int]:
+    """The figures of all towns and the number of subscriptions awaiting approval, in one round trip.
+
+    Written out in SQL: the ORM's aggregate with a filter per status cost more to build than to run,
+    and the subscriptions' count was a second query.
+    """
+    quote = connection.ops.quote_name
+    statuses = TownStatus.values
+    per_status = ", ".join(["COUNT(*) FILTER (WHERE status = %s)"] * len(statuses))
+    sql = (f"SELECT COUNT(*), COALESCE(SUM(population) FILTER (WHERE status <> %s), 0), {per_status}, "
+           f"(SELECT COUNT(*) FROM {quote(Subscription._meta.db_table)} WHERE status = %s) "
+           f"FROM {quote(Town._meta.db_table)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [TownStatus.OFFBOARDED, *statuses, SubscriptionStatus.AWAITING_APPROVAL])
+        total, population, *by_status, waiting = cursor.fetchone()
+    return {"total": total, "population": population, **dict(zip(statuses, by_status, strict=True))}, waiting
+
+
 def _town_page(request) -> dict:
     """One page of towns with the figures of all of them: two queries (three with a search), whatever the number."""
     towns = Town.objects.all()
-    totals = towns.aggregate(
-        total=Count("pk"), population=Sum("population", filter=~Q(status=TownStatus.OFFBOARDED)),
-        **{status: Count("pk", filter=Q(status=status)) for status in TownStatus.values})
+    totals, waiting = _figures()
     filters = TownFilterForm(request.GET)
     search = {"q": "", "status": "", "statuses": TownStatus.choices}
     if filters.is_valid():
@@ -93,7 +108,7 @@ def _town_page(request) -> dict:
         paginator.count = totals["total"]  # known from the aggregate: no second COUNT query
     page = paginator.get_page(request.GET.get("page"))
     return {
-        "page": page, "search": search, "filtered": bool(search["q"] or search["status"]), "totals": totals,
+        "page": page, "waiting": waiting, "search": search, "filtered": bool(search["q"] or search["status"]), "totals": totals,
         "query": _query_without_page(request), "rows": _town_rows(page),
     }
 
