@@ -20,6 +20,17 @@ def forget_user(sender, instance, **kwargs) -> None:
     caching.forget(_user_key(instance.pk))
 
 
+def cached_account(user_id):
+    """The account with this id through the same cache as a signed-in request's, or None."""
+    key = _user_key(user_id)
+    user = caching.shared().get(key)
+    if user is None:
+        user = get_user_model()._default_manager.filter(pk=user_id).first()
+        if user is not None:
+            caching.shared().set(key, user, settings.AUTH_USER_CACHE_SECONDS)
+    return user
+
+
 class CachedUserMixin:
     """The signed-in person's account, read through the shared cache (``AUTH_USER_CACHE_SECONDS``).
 
