@@ -138,3 +138,10 @@ def test_town_list_queries_do_not_grow_with_the_towns(console, make_town):
         page = console.get("/").content.decode()
     assert "5 Gemeinden" in page
     assert [q["sql"][:60] for q in more.captured_queries] == [q["sql"][:60] for q in few.captured_queries]
+
+
+def test_town_list_escapes_what_towns_are_called(console, make_town):
+    make_town('Ober<script>alert(1)</script>"dorf', kreis_name='Kreis "A" & <B>')
+    table = table_text(console.get("/").content.decode())
+    assert "<script>" not in table and "Ober&lt;script&gt;alert(1)&lt;/script&gt;&quot;dorf</a>" in table
+    assert "<td>Kreis &quot;A&quot; &amp; &lt;B&gt;</td>" in table
