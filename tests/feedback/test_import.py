@@ -40,6 +40,7 @@ def test_import_keeps_ids_metadata_location_and_embeds_once(project_a):
         assert first.metadata == {"district": "Mitte"}
         assert (first.lat, first.lon) == (50.73, 7.10)
         assert first.embedding is not None and "radweg" in first.lemmas
+        assert len(first.topic_vector) == 512
         # The same rows again: nothing changes, nothing is embedded again.
         report = import_contributions(project, CONTRIBUTIONS, actor="pytest", town=town)
     assert (report.created, report.updated, report.unchanged) == (0, 0, len(CONTRIBUTIONS))
