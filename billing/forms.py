@@ -1,9 +1,11 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import AllocationRule, CostCategory
+from billing.shares import CRITERIA, plain, weight_percents
 from catalog.registry import unit_choices
 from core.uploads import validate_upload_size
 
@@ -37,21 +39,35 @@ class CostPoolForm(forms.Form):
         return self.cleaned_data["month"]
 
 
+def percent_field(label, help_text=""):
+    """A share typed in per cent (0–100, one decimal place); the key stores it as a fraction or weight."""
+    return forms.DecimalField(label=label, required=False, min_value=Decimal(0), max_value=Decimal(100),
+                              max_digits=4, decimal_places=1, help_text=help_text,
+                              widget=forms.NumberInput(attrs={"step": "0.1", "min": "0", "max": "100"}),
+                              error_messages={"min_value": _("Please enter a share from 0 to 100 %%."),
+                                              "max_value": _("Please enter a share from 0 to 100 %%.")})
+
+
 class AllocationRuleForm(forms.ModelForm):
-    """A service's allocation key: its usage unit chosen from the service's own units, the base share in per cent."""
+    """A service's allocation key: its usage unit chosen from the service's own units, every share in per cent.
+
+    The rule keeps what it always stored (the base share as a fraction, the weighted mix as weights, which the
+    allocation normalises): the form shows them as per cent and converts what people type.
+    """
 
     usage_unit = forms.ChoiceField(label=_("Usage unit"), required=False,
                                    help_text=_("What counts as usage for the usage-based part of the key."))
-    base_percent = forms.DecimalField(label=_("Equal base share (%)"), min_value=Decimal(0), max_value=Decimal(100),
-                                      max_digits=5, decimal_places=1, initial=Decimal(30),
-                                      help_text=_("For “base share plus usage”: this part of the costs is split "
-                                                  "equally, the rest by usage."))
+    base_percent = percent_field(_("Equal base share (%)"),
+                                 _("For “base share plus usage”: this part of the costs is split equally, the rest by "
+                                   "usage."))
+    percent_equal = percent_field(_("Weighted mix: split equally (%)"))
+    percent_population = percent_field(_("Weighted mix: by population (%)"))
+    percent_usage = percent_field(_("Weighted mix: by usage (%)"),
+                                  _("For “weighted mix”: the three shares add up to 100 %."))
 
     class Meta:
         model = AllocationRule
-        fields = ["kind", "usage_unit", "weight_equal", "weight_population", "weight_usage"]
-        labels = {"weight_equal": _("Weight: equal shares"), "weight_population": _("Weight: population"),
-                  "weight_usage": _("Weight: usage")}
+        fields = ["kind", "usage_unit"]
 
     def __init__(self, *args, service: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,20 +76,35 @@ class AllocationRuleForm(forms.ModelForm):
         if current and current not in dict(units):
             units.append((current, current))  # a unit the service no longer declares stays visible
         self.fields["usage_unit"].choices = [("", _("The service's first unit"))] + units
+        self.fields["base_percent"].initial = Decimal(30)
         if self.instance and self.instance.pk:
-            self.fields["base_percent"].initial = (self.instance.base_fraction * 100).normalize()
-        self.order_fields(["kind", "usage_unit", "base_percent"])
-
-    def save(self, commit=True):
-        self.instance.base_fraction = (self.cleaned_data["base_percent"] / 100).quantize(Decimal("0.001"))
-        return super().save(commit=commit)
+            self.fields["base_percent"].initial = plain(self.instance.base_fraction * 100)
+            for criterion, percent in weight_percents(self.instance).items():
+                self.fields[f"percent_{criterion}"].initial = percent
+        self.order_fields(["kind", "usage_unit", "base_percent", *(f"percent_{c}" for c in CRITERIA)])
 
     def clean(self):
         data = super().clean()
-        if data.get("kind") == "weighted" and not any(
-                data.get(k) for k in ("weight_equal", "weight_population", "weight_usage")):
-            raise forms.ValidationError(_("A weighted mix needs at least one weight above zero."))
+        if data.get("kind") == "base_plus_usage" and data.get("base_percent") is None \
+                and "base_percent" not in self.errors:
+            self.add_error("base_percent", _("Please enter the share split equally, from 0 to 100 %."))
+        if data.get("kind") == "weighted" and not any(f"percent_{c}" in self.errors for c in CRITERIA):
+            total = sum((data.get(f"percent_{c}") or Decimal(0) for c in CRITERIA), Decimal(0))
+            if total != 100:
+                self.add_error("percent_usage", _(
+                    "The three shares add up to %(total)s %%; please distribute exactly 100 %%.")
+                    % {"total": number_format(plain(total))})
         return data
+
+    def save(self, commit=True):
+        data = self.cleaned_data
+        if data.get("base_percent") is not None:
+            self.instance.base_fraction = (data["base_percent"] / 100).quantize(Decimal("0.001"))
+        if data.get("kind") == "weighted":
+            for criterion in CRITERIA:
+                setattr(self.instance, f"weight_{criterion}",
+                        ((data.get(f"percent_{criterion}") or Decimal(0)) / 100).quantize(Decimal("0.001")))
+        return super().save(commit=commit)
 
 
 class EfficiencyOverrideForm(forms.Form):

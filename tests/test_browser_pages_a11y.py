@@ -150,3 +150,87 @@ def test_service_pages_pass_axe(port, committed_town, django_user_model):
     assert not problems, "\n".join(problems)
     words = {word.lower() for word in re.findall(r"[A-Za-zÄÖÜäöüß]+", text)}
     assert not words & ENGLISH, sorted(words & ENGLISH)
+
+
+def test_service_pages_with_data_pass_axe(port, committed_town, django_user_model):
+    """The feedback service's topics and map and the roads service's map and tables, filled, not empty states."""
+    from decimal import Decimal
+
+    from django_tenants.utils import schema_context
+
+    from services.feedback.actions import review
+    from services.feedback.actions.analysis import request_analysis, run_analysis
+    from services.feedback.actions.importing import import_contributions
+    from services.feedback.actions.projects import save_project
+    from services.feedback.models import Contribution, Topic
+    from services.roads.actions.detections import import_detections
+    from services.roads.actions.grading import grade_town
+    from services.roads.actions.network import import_network
+    from services.roads.actions.review import decide
+    from services.roads.actions.scenarios import compute_scenario
+    from services.roads.models import Detection, WorkOrder
+    from services.roads.vendor import read_detections
+
+    from .feedback.conftest import CONTRIBUTIONS, subscribe_to_feedback
+    from .roads.conftest import osm_xml, subscribe_to_roads
+    from .roads.test_detections_grading import HEADER, row
+
+    town = committed_town("Datendorf", "09999793")
+    for subscribe in (subscribe_to_feedback, subscribe_to_roads):
+        subscribe(town)
+    with schema_context(town.schema_name):
+        project = save_project({"slug": "radverkehr", "title": "Radverkehr und Spielplätze"}, actor="pytest",
+                               town=town)
+        assert import_contributions(project, CONTRIBUTIONS, actor="pytest", town=town).ok
+        run_analysis(request_analysis(project, actor="pytest", town=town, topics_wanted=4, send=False), town=town)
+        assert Topic.objects.filter(project=project).count() >= 3
+        review.rename_topic(Topic.objects.filter(project=project, is_other=False).first(), "Radwege",
+                            actor="pytest", town=town)
+        located = Contribution.objects.filter(project=project, lat__isnull=False).count()
+        assert located >= 2
+        import_network(osm_xml(), "mitte.osm", actor="pytest", town=town)
+        rows, errors = read_detections((HEADER + row("loch", -180, 1, "D40", 0.9) + row("riss", -120, -1, "D00", 0.7)
+                                        + row("netz", 60, 2, "D20", 0.6) + row("gasse", 1, 80, "D40", 0.8)
+                                        ).encode(), "v.csv")
+        assert import_detections(rows, errors, actor="pytest", town=town).ok
+        grade_town(actor="pytest", town=town)
+        decide(Detection.objects.get(external_id="loch"), "confirm", actor="pytest", town=town)
+        decide(Detection.objects.get(external_id="netz"), "reject", actor="pytest", town=town)
+        assert WorkOrder.objects.exists()
+        compute_scenario(name="5 Jahre, 50 T€", annual_budget=Decimal("50000"), years=5, actor="pytest", town=town)
+    admin = django_user_model.objects.create_user("datenpflege")
+    Membership.objects.create(user=admin, town=town, role=Role.TOWN_ADMIN)
+    cookie = _cookie(admin, town.host, port)
+    base = f"http://{town.host}:{port}"
+    pages = {
+        "feedback-topics": "/feedback/radverkehr/", "feedback-map": "/feedback/radverkehr/map/",
+        "feedback-review-data": "/feedback/radverkehr/contributions/",
+        "feedback-decisions-data": "/feedback/radverkehr/decisions/",
+        "feedback-timeline": "/feedback/radverkehr/timeline/",
+        "roads-map": "/roads/", "roads-network-data": "/roads/network/", "roads-detections-data": "/roads/detections/",
+        "roads-work-orders-data": "/roads/work-orders/", "roads-plans-data": "/roads/plans/",
+    }
+    problems = []
+    with browser_page() as page:
+        page.context.add_cookies(cookie)
+        for name, path in pages.items():
+            response = page.goto(f"{base}{path}")
+            assert response.status == 200, (path, response.status)
+            page.get_by_role("heading", level=1).wait_for()
+            if path == "/roads/":
+                page.wait_for_selector("#map[data-ready='1']")
+                assert page.locator("path.segment").count() > 10
+            if path.endswith("/map/"):
+                page.wait_for_load_state("networkidle")
+            try:
+                check_page(page, f"a11y-{name}")
+            except AssertionError as failure:
+                problems.append(str(failure))
+        # The pages hold data, not their empty states.
+        page.goto(f"{base}/feedback/radverkehr/")
+        assert "Radwege" in page.locator("main").inner_text()
+        page.goto(f"{base}/roads/work-orders/")
+        assert page.locator("main table tbody tr").count() >= 1
+        page.goto(f"{base}/roads/detections/")
+        assert page.locator("main table tbody tr").count() >= 2  # the two still to be decided
+    assert not problems, "\n".join(problems)

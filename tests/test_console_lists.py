@@ -65,7 +65,7 @@ def test_audit_log_filters_by_area_person_town_text_and_dates(console, town_a, t
     assert "Keine Einträge gefunden" in rows(since=(today + dt.timedelta(days=1)).isoformat())
     # An area that is not on the list is refused as a form error, never used as a free prefix.
     wrong = console.get("/audit/", {"area": "tenants"})
-    assert wrong.status_code == 400 and "gültige Auswahl" in wrong.content.decode()
+    assert wrong.status_code == 400 and "Bitte wählen Sie einen der angebotenen Werte" in wrong.content.decode()
 
 
 def test_audit_log_date_range_error_stands_next_to_its_field(console):
@@ -75,7 +75,10 @@ def test_audit_log_date_range_error_stands_next_to_its_field(console):
     until = page.index('id="id_until"')
     assert "Das Enddatum liegt vor dem Startdatum." in page[until:until + 400]
     bad = console.get("/audit/", {"since": "gestern"})
-    assert bad.status_code == 400 and "Bitte ein gültiges Datum eingeben" in bad.content.decode()
+    assert bad.status_code == 400 and "Bitte geben Sie ein gültiges Datum ein." in bad.content.decode()
+    # English keeps Django's own wording.
+    english = console.get("/audit/", {"since": "gestern"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Enter a valid date." in english.content.decode()
 
 
 def test_audit_log_is_paginated_and_keeps_the_filters(console, monkeypatch):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from billing.actions.periods import run_period
+from billing.actions.periods import key_label, run_period
 from billing.metering import record_usage
 from billing.models import AllocationRule, CostPool, EfficiencyOverride
 from catalog.actions import sync_catalogue
@@ -90,7 +90,7 @@ def test_an_override_with_a_wrong_unit_is_refused_beside_the_field(make_town, co
     response = finance.post("/finance/", {"period": PERIOD, "town": town.ags, "service": "echo", "unit": "seiten",
                                           "minutes_saved": "5", "override": "1"})
     assert response.status_code == 400
-    assert "gültige Auswahl" in field_block(response.content.decode(), "id_unit")
+    assert "Bitte wählen Sie einen der angebotenen Werte" in field_block(response.content.decode(), "id_unit")
     assert "unit:" not in response.content.decode()
     assert not EfficiencyOverride.objects.exists()
 
@@ -111,8 +111,46 @@ def test_allocation_key_takes_the_base_share_in_per_cent_and_units_from_a_list(c
         "period": PERIOD, "kind": "usage", "usage_unit": "seiten", "base_percent": "130", "save": "1"})
     assert wrong.status_code == 400
     body = wrong.content.decode()
-    assert "gültige Auswahl" in field_block(body, "id_usage_unit")
-    assert "kleiner oder gleich 100" in field_block(body, "id_base_percent")
+    assert "Bitte wählen Sie einen der angebotenen Werte" in field_block(body, "id_usage_unit")
+    assert "Bitte geben Sie einen Anteil von 0 bis 100 % ein." in field_block(body, "id_base_percent")
+
+
+def test_the_weighted_mix_is_entered_in_per_cent_that_add_up_to_100(console_host, echo_service):
+    finance = host_client(console_host, county_finance())
+    url = f"/finance/rules/echo/?period={PERIOD}"
+    page = finance.get(url).content.decode()
+    assert "Gewichtete Mischung: gleich verteilt (%)" in page and "Gewichtete Mischung: nach Nutzung (%)" in page
+    assert "Gewicht:" not in page and 'name="weight_equal"' not in page
+    mix = {"period": PERIOD, "kind": "weighted", "usage_unit": "echo", "percent_equal": "50",
+           "percent_population": "30", "percent_usage": "20", "save": "1"}
+    assert finance.post(url, mix).status_code == 302
+    rule = AllocationRule.objects.get(service="echo")
+    # Stored as before (weights the allocation normalises), typed and shown as per cent.
+    assert (rule.weight_equal, rule.weight_population, rule.weight_usage) == (
+        Decimal("0.500"), Decimal("0.300"), Decimal("0.200"))
+    again = finance.get(url).content.decode()
+    assert 'name="percent_equal" value="50"' in again and 'name="percent_population" value="30"' in again
+    assert key_label(rule) == "Gewichtete Mischung (50 % gleich, 30 % nach Einwohnern, 20 % nach Nutzung)"
+
+    # Weights stored as plain numbers (the API, older rules) show as per cent that add up to exactly 100.
+    AllocationRule.objects.filter(pk=rule.pk).update(weight_equal=1, weight_population=1, weight_usage=1)
+    thirds = finance.get(url).content.decode()
+    assert 'name="percent_equal" value="33.4"' in thirds and 'name="percent_population" value="33.3"' in thirds \
+        and 'name="percent_usage" value="33.3"' in thirds
+
+    too_much = finance.post(url, {**mix, "percent_population": "40"})
+    assert too_much.status_code == 400
+    body = too_much.content.decode()
+    assert "Die drei Anteile ergeben zusammen 110 %. Bitte verteilen Sie genau 100 %." in \
+        field_block(body, "id_percent_usage")
+    out_of_range = finance.post(url, {**mix, "percent_equal": "150", "percent_usage": "-10"}).content.decode()
+    assert "Bitte geben Sie einen Anteil von 0 bis 100 % ein." in field_block(out_of_range, "id_percent_equal", 400)
+    assert "Bitte geben Sie einen Anteil von 0 bis 100 % ein." in field_block(out_of_range, "id_percent_usage", 400)
+    assert "Bitte verteilen Sie genau" not in out_of_range  # one error at a time: the range first
+    rule.refresh_from_db()
+    assert rule.weight_equal == 1 and rule.weight_population == 1  # nothing half-written
+    english = finance.post(url, {**mix, "percent_population": "40"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The three shares add up to 110 %; please distribute exactly 100 %." in english
 
 
 def test_empty_lists_say_what_to_do_next(console, console_host, town_a, make_offering):

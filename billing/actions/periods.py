@@ -28,6 +28,7 @@ from billing.models import (
 from billing.periods import month_end, month_span
 from billing.reports.data import Line, Party, StatementData
 from billing.settings_defaults import USAGE_KEY_REASON, hourly_rate, provider
+from billing.shares import german_percent, weight_percents
 from core.audit.log import log_action
 from core.errors import NotFound, PlatformError
 from core.money import cents
@@ -61,10 +62,12 @@ def allocation_key(rule: AllocationRule) -> AllocationKey:
 def key_label(rule: AllocationRule) -> str:
     kind = KeyKind(rule.kind)
     if kind == KeyKind.BASE_PLUS_USAGE:
-        return f"{KEY_LABELS[kind]} ({rule.base_fraction * 100:.0f} % gleich, Rest nach Nutzung)"
+        return f"{KEY_LABELS[kind]} ({german_percent(rule.base_fraction * 100)} gleich, Rest nach Nutzung)"
     if kind == KeyKind.WEIGHTED:
-        return (f"{KEY_LABELS[kind]} (gleich {rule.weight_equal}, Einwohner {rule.weight_population}, "
-                f"Nutzung {rule.weight_usage})")
+        percents = weight_percents(rule)
+        return (f"{KEY_LABELS[kind]} ({german_percent(percents['equal'])} gleich, "
+                f"{german_percent(percents['population'])} nach Einwohnern, "
+                f"{german_percent(percents['usage'])} nach Nutzung)")
     return KEY_LABELS[kind]
 
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -105,6 +106,11 @@ def entry_restore(request, entry_id):
     knowledge.restore_entry(entry, actor=request.user, town=request.tenant)
     messages.success(request, _("“%(question)s” is restored; the chatbot uses it again.")
                      % {"question": entry.question[:80]})
+    # From an inbox case back to that case; otherwise back to the recycle bin.
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
     return redirect("chatbot:trash")
 
 

@@ -13,11 +13,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from services.chatbot.actions import inbox
+from services.chatbot.actions import inbox, knowledge
 from services.chatbot.forms import CaseEntryForm, ReplyForm
-from services.chatbot.models import Case, DailyStat, Message, Phrasing, SuggestedQuestion, UnansweredQuestion
+from services.chatbot.models import (
+    Case,
+    DailyStat,
+    Entry,
+    Message,
+    Phrasing,
+    SuggestedQuestion,
+    UnansweredQuestion,
+)
 from services.chatbot.views import require_editor
+from tenants.access import has_town_role
 from tenants.middleware import town_public
+from tenants.models import Role
 
 
 def case_list(request):
@@ -38,12 +48,18 @@ def case_detail(request, case_id):
             messages.success(request, _("Reply sent."))
             return redirect("chatbot:case", case_id=case.pk)
     conversation = list(case.conversation.messages.all())
-    # The entry the machine thought closest: a first guess for the variant form.
+    # The entry the machine thought closest: a first guess for the variant form (never one in the recycle bin).
     guesses = [m.sources[0]["external_id"] for m in conversation
                if m.sources and m.kind != Message.Kind.QUESTION and m.sources[0].get("external_id")]
-    return render(request, "chatbot/case.html", {"case": case, "reply_form": reply_form, "entry_form": entry_form,
-                                                 "conversation": conversation,
-                                                 "suggested_entry": guesses[-1] if guesses else ""})
+    live = set(Entry.objects.filter(external_id__in=guesses).values_list("external_id", flat=True))
+    guesses = [guess for guess in guesses if guess in live]
+    # The case keeps its entry while that lies in the recycle bin: the page says so instead of linking to a 404.
+    binned = case.entry if case.entry is not None and case.entry.deleted_at is not None else None
+    return render(request, "chatbot/case.html", {
+        "case": case, "reply_form": reply_form, "entry_form": entry_form, "conversation": conversation,
+        "suggested_entry": guesses[-1] if guesses else "", "binned_entry": binned,
+        "binned_until": knowledge.purge_until(binned) if binned else None,
+        "may_edit": has_town_role(request.user, request.tenant, Role.TOWN_ADMIN, Role.TOWN_STAFF)})
 
 
 @require_POST

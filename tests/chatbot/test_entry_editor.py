@@ -62,7 +62,7 @@ def test_errors_stand_next_to_their_field_in_formal_german(town_faq, member_fact
     page = response.content.decode()
     assert response.status_code == 400
     answer = page.index('id="id_answer"')
-    assert "Dieses Feld ist zwingend erforderlich." in page[answer - 600:answer] or \
+    assert "Bitte füllen Sie dieses Feld aus." in page[answer - 600:answer] or \
         "Bitte schreiben Sie eine Antwort." in page[answer - 600:answer]
     until = page.index('id="id_valid_until"')
     assert "„Gültig bis“ liegt vor „gültig ab“." in page[until - 400:until]

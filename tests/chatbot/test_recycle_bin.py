@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from core.audit.models import AuditEntry
 from services.chatbot import conf
 from services.chatbot.actions.knowledge import import_entries, purge_deleted_entries
-from services.chatbot.models import Entry
+from services.chatbot.models import Case, Entry
 from services.chatbot.service import DESCRIPTOR
 from tenants.models import Role
 
@@ -99,3 +99,41 @@ def test_the_periodic_task_purges_after_the_retention_period(town_faq, member_fa
 def test_the_empty_recycle_bin_says_what_it_is_for(town_faq, member_factory):
     staff = host_client(town_faq.host, member_factory(town_faq, Role.TOWN_STAFF, "staff"))
     assert "Der Papierkorb ist leer" in staff.get("/chatbot/recycle-bin/").content.decode()
+
+
+def test_an_inbox_case_whose_entry_is_in_the_recycle_bin_opens_and_offers_the_restore(town_faq, member_factory):
+    citizen = host_client(town_faq.host)
+    asked = citizen.post("/api/v1/chatbot/ask", {"question": "Gibt es einen Bürgerbus?"},
+                         content_type="application/json").json()
+    citizen.post("/api/v1/chatbot/escalate", {"conversation": asked["conversation"]}, content_type="application/json")
+    staff = host_client(town_faq.host, member_factory(town_faq, Role.TOWN_STAFF, "staff"))
+    with schema_context(town_faq.schema_name):
+        case = Case.objects.get()
+    staff.post(f"/chatbot/inbox/{case.pk}/", {"reply": "Ja, dienstags ab dem Rathaus."})
+    staff.post(f"/chatbot/inbox/{case.pk}/entry/", {"question": "Gibt es einen Bürgerbus?",
+                                                    "answer": "Ja, dienstags ab dem Rathaus."})
+    pk = entry_pk(town_faq, f"case-{case.pk}")
+    staff.post(f"/chatbot/entries/{pk}/delete/")
+
+    page = staff.get(f"/chatbot/inbox/{case.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"Der Wissensbasis-Eintrag case-{case.pk} aus diesem Fall liegt im Papierkorb" in html
+    assert f'action="/chatbot/entries/{pk}/restore/"' in html and "Eintrag wiederherstellen" in html
+    assert f'href="/chatbot/entries/{pk}/"' not in html  # no link to a page that would answer 404
+
+    # A reader sees where the entry is, without a restore button.
+    reader = host_client(town_faq.host, member_factory(town_faq, Role.FINANCE, "kaemmerei"))
+    read = reader.get(f"/chatbot/inbox/{case.pk}/")
+    assert read.status_code == 200 and "liegt im Papierkorb" in read.content.decode()
+    assert "/restore/" not in read.content.decode()
+
+    # Restoring from the case comes back to the case, which links the entry again.
+    back = staff.post(f"/chatbot/entries/{pk}/restore/", {"next": f"/chatbot/inbox/{case.pk}/"})
+    assert back.status_code == 302 and back["Location"] == f"/chatbot/inbox/{case.pk}/"
+    html = staff.get(f"/chatbot/inbox/{case.pk}/").content.decode()
+    assert "liegt im Papierkorb" not in html and f'href="/chatbot/entries/{pk}/"' in html
+    # A foreign "next" is not followed.
+    staff.post(f"/chatbot/entries/{pk}/delete/")
+    assert staff.post(f"/chatbot/entries/{pk}/restore/",
+                      {"next": "https://evil.example.org/"})["Location"] == "/chatbot/recycle-bin/"

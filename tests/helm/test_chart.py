@@ -65,7 +65,10 @@ def test_no_container_runs_as_root_or_with_privileges(rendered):
             assert container["resources"]["requests"] and container["resources"]["limits"]["memory"], where
             # A read-only root: only /tmp (memory) and the data volumes are writable.
             mounts = {mount["mountPath"] for mount in container["volumeMounts"]}
-            assert "/tmp" in mounts and mounts <= {"/tmp", "/var/lib/kiverbund/media", "/var/lib/kiverbund/exports"}
+            writable = {"/tmp", "/var/lib/kiverbund/media", "/var/lib/kiverbund/exports"}
+            if workload["metadata"]["name"].endswith("-keycloak-email-theme"):
+                writable.add("/providers")  # Keycloak's providers volume, which the job writes the theme JAR into
+            assert "/tmp" in mounts and mounts <= writable
 
 
 def test_beat_is_a_singleton(rendered):
@@ -218,3 +221,33 @@ def test_schema_is_valid_json_schema():
     schema = json.loads((CHART / "values.schema.json").read_text())
     jsonschema.Draft7Validator.check_schema(schema)
     assert schema["additionalProperties"] is False
+
+
+def test_the_keycloak_email_theme_job_writes_the_theme_jar_into_keycloaks_providers_volume():
+    assert not [j for j in by_kind(render([MINIMAL]), "Job") if j["metadata"]["name"].endswith("-email-theme")]
+    manifests = render([PRODUCTION])
+    job = named(manifests, "Job", "-keycloak-email-theme")
+    annotations = job["metadata"]["annotations"]
+    bootstrap = named(manifests, "Job", "-realm-bootstrap")
+    # Written before the realm bootstrap selects the theme.
+    assert annotations["helm.sh/hook"] == "post-install,post-upgrade"
+    assert int(annotations["helm.sh/hook-weight"]) < int(bootstrap["metadata"]["annotations"]["helm.sh/hook-weight"])
+    spec = pod_spec(job)
+    container = spec["containers"][0]
+    assert container["command"] == ["python", "manage.py", "keycloak_theme_jar", "--output",
+                                    "/providers/kiverbund-theme.jar"]
+    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == "/providers")
+    volume = next(v for v in spec["volumes"] if v["name"] == mount["name"])
+    assert volume["persistentVolumeClaim"]["claimName"] == "keycloak-providers"
+    assert container["securityContext"]["runAsNonRoot"] is True or spec["securityContext"]["runAsNonRoot"] is True
+    # Every process knows the theme's name, so the realm bootstrap selects it.
+    for workload in [bootstrap, *workloads(manifests)]:
+        env = {item["name"]: item.get("value") for item in pod_spec(workload)["containers"][0]["env"]}
+        assert env["KEYCLOAK_EMAIL_THEME"] == "kiverbund"
+    assert "KEYCLOAK_EMAIL_THEME" not in {item["name"] for item in
+                                          pod_spec(named(render([MINIMAL]), "Deployment", "-web"))["containers"][0]["env"]}
+    # Without the volume the chart refuses with a message naming the value.
+    refused = helm(*template_args([PRODUCTION], ["keycloak.emailTheme.providersClaim="]), check=False)
+    assert refused.returncode and "keycloak.emailTheme.providersClaim is required" in refused.stderr
+    bad = helm(*template_args([PRODUCTION], ["keycloak.emailTheme.jarName=t.zip"]), check=False)
+    assert bad.returncode and "jarName" in bad.stderr

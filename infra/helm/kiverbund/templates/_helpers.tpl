@@ -115,6 +115,10 @@ it (docs/operators.md, "Production settings"). Secrets come by reference only.
   value: {{ .Values.keycloak.realm | quote }}
 - name: KEYCLOAK_PROVISIONING
   value: {{ .Values.keycloak.provisioning | quote }}
+{{- if .Values.keycloak.emailTheme.enabled }}
+- name: KEYCLOAK_EMAIL_THEME
+  value: "kiverbund"
+{{- end }}
 - name: DATABASE_CONN_MAX_AGE
   value: {{ .Values.database.connMaxAge | int64 | quote }}
 - name: CELERY_QUEUE
