@@ -150,6 +150,12 @@ def outcomes(r: dict) -> None:
           f"(target ≥ {TARGET_REACHED:.2f}: {verdict(reached / n >= TARGET_REACHED)}); "
           f"precision of answered ≥ {TARGET_PRECISION:.2f}: "
           f"{verdict(bool(answered) and sum(x['right'] for x in answered) / len(answered) >= TARGET_PRECISION)}")
+    held = [x for x in records if x["faq_id"].isdigit() and int(x["faq_id"]) % 2]
+    if held:
+        # The calibration was fitted on the questions about even-numbered entries: these figures are its check.
+        done = [x for x in held if x["outcome"] == "answered"]
+        print(f"         on the questions about odd-numbered entries ({len(held)}, not used by the calibration): "
+              f"answered {len(done) / len(held):.3f}, precision {sum(x['right'] for x in done)} of {len(done)}")
     print("reliability (confidence band: questions, share whose first source is right):")
     for low, high in zip(BANDS, BANDS[1:], strict=False):
         band = [x for x in records if low <= x["confidence"] < high]

@@ -3,13 +3,16 @@
     .venv/bin/python bench/chatbot_calibration.py [--quick] [--db kiverbund_bench_calibration]
 
 Imports ../shared/data/chatbot/faq_de.tsv into a fresh town, ranks every public question with the product's
-retrieval (services/chatbot/retrieval.search) and records the fused score of the first and second hit. On
-the questions about even-numbered entries (the "choice" half, as in bench/chatbot_methods.py) it fits a
-logistic regression of "the first hit is right" on (top score, lead over the runner-up), the score's
-coefficient kept non-negative, prints the constants in the form retrieval.py uses and, per answer
-threshold, the choice half's answered share and precision. The questions about odd-numbered entries only report: answered
-share and precision, "Meinten Sie" share and how often the right entry is among its candidates, with the
-shipped calibration and threshold, and a reliability table of the fitted confidence. Numbers only; nothing here changes the product.
+retrieval (services/chatbot/retrieval.search) and records the fused score of the first and second hit and
+whether both dense signals (phrasing and passage cosine) name the first hit as their best. On the questions
+about even-numbered entries (the "choice" half, as in bench/chatbot_methods.py) it fits a logistic regression
+of "the first hit is right" on (top score, lead over the runner-up), the score's coefficient kept
+non-negative, and the ratio of the first hit's right-rates when the two dense signals disagree and when they
+agree (``DISAGREEMENT_FACTOR``); it prints the constants in the form retrieval.py uses and, per answer
+threshold, the choice half's answered share and precision. The questions about odd-numbered entries only
+report: answered share and precision, "Meinten Sie" share and how often the right entry is among its
+candidates, with the shipped calibration and threshold, and a reliability table of the fitted confidence.
+Numbers only; nothing here changes the product.
 """
 
 from __future__ import annotations
@@ -114,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                          "top": hits[0].score if hits else 0.0,
                          "second": hits[1].score if len(hits) > 1 else 0.0,
                          "best_sensitive": bool(hits) and hits[0].entry.sensitive,
+                         "agree": bool(hits) and hits[0].dense_best,
                          "right": bool(hits) and hits[0].entry.external_id == faq_id})
     choice = [r for r in rows if faq_id_is_even(r["faq_id"])]
     report = [r for r in rows if not faq_id_is_even(r["faq_id"])]
@@ -131,11 +135,25 @@ def main(argv: list[str] | None = None) -> int:
           f"MARGIN_SLOPE {w_margin:.2f}"
           + (f", score slope {w_top:.2f}" if w_top else ""))
 
+    # The two dense signals naming the first hit as their best, or not: how often the first hit is right.
+    agreed = [r for r in choice if r["agree"]]
+    disagreed = [r for r in choice if not r["agree"]]
+    rate = {key: sum(r["right"] for r in rows_) / len(rows_) if rows_ else float("nan")
+            for key, rows_ in (("agree", agreed), ("disagree", disagreed))}
+    factor = rate["disagree"] / rate["agree"] if rate["agree"] else float("nan")
+    print(f"first hit right on the choice half: both dense signals name it {rate['agree']:.3f} "
+          f"({sum(r['right'] for r in agreed)} of {len(agreed)}), they disagree {rate['disagree']:.3f} "
+          f"({sum(r['right'] for r in disagreed)} of {len(disagreed)}): DISAGREEMENT_FACTOR {factor:.2f} "
+          f"(shipped {retrieval.DISAGREEMENT_FACTOR})")
+
     def shipped(row: dict) -> float:
         return retrieval.confidence(row["hits"])
 
     def fitted(row: dict) -> float:
-        return 1 / (1 + math.exp(-(bias + w_top * row["top"] + w_margin * (row["top"] - row["second"]))))
+        if row["hits"] and row["hits"][0].trgm >= 1.0 and (len(row["hits"]) < 2 or row["hits"][1].trgm < 1.0):
+            return 1.0  # the exact-phrasing rule of retrieval.confidence
+        p = 1 / (1 + math.exp(-(bias + w_top * row["top"] + w_margin * (row["top"] - row["second"]))))
+        return p if row["agree"] else p * factor
 
     print("choice half with the fitted constants, per answer threshold:")
     for threshold in THRESHOLDS:

@@ -226,9 +226,16 @@ def test_service_pages_with_data_pass_axe(port, committed_town, django_user_mode
                 check_page(page, f"a11y-{name}")
             except AssertionError as failure:
                 problems.append(str(failure))
-        # The pages hold data, not their empty states.
+        # The pages hold data, not their empty states; the map's points are also a table, in words.
+        page.goto(f"{base}/feedback/radverkehr/map/")
+        page.wait_for_selector("#feedback-map[data-ready]")
+        assert page.locator("path.contribution-marker").count() == located
+        listed = page.locator("main table tbody tr")
+        assert listed.count() == located and "negativ" in page.locator("main table").inner_text()
         page.goto(f"{base}/feedback/radverkehr/")
         assert "Radwege" in page.locator("main").inner_text()
+        page.goto(f"{base}/roads/")
+        assert "1,0–1,5 gut" in page.locator(".roads-legend").inner_text()  # German decimals throughout
         page.goto(f"{base}/roads/work-orders/")
         assert page.locator("main table tbody tr").count() >= 1
         page.goto(f"{base}/roads/detections/")

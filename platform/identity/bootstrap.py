@@ -268,8 +268,10 @@ def _ensure_realm(admin: KeycloakAdmin, realm: str, smtp: dict[str, Any] | None,
         "internationalizationEnabled": True,
         "supportedLocales": ["de", "en"],
         "defaultLocale": "de",
-        # An address is someone's only once they proved it; people cannot rename themselves.
-        "verifyEmail": True,
+        # People cannot rename themselves. Keycloak sends no "confirm your address" mail: the invitation link,
+        # mailed to the address, proves it (identity.sync records that proof); an address someone types into
+        # their account stays unverified, and invitations never follow unverified addresses.
+        "verifyEmail": False,
         "editUsernameAllowed": False,
         "passwordPolicy": PASSWORD_POLICY,
         **BRUTE_FORCE,
@@ -301,7 +303,7 @@ def _ensure_realm(admin: KeycloakAdmin, realm: str, smtp: dict[str, Any] | None,
 
 
 def _ensure_email_editable(admin: KeycloakAdmin, changes: Changes) -> None:
-    """People may edit their address; with ``verifyEmail`` a changed address is unverified until proven.
+    """People may edit their address; a changed address is unverified (and Keycloak does not verify it).
 
     Not admin-only: Keycloak then leaves the address out of the registration form, and people
     who register through an invitation would end up without one. Invitations never follow an

@@ -119,25 +119,27 @@ def invitation_belongs_to(invitation: Invitation, claims: dict) -> bool:
     Never the e-mail claim alone: a person who sets someone else's address on their
     account must not collect that person's invitation. An invitation of an existing
     account names that account; an invitation of a new address is collected by the
-    account that registered through its link, i.e. with that address (verified, and
-    only administrators can change addresses) and created after the invitation went out.
+    account that registered through its link, i.e. with that address and created after the invitation went
+    out. The address is proven either by Keycloak (verified) or by the link itself: an account that Keycloak
+    made a managed member of the town's organization registered through the invitation mailed to it
+    (``provisioning.confirm_invited_address``, which then marks the address verified in Keycloak).
     """
-    if claims.get("email_verified") is not True:
-        return False
+    verified = claims.get("email_verified") is True
     if invitation.keycloak_user_id:
-        return invitation.keycloak_user_id == claims.get("sub")
+        return verified and invitation.keycloak_user_id == claims.get("sub")
     if (claims.get("email") or "").lower() != invitation.email.lower():
         return False
-    from identity.provisioning import KeycloakUnavailable, account_created_at
+    from identity.provisioning import KeycloakUnavailable, account_created_at, confirm_invited_address
 
     try:
         created = account_created_at(claims["sub"])
+        # No allowance for clock skew: registering through the mailed link takes far longer than any skew.
+        if created is None or created <= invitation.created_at:
+            return False
+        return verified or confirm_invited_address(invitation.town, claims["sub"], invitation.email)
     except KeycloakUnavailable:
-        logger.warning("could not ask Keycloak when %s was created; invitation %s stays open",
-                       claims["sub"], invitation.pk)
+        logger.warning("could not ask Keycloak about %s; invitation %s stays open", claims["sub"], invitation.pk)
         return False
-    # No allowance for clock skew: registering through the mailed link takes far longer than any skew.
-    return created is not None and created > invitation.created_at
 
 
 def _grant(town: Town, user_id: str, role: str) -> None:

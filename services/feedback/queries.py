@@ -9,7 +9,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import Q
 
 from services.feedback import formats
-from services.feedback.models import Contribution, Decision, Project, Topic
+from services.feedback.models import Contribution, Decision, Project, Sentiment, Topic
 
 
 def topic_map(project: Project) -> dict[int, Topic]:
@@ -134,5 +134,6 @@ def located(project: Project) -> list[dict]:
         topic = topics.get(c.topic_id_effective)
         out.append({"id": c.external_id, "lat": c.lat, "lon": c.lon, "text": c.text[:200],
                     "topic": topic.label if topic else "", "topic_id": topic.pk if topic else None,
-                    "sentiment": c.sentiment})
+                    "sentiment": c.sentiment,
+                    "sentiment_label": str(Sentiment(c.sentiment).label) if c.sentiment else ""})
     return out

@@ -12,6 +12,11 @@ HIGHWAY_CLASSES = env.get_list("ROADS_HIGHWAY_CLASSES", [
 SEGMENT_LENGTH_M = env.get_float("ROADS_SEGMENT_LENGTH_M", 50.0)
 # A detection further than this from every segment stays unmatched.
 MATCH_TOLERANCE_M = env.get_float("ROADS_MATCH_TOLERANCE_M", 15.0)
+# The GNSS error map matching expects (services/roads/matching.py): the slowly wandering bias per axis (m RMS),
+# its correlation time (s), and the part that changes from fix to fix (m RMS per axis).
+GPS_BIAS_RMS_M = env.get_float("ROADS_GPS_BIAS_RMS_M", 3.0)
+GPS_BIAS_CORRELATION_S = env.get_float("ROADS_GPS_BIAS_CORRELATION_S", 120.0)
+GPS_WHITE_RMS_M = env.get_float("ROADS_GPS_WHITE_RMS_M", 1.0)
 # Imports, read through core.uploads with these limits instead of the platform's general ones (a town's
 # network or a survey's detections are larger than a spreadsheet): file size, unpacked size of an
 # .osm.gz/.osm.bz2, rows of a detection file.

@@ -179,7 +179,9 @@ class Detection(models.Model):
     external_id = models.CharField(_("ID"), max_length=100)
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="detections")
     source = models.CharField(max_length=10, choices=Source.choices)
-    capture = models.ForeignKey(Capture, null=True, blank=True, on_delete=models.SET_NULL, related_name="detections")
+    # Indexed only where set (see Meta): most detections come from vendors' files, without a capture.
+    capture = models.ForeignKey(Capture, null=True, blank=True, on_delete=models.SET_NULL, related_name="detections",
+                                db_index=False)
     image_ref = models.CharField(max_length=255, blank=True)
     # The suggestion (never overwritten by a decision).
     suggested_class = models.CharField(max_length=3, choices=DamageClass.choices)
@@ -192,7 +194,8 @@ class Detection(models.Model):
     captured_at = models.DateTimeField()
     width_m = models.FloatField(null=True, blank=True, help_text="extent across the road")
     # The decision.
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUGGESTED, db_index=True)
+    # Not indexed: three values, most rows "suggested"; two indexes to maintain on every bulk import.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUGGESTED)
     damage_class = models.CharField(max_length=3, choices=DamageClass.choices)
     hazard = models.BooleanField(default=False)
     decided_by = models.CharField(max_length=200, blank=True)
@@ -209,6 +212,8 @@ class Detection(models.Model):
         ordering = ["-captured_at", "-id"]
         # A constraint, not unique=True: no second (LIKE) index to maintain on bulk imports.
         constraints = [models.UniqueConstraint(fields=["external_id"], name="roads_detection_external_id_key")]
+        indexes = [models.Index(fields=["capture"], name="roads_detection_capture_idx",
+                                condition=models.Q(capture__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.damage_class} {self.external_id}"

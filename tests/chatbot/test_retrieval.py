@@ -117,3 +117,32 @@ def test_exact_rare_terms_stay_findable(town_a):
                                    ("Wofür sind 22,70 Euro im Jahr?", "strasse-10")]:
             hits = search(question).hits
             assert hits[0].entry.external_id == expected, (question, [h.entry.external_id for h in hits])
+
+
+def test_dense_signals_name_their_best_candidate(town_faq):
+    """Each hit says whether it is the best candidate by both the phrasing and the passage cosine."""
+    with schema_context(town_faq.schema_name):
+        clear = search("Mein Personalausweis ist abgelaufen, was muss ich tun?", limit=6).hits
+        vague = search("Bürgerbüro", limit=6).hits
+    assert clear[0].entry.external_id == "perso" and clear[0].dense_best
+    assert not any(h.dense_best for h in clear[1:])
+    for hits in (clear, vague):
+        best_q = max(hits, key=lambda h: h.dense_q)
+        best_p = max(hits, key=lambda h: h.dense_p)
+        assert [h.dense_best for h in hits] == [h is best_q and h is best_p for h in hits]
+
+
+def test_confidence_is_lower_when_the_dense_signals_disagree():
+    """The lead over the runner-up sets the confidence; two signals naming different best entries lower it,
+    a question written as one of the best entry's phrasings keeps full confidence."""
+    from services.chatbot.retrieval import DISAGREEMENT_FACTOR, Hit, confidence
+
+    def hits(*, best: bool, trgm: float = 0.3) -> list[Hit]:
+        return [Hit(Entry(external_id="a"), 0.9, 0.0, trgm, 0.95, 0.93, dense_best=best),
+                Hit(Entry(external_id="b"), 0.4, 0.0, 0.3, 0.90, 0.94, dense_best=False)]
+
+    agreed = confidence(hits(best=True))
+    assert 0.5 < agreed < 1
+    assert confidence(hits(best=False)) == pytest.approx(agreed * DISAGREEMENT_FACTOR)
+    assert confidence(hits(best=False, trgm=1.0)) == 1.0
+    assert confidence([]) == 0.0

@@ -53,7 +53,7 @@ def test_an_invitation_is_not_collected_by_a_colleague_who_takes_its_address(
     mailbox.wait_for("chefin@amtsdorf.example")
     invitation = Invitation.objects.get(town=town, email="chefin@amtsdorf.example")
 
-    # A changed address in the account console is not verified (the realm asks for verified addresses) ...
+    # A changed address in the account console is not verified ...
     tokens = login_tokens(sso.connection.server_url, "kollegin", "kollegin-password-1")
     answer = requests.post(f"{settings.OIDC_ISSUER}/account/", timeout=30, json={
         "username": "kollegin", "email": "chefin@amtsdorf.example", "firstName": "Vor", "lastName": "Name"},
@@ -340,8 +340,10 @@ def test_offboarding_takes_the_towns_address_off_the_portal_client(sso, make_tow
     assert bootstrap.find_organization(sso, town.slug) is None
 
 
-def test_the_realm_asks_for_verified_addresses_and_protects_logins(sso, settings):
+def test_the_realm_sends_no_second_address_check_and_protects_logins(sso, settings):
     realm = sso.get_realm(settings.KEYCLOAK_REALM)
-    assert realm["verifyEmail"] is True and realm["editUsernameAllowed"] is False
+    # No second "confirm your address" mail after an invitation: its link proved the address (see
+    # test_invitation_journey); addresses people type in themselves stay unverified.
+    assert realm["verifyEmail"] is False and realm["editUsernameAllowed"] is False
     assert realm["bruteForceProtected"] is True and "length(12)" in realm["passwordPolicy"]
     assert realm["ssoSessionIdleTimeout"] == bootstrap.SSO_SESSION_IDLE_SECONDS

@@ -121,7 +121,7 @@ def prepare(contributions: list[Contribution], *, embed: bool = True) -> None:
     """Lemmas, normalised text and (with ``embed``) the e5 and topic vectors: once per contribution text.
 
     The e5 model is almost all of an import's time (0.14–0.25 s of CPU per 400-character passage, the
-    topic vector about 15 ms); copies of one text (campaigns) are embedded once.
+    topic vector about 13 ms); copies of one text (campaigns) are embedded once.
     """
     joined = [textlib.contribution_text(c.title, c.text) for c in contributions]
     for contribution, text in zip(contributions, joined, strict=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -78,7 +79,9 @@ def _insert_matched(rows: list[DetectionRow], survey_ids: dict[str, int], survey
     table = Detection._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.roads_detection_import'))")
-        cursor.execute(f"SELECT external_id FROM {table} WHERE external_id = ANY(%s)", [[r.external_id for r in rows]])
+        # One array literal, not a list psycopg adapts element by element in Python.
+        cursor.execute(f"SELECT external_id FROM {table} WHERE external_id = ANY(%s::varchar[])",
+                       [array_literal(r.external_id for r in rows)])
         stored = {external_id for (external_id,) in cursor.fetchall()}
     if stored:
         rows = [r for r in rows if r.external_id not in stored]
@@ -86,25 +89,68 @@ def _insert_matched(rows: list[DetectionRow], survey_ids: dict[str, int], survey
         return 0
     matcher, _ids, _area = network_matcher()
     count = len(rows)
-    lon = np.fromiter((r.lon for r in rows), dtype=float, count=count)
-    lat = np.fromiter((r.lat for r in rows), dtype=float, count=count)
-    heading = np.fromiter((np.nan if r.heading is None else r.heading for r in rows), dtype=float, count=count)
-    time_s = np.fromiter((r.captured_at.timestamp() for r in rows), dtype=float, count=count)
+    lon = np.array([r.lon for r in rows], dtype=float)
+    lat = np.array([r.lat for r in rows], dtype=float)
+    heading = np.array([r.heading for r in rows], dtype=float)  # None becomes nan
+    time_s = np.array([r.captured_at.timestamp() for r in rows], dtype=float)
     segment, distance = matcher.match_drives(lon, lat, heading, time_s, drive_labels(rows), conf.MATCH_TOLERANCE_M)
     network = latest_import_id()
     now = timezone.now()
     segment_ids = [None if v < 0 else v for v in segment.tolist()]
     distances = [None if v != v else round(v, 2) for v in distance.tolist()]
-    # Binary COPY: psycopg writes each row in C, no text to format and parse.
-    with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(COLUMN_TYPES)
-        for r, segment_id, match_distance in zip(rows, segment_ids, distances, strict=True):
-            copy.write_row((r.external_id, survey_ids[survey_name or str(r.captured_at.year)], r.image,
-                            r.damage_class, r.damage_class, r.confidence, r.lat, r.lon, r.heading, r.captured_at,
-                            r.width_m, segment_id, match_distance, source, Detection.Status.SUGGESTED, False, "", "",
-                            network, now))
+    suggested = str(Detection.Status.SUGGESTED)
+    survey_of = ([survey_ids[survey_name]] * count if survey_name
+                 else [survey_ids[str(r.captured_at.year)] for r in rows])
+    with connection.cursor() as cursor, _foreign_keys_checked_once(cursor.cursor, table, count):
+        # Binary COPY: psycopg writes each row in C, no text to format and parse.
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(COLUMN_TYPES)
+            write = copy.write_row
+            for r, survey_id, segment_id, match_distance in zip(rows, survey_of, segment_ids, distances, strict=True):
+                write((r.external_id, survey_id, r.image, r.damage_class, r.damage_class, r.confidence, r.lat, r.lon,
+                       r.heading, r.captured_at, r.width_m, segment_id, match_distance, source, suggested, False, "",
+                       "", network, now))
     return count
+
+
+# From this many rows on, the foreign keys are checked once for the whole table instead of row by row.
+BULK_ROWS = 20_000
+
+
+@contextmanager
+def _foreign_keys_checked_once(cursor, table: str, count: int):
+    """PostgreSQL checks a foreign key with one query per inserted row (here at commit, as Django's
+    constraints are deferred): for 100,000 rows most of an import's time. For large imports the
+    constraints are dropped and added again with the same definition in the same transaction, which
+    checks every row with one join ("Populating a Database" in PostgreSQL's manual). Readers of the
+    table wait for the import's commit meanwhile; nobody ever sees the table without its constraints."""
+    if count < BULK_ROWS:
+        yield
+        return
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname", [table])
+    constraints = cursor.fetchall()
+    if not constraints:
+        yield
+        return
+    # ALTER TABLE refuses while deferred checks of this transaction are pending: run them now (Django's
+    # foreign keys are all deferred, so that is where they go back to afterwards).
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute(f"ALTER TABLE {table} " + ", ".join(f'DROP CONSTRAINT "{name}"' for name, _d in constraints))
+    yield
+    cursor.execute(f"ALTER TABLE {table} " + ", ".join(f'ADD CONSTRAINT "{name}" {definition}'
+                                                        for name, definition in constraints))
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def array_literal(values) -> str:
+    """A PostgreSQL array literal of the strings (each quoted, backslashes and quotes escaped)."""
+    values = list(values)
+    joined = '","'.join(values)
+    if "\\" in joined or '"' in joined:
+        joined = '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return '{"' + joined + '"}' if values else "{}"
+
 
 
 def drive_labels(rows) -> list[int] | None:

@@ -16,7 +16,7 @@ from services.roads.models import Capture, Job, Segment, SegmentGrade, Survey, T
 
 def network_matcher() -> tuple[Matcher, np.ndarray, np.ndarray]:
     rows = list(Segment.objects.filter(active=True).order_by("id").values_list("id", "coords", "length_m", "width_m"))
-    matcher = Matcher((r[0] for r in rows), (r[1] for r in rows))
+    matcher = Matcher((r[0] for r in rows), (r[1] for r in rows), (r[3] for r in rows))
     area = np.array([r[2] * (r[3] or 5.0) for r in rows], dtype=float)
     return matcher, matcher.ids, area
 
@@ -106,29 +106,49 @@ def _covered(survey: Survey, matcher: Matcher, tolerance_m: float, detection_seg
         segment, _ = matcher.match_drives([c[1] for c in captures], [c[2] for c in captures],
                                           [np.nan if c[3] is None else c[3] for c in captures],
                                           [c[4].timestamp() for c in captures], None, tolerance_m,
-                                          lookahead_m=0.0)
+                                          ahead=False)
         with connection.cursor() as cursor:
             cursor.execute("UPDATE roads_capture c SET segment_id = NULLIF(v.segment_id, -1) "
                            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, segment_id) WHERE c.id = v.id",
                            [[c[0] for c in captures], segment.tolist()])
         covered.update(int(s) for s in segment if s >= 0)
     for coords in tracks:
-        lon, lat = _densify(coords, 10.0)
-        segment, _ = matcher.match(lon, lat, None, tolerance_m)
+        # A track is one drive: matched as a whole, with its course as the heading.
+        lon, lat, heading, time_s = _densify(coords, TRACK_STEP_M)
+        segment, _ = matcher.match_drives(lon, lat, heading, time_s, None, tolerance_m, ahead=False)
         covered.update(int(s) for s in segment if s >= 0)
     return covered
 
 
+# GPX tracks are matched at points this far apart along the track (m); without times a track is taken
+# as driven at TRACK_SPEED_M_S.
+TRACK_STEP_M = 10.0
+TRACK_SPEED_M_S = 10.0
+
+
 def _densify(coords, step_m: float):
+    """Points every ``step_m`` along the track: lon, lat, course (degrees from north) and time (s)."""
     import shapely
 
     if len(coords) < 2:
-        return [c[0] for c in coords], [c[1] for c in coords]
+        return ([c[0] for c in coords], [c[1] for c in coords], [np.nan] * len(coords),
+                [0.0] * len(coords))
     line = geo.line_to_metric([(c[0], c[1]) for c in coords])
     distances = np.arange(0, line.length + step_m, step_m)
     points = shapely.line_interpolate_point(line, distances)
-    lon, lat = geo.to_wgs84(shapely.get_x(points), shapely.get_y(points))
-    return lon, lat
+    x, y = shapely.get_x(points), shapely.get_y(points)
+    ahead = shapely.line_interpolate_point(line, np.minimum(distances + 1.0, line.length))
+    behind = shapely.line_interpolate_point(line, np.maximum(distances - 1.0, 0.0))
+    heading = np.degrees(np.arctan2(shapely.get_x(ahead) - shapely.get_x(behind),
+                                    shapely.get_y(ahead) - shapely.get_y(behind))) % 360.0
+    times = [c[2] if len(c) > 2 else None for c in coords]
+    at_vertex = shapely.line_locate_point(line, shapely.points(shapely.get_coordinates(line)))
+    if all(t is not None for t in times) and np.all(np.diff(np.asarray(times, dtype=float)) >= 0):
+        time_s = np.interp(distances, at_vertex, np.asarray(times, dtype=float))
+    else:
+        time_s = distances / TRACK_SPEED_M_S
+    lon, lat = geo.to_wgs84(x, y)
+    return lon, lat, heading, time_s
 
 
 def grade_survey(survey: Survey, matcher: Matcher, segment_ids, segment_area, tolerance_m: float) -> int:

@@ -11,7 +11,7 @@
     var colour = colours[(p.topic_id || 0) % colours.length];
     var marker = L.circleMarker([p.lat, p.lon], {radius: 6, color: colour, fillOpacity: 0.7, className: "contribution-marker"});
     var box = document.createElement("div");
-    var head = document.createElement("strong"); head.textContent = p.id + " · " + (p.topic || "–") + " · " + (p.sentiment || "");
+    var head = document.createElement("strong"); head.textContent = p.id + " · " + (p.topic || "–") + " · " + (p.sentiment_label || "");
     var body = document.createElement("p"); body.textContent = p.text;
     box.appendChild(head); box.appendChild(body);
     marker.bindPopup(box).addTo(map);
