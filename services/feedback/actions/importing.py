@@ -117,8 +117,9 @@ def parse_row(row: dict) -> dict:
     return {"external_id": external_id, "title": title, "text": body or title, "metadata": metadata, **values}
 
 
-def prepare(contributions: list[Contribution], *, embed: bool = True) -> None:
-    """Lemmas, normalised text and (with ``embed``) the e5 and topic vectors: once per contribution text.
+def prepare(contributions: list[Contribution], *, embed: bool = True, e5: bool = True) -> None:
+    """Lemmas, normalised text and (with ``embed``) the topic vector and (with ``e5`` too) the e5 vector:
+    once per contribution text.
 
     The e5 model is almost all of an import's time (0.14–0.25 s of CPU per 400-character passage, the
     topic vector about 13 ms); copies of one text (campaigns) are embedded once.
@@ -132,10 +133,10 @@ def prepare(contributions: list[Contribution], *, embed: bool = True) -> None:
             contribution.topic_vector = None
     if embed and joined:
         distinct = list(dict.fromkeys(joined))
-        vectors = dict(zip(distinct, embed_passages(distinct), strict=True))
+        vectors = dict(zip(distinct, embed_passages(distinct), strict=True)) if e5 else {}
         topic_vectors = dict(zip(distinct, embed_topic_vectors(distinct), strict=True))
         for contribution, text in zip(contributions, joined, strict=True):
-            contribution.embedding = vectors[text]
+            contribution.embedding = vectors.get(text)
             contribution.topic_vector = topic_vectors[text]
 
 
@@ -159,11 +160,13 @@ def embed_missing(project: Project, *, batch: int = 256, progress=None) -> int:
 
 
 @transaction.atomic
-def import_contributions(project: Project, raw_rows: list[dict], *, actor, town, embed: bool = True) -> ImportReport:
+def import_contributions(project: Project, raw_rows: list[dict], *, actor, town, embed: bool = True,
+                         e5: bool = True) -> ImportReport:
     """Create or update contributions by their file id; if any row fails nothing is written.
 
     ``embed=False`` stores the rows without their e5 vectors and has a worker compute them after the
     commit (``feedback.embed_contributions``): a web request must not wait minutes for the model.
+    ``e5=False`` computes the cheap topic vectors now and leaves only the e5 vectors to that job.
     """
     report = ImportReport()
     parsed: list[dict] = []
@@ -198,14 +201,14 @@ def import_contributions(project: Project, raw_rows: list[dict], *, actor, town,
         for key, value in data.items():
             setattr(current, key, value)
         changed.append(current)
-    prepare(fresh + changed, embed=embed)
+    prepare(fresh + changed, embed=embed, e5=e5)
     Contribution.objects.bulk_create(fresh, batch_size=500)
     Contribution.objects.bulk_update(changed, ["title", "text", "submitted_at", "lat", "lon", "metadata", "lemmas",
                                                "normalised", "embedding", "topic_vector"], batch_size=500)
     report.created, report.updated = len(fresh), len(changed)
     log_action("feedback.contributions.imported", actor=actor, town=town, project=project.slug,
                created=report.created, updated=report.updated, unchanged=report.unchanged)
-    if not embed and (fresh or changed):
+    if not (embed and e5) and (fresh or changed):
         transaction.on_commit(lambda: registered_task("feedback.embed_contributions").delay(project.pk))
     return report
 
