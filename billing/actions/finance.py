@@ -64,7 +64,7 @@ def void_usage_event(event: UsageEvent, reason: str, *, actor: Any = None) -> Us
     entry beside it, and the next run (or a correction run of a closed period) no longer counts it."""
     reason = (reason or "").strip()
     if not reason:
-        raise BillingError("Bitte einen Grund für die Stornierung angeben. / A reason is required.")
+        raise BillingError("Bitte geben Sie einen Grund für die Stornierung an. / A reason is required.")
     if len(reason) > 500:
         raise BillingError("Der Grund darf höchstens 500 Zeichen lang sein. / The reason is too long.")
     with transaction.atomic():

@@ -24,6 +24,7 @@ def test_analysis_suggests_topics_sentiment_duplicates_and_spam(analysed_a):
         run = AnalysisRun.objects.get(project=project)
         assert run.status == "done" and run.progress == 100
         assert run.parameters["k"] == 4 and not run.parameters["k_automatic"]
+        assert "Universal Sentence Encoder" in run.parameters["model"] and "USE" in run.parameters["features"]
         c = _by_id(project)
         topic_of = {k: v.topic_suggested_id for k, v in c.items()}
         # Most cycling contributions share a topic, most playground ones another, most noise ones a third.
@@ -118,3 +119,17 @@ def test_commands_analyse_with_progress_and_export(project_a, tmp_path):
                      "--out", str(tmp_path / f"e.{fmt}"), stdout=io.StringIO())
     geo = json.loads((tmp_path / "e.geojson").read_text())
     assert geo["features"][0]["geometry"]["coordinates"] == [7.10, 50.73]
+
+
+def test_contributions_stored_before_topic_vectors_get_them_in_the_next_run(analysed_a):
+    """Rows imported before topics had their own vectors: the run computes the missing ones, and the
+    topics still follow the subjects."""
+    town, project = analysed_a
+    with schema_context(town.schema_name):
+        Contribution.objects.filter(project=project).update(topic_vector=None)
+        run_analysis(request_analysis(project, actor="pytest", town=town, topics_wanted=4, send=False), town=town)
+        c = _by_id(project)
+        assert all(len(v.topic_vector) == 512 for v in c.values())
+        cycling = Counter(c[i].topic_suggested_id for i in ["r1", "r2", "r3", "r4", "r5", "r7"]).most_common(1)[0]
+        playground = Counter(c[i].topic_suggested_id for i in ["s1", "s2", "s3", "s5", "s6"]).most_common(1)[0]
+        assert cycling[1] >= 4 and playground[1] >= 3 and cycling[0] != playground[0]

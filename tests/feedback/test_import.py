@@ -40,6 +40,7 @@ def test_import_keeps_ids_metadata_location_and_embeds_once(project_a):
         assert first.metadata == {"district": "Mitte"}
         assert (first.lat, first.lon) == (50.73, 7.10)
         assert first.embedding is not None and "radweg" in first.lemmas
+        assert len(first.topic_vector) == 512
         # The same rows again: nothing changes, nothing is embedded again.
         report = import_contributions(project, CONTRIBUTIONS, actor="pytest", town=town)
     assert (report.created, report.updated, report.unchanged) == (0, 0, len(CONTRIBUTIONS))
@@ -115,3 +116,21 @@ def test_command_creates_the_project_and_refuses_bad_rows_whole(town_a, tmp_path
     with schema_context(town_a.schema_name):
         assert not Project.objects.filter(slug="neu").exists()
         assert Contribution.objects.filter(project__slug="baeume").count() == 2
+
+
+def test_command_can_leave_the_e5_vectors_to_the_worker(town_a, tmp_path, django_capture_on_commit_callbacks):
+    """--e5-later: the rows come with lemmas and topic vectors at once; the worker job adds e5 after the commit."""
+    from services.feedback.actions.importing import embed_missing
+
+    path = tmp_path / "beitraege.csv"
+    path.write_text("id,text\n1,Der Radweg an der Schule ist zu schmal.\n2,Bitte mehr Bänke im Stadtpark.\n",
+                    encoding="utf-8")
+    with django_capture_on_commit_callbacks() as queued:
+        call_command("feedback_import", "--town", town_a.ags, "--project", "spaeter", "--e5-later", str(path),
+                     stdout=io.StringIO())
+    assert len(queued) == 1
+    with schema_context(town_a.schema_name):
+        rows = Contribution.objects.filter(project__slug="spaeter")
+        assert all(c.embedding is None and len(c.topic_vector) == 512 and c.lemmas for c in rows)
+        assert embed_missing(rows.first().project) == 2
+        assert all(len(c.embedding) == 384 for c in rows.all())

@@ -61,6 +61,7 @@ def test_staff_journey_through_the_pages(project_a, bonn_file, member_factory, t
 
         assert embed_missing(imported.first().project, batch=16) == 30
         assert not imported.filter(embedding__isnull=True).exists()
+        assert not imported.filter(topic_vector__isnull=True).exists()
     # A bad file: a clear refusal with the rows, nothing imported.
     bad = io.BytesIO(b"id,text\nz1,gut\nz2,\n")
     bad.name = "bad.csv"
@@ -167,7 +168,7 @@ def test_public_form_spam_checks_and_api(project_a, member_factory):
     with schema_context(town.schema_name):
         stored = Contribution.objects.get(project=project, source="form")
         assert (stored.lat, stored.lon, stored.contact_email) == (50.7, 7.1, "a@example.org")
-        assert stored.embedding is not None
+        assert stored.embedding is not None and stored.topic_vector is not None
     # The API: citizens submit, staff read the results.
     api = host_client(town.host)
     response = api.post(f"/api/v1/feedback/projects/{project.slug}/submit",

