@@ -132,6 +132,7 @@ def test_town_list_searches_filters_and_pages(console, make_town, monkeypatch):
 
 def test_town_list_queries_do_not_grow_with_the_towns(console, make_town):
     make_town("Amtsdorf")
+    console.get("/")  # the signed-in account is read once, then from the cache (tests/test_request_queries.py)
     with CaptureQueriesContext(connection) as few:
         assert console.get("/").status_code == 200
     for name in ("Burgheim", "Calden", "Dorfen", "Eiche"):
@@ -140,3 +141,10 @@ def test_town_list_queries_do_not_grow_with_the_towns(console, make_town):
         page = console.get("/").content.decode()
     assert "5 Gemeinden" in page
     assert [q["sql"][:60] for q in more.captured_queries] == [q["sql"][:60] for q in few.captured_queries]
+
+
+def test_town_list_escapes_what_towns_are_called(console, make_town):
+    make_town('Ober<script>alert(1)</script>"dorf', kreis_name='Kreis "A" & <B>')
+    table = table_text(console.get("/").content.decode())
+    assert "<script>" not in table and "Ober&lt;script&gt;alert(1)&lt;/script&gt;&quot;dorf</a>" in table
+    assert "<td>Kreis &quot;A&quot; &amp; &lt;B&gt;</td>" in table

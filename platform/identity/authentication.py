@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from core import caching
 from core.principals import ServicePrincipal
 from identity.tokens import InvalidToken, KeysUnavailable, validate_access_token
 from tenants.access import can_access_town, is_platform_admin
 
 SERVICE_ACCOUNT_PREFIX = "service-account-"
+# A person's token is synchronised into their account (user, county roles, memberships) at its first
+# request; its later requests within this time read the account, unless it was saved or deleted since.
+SYNCED_TOKEN_SECONDS = 60
+
+
+def _synced_token_key(claims: dict) -> str:
+    digest = hashlib.sha256(json.dumps(claims, sort_keys=True, default=str).encode()).hexdigest()
+    return f"api-token-synced:{digest}"
 
 
 class IdentityProviderUnavailable(exceptions.APIException):
@@ -58,9 +70,15 @@ class BearerTokenAuthentication(BaseAuthentication):
         if not username:
             raise exceptions.AuthenticationFailed(_("The token names no user."))
         # Imported here: the user sync pulls in models and the rest of the login machinery.
+        from identity.backend import cached_account
         from identity.sync import sync_user_from_claims
 
-        user = sync_user_from_claims(claims)
+        key = _synced_token_key(claims)
+        synced = caching.shared().get(key)
+        user = cached_account(synced) if synced is not None else None
+        if user is None:
+            user = sync_user_from_claims(claims)
+            caching.shared().set(key, user.pk, SYNCED_TOKEN_SECONDS)
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return user

@@ -214,6 +214,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 SESSION_COOKIE_HTTPONLY = True
+# Sessions live in the database and are read through the shared cache (identity.session_store): a signed-in
+# request needs no session query. A cached copy lives at most SESSION_CACHE_SECONDS.
+SESSION_ENGINE = "identity.session_store"
+SESSION_CACHE_ALIAS = "shared"
+SESSION_CACHE_SECONDS = env.get_int("SESSION_CACHE_SECONDS", 60)
+# The signed-in person's account row, read through the shared cache for as long (identity.backend);
+# dropped whenever the account is saved or deleted.
+AUTH_USER_CACHE_SECONDS = env.get_int("AUTH_USER_CACHE_SECONDS", 60)
 # A portal session never outlives the SSO session behind it (Keycloak: 30 idle minutes, 10 hours at
 # most; identity.bootstrap), and is re-checked against Keycloak every SSO_REVALIDATE_SECONDS.
 SSO_SESSION_MAX_SECONDS = 10 * 60 * 60

@@ -83,14 +83,14 @@ WITH q AS (
     FROM chatbot_entry e JOIN cand ON cand.id = e.id JOIN valid ON valid.id = e.id, q, fb
 ), scored AS (
     -- The fusion: the better cosine rescaled from its band, ts_rank (unbounded) saturated, trigrams as they are.
-    -- Whether each candidate is the best of all candidates by the phrasing cosine and by the passage cosine
-    -- (window over every candidate, before the LIMIT) feeds the confidence.
+    -- Whether each candidate is the best of all candidates (before the LIMIT) by the phrasing cosine and by
+    -- the passage cosine feeds the confidence. (A window over the candidates cost about 5 ms more at p50.)
     SELECT s.*,
            %(w_dense)s * least(1, greatest(0, (greatest(s.dense_q, s.dense_p - %(p_shift)s) - %(floor)s) / %(band)s))
            + %(w_fts)s * s.fts / (s.fts + %(fts_half)s)
            + %(w_trgm)s * s.trgm AS score,
-           s.dense_q >= max(s.dense_q) OVER () AND s.dense_p >= max(s.dense_p) OVER () AS dense_best
-    FROM signals s
+           s.dense_q >= b.q AND s.dense_p >= b.p AS dense_best
+    FROM signals s, (SELECT max(dense_q) AS q, max(dense_p) AS p FROM signals) b
 )
 SELECT s.id, s.score, s.fts, s.trgm, s.dense_q, s.dense_p, s.dense_best, {entry_columns}
 FROM scored s JOIN chatbot_entry e ON e.id = s.id

@@ -10,7 +10,9 @@ import time
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from keycloak.exceptions import KeycloakDeleteError
 
 from identity.bootstrap import (
@@ -137,6 +139,31 @@ def test_a_service_account_acts_for_its_own_town_only(towns, service_account):
     assert at_home.json()["caller"] == {"principal": f"service-account:town-{siegelsbach.slug}-api",
                                         "kind": "service_account", "roles": ["town_staff"]}
     assert get(schluesselfeld, token).status_code == 403
+
+
+def test_a_service_account_request_costs_no_query(towns, service_account):
+    siegelsbach, _ = towns
+    token = service_account(siegelsbach)
+    assert get(siegelsbach, token).status_code == 200  # signing keys fetched, the token's claims kept
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            assert get(siegelsbach, token).status_code == 200
+        assert [query["sql"] for query in captured.captured_queries] == []
+
+
+def test_a_persons_token_is_synchronised_once_then_costs_the_membership_query(towns, person):
+    siegelsbach, _ = towns
+    token = person("api-emil", ["town_staff"], siegelsbach)
+    with CaptureQueriesContext(connection) as first:
+        assert get(siegelsbach, token).status_code == 200
+    assert any(query["sql"].startswith("UPDATE") for query in first.captured_queries)  # the account synchronised
+    assert get(siegelsbach, token).status_code == 200  # the saved account is read once more, then cached
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            response = get(siegelsbach, token)
+        assert response.json()["caller"]["roles"] == ["town_staff"]
+        sqls = [query["sql"] for query in captured.captured_queries]
+        assert len(sqls) == 2 and sqls[0].startswith("SET search_path") and "tenants_membership" in sqls[1], sqls
 
 
 @pytest.mark.parametrize(("forge", "reason"), [
