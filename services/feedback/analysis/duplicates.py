@@ -41,15 +41,19 @@ def groups(embeddings: np.ndarray, normalised_texts: list[str], *, threshold: fl
         else:
             seen[text] = i
     if n > 1:
+        from threadpoolctl import threadpool_limits
+
         x = np.asarray(embeddings, dtype=np.float32)
         x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
-        for start in range(0, n, BLOCK):
-            sims = x[start:start + BLOCK] @ x.T
-            rows, cols = np.nonzero(sims >= threshold)
-            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-                i = start + r
-                if c > i:
-                    union(i, c)
+        # One BLAS thread: a second one waits for a core shared with the worker's other jobs.
+        with threadpool_limits(limits=1):
+            for start in range(0, n, BLOCK):
+                # Each pair once: a block against itself and the rows after it (half the products).
+                sims = x[start:start + BLOCK] @ x[start:].T
+                rows, cols = np.nonzero(sims >= threshold)
+                for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                    if c > r:
+                        union(start + r, start + c)
     out: dict[int, list[int]] = {}
     for i in range(n):
         out.setdefault(_find(parent, i), []).append(i)

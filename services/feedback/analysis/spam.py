@@ -9,7 +9,6 @@ import re
 
 URL = re.compile(r"(https?://|www\.)\S+", re.IGNORECASE)
 REPEAT = re.compile(r"(.)\1{7,}")
-LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 # Advertising and scam vocabulary seen in web-form spam, German and English.
 SPAM_WORDS = re.compile(
     r"\b(casino|viagra|cialis|crypto|bitcoin|forex|loan|kredit ohne schufa|seo|backlinks?|porn|sex|"
@@ -23,7 +22,7 @@ def reason(text: str) -> str:
     stripped = text.strip()
     if not stripped:
         return "empty"
-    letters = len(LETTERS.findall(stripped))
+    letters = sum(map(str.isalpha, stripped))
     if letters < 3:
         return "no words"
     if len(URL.findall(stripped)) >= 2:
@@ -35,6 +34,6 @@ def reason(text: str) -> str:
     words = stripped.split()
     if len(words) >= 6 and len(set(w.lower() for w in words)) <= len(words) / 4:
         return "repeated words"
-    if letters >= 30 and sum(c.isupper() for c in stripped) / letters > 0.8:
+    if letters >= 30 and sum(map(str.isupper, stripped)) / letters > 0.8:
         return "shouting"
     return ""

@@ -134,7 +134,17 @@ def cluster(embeddings: np.ndarray, docs: list[str], *, k: int | None = None,
     """Group contributions into topics.
 
     ``anchors``: {key: indexes of the contributions a person placed in that topic}; each continues.
+    Runs on one thread: scikit-learn's OpenMP threads in k-means spin while they wait for a core, and on
+    cores shared with the worker's other jobs two threads took twice the CPU time of one for the same
+    result (bench/README.md).
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _cluster(embeddings, docs, k=k, anchors=anchors, other_margin=other_margin, progress=progress)
+
+
+def _cluster(embeddings, docs, *, k, anchors, other_margin, progress) -> Clustering:
     x = features(embeddings, docs)
     n = len(x)
     if n == 0:
