@@ -193,32 +193,13 @@ class Matcher:
 
     def match_metric(self, x, y, heading, tolerance_m: float) -> Found:
         """The best segment for each point in EPSG:25832 metres (index into ``self.lines`` or -1)."""
-        n = len(x)
-        found = Found.empty(n)
+        found = Found.empty(len(x))
         found.x, found.y = x, y
-        size, keys, edges = self._grid(tolerance_m)
-        cell = _cell_key(np.floor(x / size).astype(np.int64), np.floor(y / size).astype(np.int64))
-        lo, hi = np.searchsorted(keys, cell, side="left"), np.searchsorted(keys, cell, side="right")
-        count = hi - lo
-        point = np.repeat(np.arange(n), count)
+        point, edge, t, distance = self._near_edges(x, y, tolerance_m)
         if len(point) == 0:
             return found
-        edge = edges[np.arange(len(point)) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)]
-        # Nearest point on each candidate edge.
-        ax, ay, ux, uy = self.ax[edge], self.ay[edge], self.ux[edge], self.uy[edge]
-        t = np.clip((x[point] - ax) * ux + (y[point] - ay) * uy, 0.0, self.edge_length[edge])
-        qx, qy = ax + t * ux, ay + t * uy
-        distance = np.hypot(x[point] - qx, y[point] - qy)
-        near = distance <= tolerance_m
-        point, edge, t, qx, qy, distance = point[near], edge[near], t[near], qx[near], qy[near], distance[near]
-        cost = distance.copy()
-        along = heading[point]
-        known = ~np.isnan(along)
-        if known.any():
-            # Angle between the heading and the road, either direction: 0 (along) .. 90 (across).
-            bearing = np.degrees(np.arctan2(self.ux[edge[known]], self.uy[edge[known]]))
-            diff = np.abs((along[known] - bearing + 90.0) % 180.0 - 90.0)
-            cost[known] += HEADING_PENALTY_M * np.sin(np.radians(diff))
+        qx, qy = self.ax[edge] + t * self.ux[edge], self.ay[edge] + t * self.uy[edge]
+        cost = distance + self._heading_penalty(heading[point], edge)
         # A segment is as near as its nearest edge; the point takes the cheapest segment.
         order = np.lexsort((cost, point))
         first = np.ones(len(order), dtype=bool)
@@ -309,19 +290,9 @@ class Matcher:
         cost = np.full((n, k), np.inf)
         distance = np.full((n, k), np.nan)
         nearest = np.full((n, k), -1, dtype=np.int64)
-        size, keys, edges = self._grid(tolerance_m)
-        cell = _cell_key(np.floor(x / size).astype(np.int64), np.floor(y / size).astype(np.int64))
-        lo, hi = np.searchsorted(keys, cell, side="left"), np.searchsorted(keys, cell, side="right")
-        count = hi - lo
-        point = np.repeat(np.arange(n), count)
+        point, edge, _, gap = self._near_edges(x, y, tolerance_m)
         if len(point) == 0:
             return segment, cost, distance, nearest
-        edge = edges[np.arange(len(point)) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)]
-        ax, ay, ux, uy = self.ax[edge], self.ay[edge], self.ux[edge], self.uy[edge]
-        t = np.clip((x[point] - ax) * ux + (y[point] - ay) * uy, 0.0, self.edge_length[edge])
-        gap = np.hypot(x[point] - ax - t * ux, y[point] - ay - t * uy)
-        near = gap <= tolerance_m
-        point, edge, gap = point[near], edge[near], gap[near]
         price = gap + self._heading_penalty(heading[point], edge)
         owner = self.edge_segment[edge]
         # The pairs come by point and, within a point, by edge (so by segment): the cheapest edge of each
@@ -354,6 +325,21 @@ class Matcher:
         found.along[where] = self.edge_start[edge] + t
         found.ux[where], found.uy[where] = ux, uy
         return found
+
+    def _near_edges(self, x, y, tolerance_m: float):
+        """Every (point, edge) pair within the tolerance, ordered by point and edge: the point's index, the
+        edge's, the position of the edge's nearest point along the edge, and the distance to it."""
+        size, keys, edges = self._grid(tolerance_m)
+        cell = _cell_key(np.floor(x / size).astype(np.int64), np.floor(y / size).astype(np.int64))
+        lo, hi = np.searchsorted(keys, cell, side="left"), np.searchsorted(keys, cell, side="right")
+        count = hi - lo
+        point = np.repeat(np.arange(len(x)), count)
+        edge = edges[np.arange(len(point)) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)]
+        ax, ay, ux, uy = self.ax[edge], self.ay[edge], self.ux[edge], self.uy[edge]
+        t = np.clip((x[point] - ax) * ux + (y[point] - ay) * uy, 0.0, self.edge_length[edge])
+        gap = np.hypot(x[point] - ax - t * ux, y[point] - ay - t * uy)
+        near = gap <= tolerance_m
+        return point[near], edge[near], t[near], gap[near]
 
     def _heading_penalty(self, along, edge):
         penalty = np.zeros(len(edge))
