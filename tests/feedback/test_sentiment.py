@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from services.feedback import embedding
 from services.feedback.analysis import sentiment
 
 
@@ -10,7 +11,7 @@ def test_shipped_seed_vectors_belong_to_the_seed_sentences():
     texts, labels = sentiment.seed_texts()
     with np.load(sentiment.SEED_VECTORS) as stored:
         assert str(stored["key"]) == sentiment.seed_key(texts)
-        assert stored["vectors"].shape == (len(texts), 384)
+        assert stored["vectors"].shape == (len(texts), embedding.TOPIC_DIM)
     assert len(set(labels)) == 3
 
 

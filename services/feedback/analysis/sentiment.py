@@ -2,15 +2,17 @@
 
 No German sentiment model can be shipped here (none runs offline with a licence that allows it;
 GermEval is for non-commercial research only). The suggestion therefore comes from a logistic
-regression over the e5 embeddings, trained when the analysis runs on
+regression over the contributions' vectors (``services.feedback.embedding``), trained when the analysis
+runs on
 - the German seed sentences written for this project (``seeds_de``), and
 - the sentiments the town's staff confirmed or corrected in earlier reviews, weighted higher,
 so every correction improves the next run for that town. Fitting takes well under a second; the
 seeds' embeddings ship beside the seeds (``seed_vectors.npz``) so no run spends the model on them.
 
 Polar words with negation (the German polarity lexicon of textblob-de) were tried as a second signal
-and left out: in cross-validation on the seed sentences they did not add to the embedding
-(bench/README.md).
+and left out: in cross-validation on the seed sentences they did not add to the embedding. Over e5
+vectors instead of the contribution's one vector the seeds gave a somewhat better suggestion, at twenty
+times the import's cost (bench/README.md).
 """
 
 from __future__ import annotations
@@ -73,15 +75,15 @@ def seed_texts() -> tuple[list[str], tuple[str, ...]]:
 def seed_key(texts: list[str]) -> str:
     from services.feedback import embedding
 
-    return hashlib.sha256("\x1e".join([f"e5-small|{embedding.PASSAGE_CHARS}", *texts]).encode()).hexdigest()
+    return hashlib.sha256("\x1e".join([f"use-m3|{embedding.TOPIC_CHARS}", *texts]).encode()).hexdigest()
 
 
 def write_seed_vectors() -> Path:
     """Embed the seed sentences and store them beside this module (after the seeds changed)."""
-    from services.feedback.embedding import embed_passages
+    from services.feedback.embedding import embed_topic_vectors
 
     texts, _ = seed_texts()
-    vectors = np.asarray(embed_passages(texts), dtype=np.float32)
+    vectors = np.asarray(embed_topic_vectors(texts), dtype=np.float32)
     np.savez_compressed(SEED_VECTORS, key=np.array(seed_key(texts)), vectors=vectors.astype(np.float16))
     return SEED_VECTORS
 
@@ -95,16 +97,21 @@ def seed_embeddings() -> tuple[np.ndarray, tuple[str, ...]]:
                 return stored["vectors"].astype(np.float32), labels
     logger.warning("The stored seed vectors do not match the seed sentences; embedding them in this process "
                    "(run: python -m services.feedback.analysis.sentiment).")
-    from services.feedback.embedding import embed_passages
+    from services.feedback.embedding import embed_topic_vectors
 
-    return np.asarray(embed_passages(texts), dtype=np.float32), labels
+    return np.asarray(embed_topic_vectors(texts), dtype=np.float32), labels
 
 
 def train(town_embeddings=None, town_labels=None) -> SentimentModel:
     """A classifier from the seeds plus the town's confirmed sentiments (embeddings, labels)."""
+    seeds, seed_labels = seed_embeddings()
+    return train_on(seeds, list(seed_labels), town_embeddings, town_labels)
+
+
+def train_on(seeds: np.ndarray, seed_labels: list[str], town_embeddings=None, town_labels=None) -> SentimentModel:
+    """The classifier from the given example vectors (the benchmark compares encoders with it)."""
     from sklearn.linear_model import LogisticRegression
 
-    seeds, seed_labels = seed_embeddings()
     x, y, w = [unit(seeds)], list(seed_labels), [np.ones(len(seeds))]
     extra = 0
     if town_embeddings is not None and len(town_embeddings):
