@@ -198,10 +198,11 @@ def _edited(texts: list[str]) -> list[str]:
     return out
 
 
-def bench_duplicates(base: dict) -> None:
+def bench_duplicates(base: dict, count: int = 300) -> None:
     seed_texts, _ = sentiment.seed_texts()
     print("\n   Near-duplicates: edited copies found / different texts above the threshold")
-    for name, texts in (("seed sentences", seed_texts), ("Bonn, first 300", base["texts"][:300])):
+    for name, texts in (("seed sentences", seed_texts[::max(1, len(seed_texts) // count)][:count]),
+                        (f"Bonn, first {count}", base["texts"][:count])):
         copies = _edited(texts)
         for encoder, topic, threshold in (("service: USE", True, duplicates.THRESHOLD), ("before: e5", False, 0.95)):
             a = sentiment.unit(embed_cached(f"dup-{name[:4]}{len(texts)}", texts, topic=topic))
@@ -360,7 +361,7 @@ def main() -> None:
     base = bench_topics(args.sample, with_e5=not args.skip_e5_topics)
     if not args.skip_sentiment:
         bench_sentiment(args.sentiment_sample)
-        bench_duplicates(base)
+        bench_duplicates(base, min(args.sample or 300, 300))
     if not args.skip_speed:
         bench_speed(base, e5_profile=not args.skip_e5_profile)
 
