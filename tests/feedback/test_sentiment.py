@@ -18,11 +18,12 @@ def test_shipped_seed_vectors_belong_to_the_seed_sentences():
 def test_the_model_follows_the_towns_decisions():
     """A town whose staff call a kind of text negative gets that suggestion for similar texts."""
     seeds, _ = sentiment.seed_embeddings()
-    _, labels = sentiment.seed_texts()
+    texts, labels = sentiment.seed_texts()
     plain = sentiment.train()
     neutral = [i for i, label in enumerate(labels) if label == sentiment.NEUTRAL][:40]
-    decided = sentiment.train(seeds[neutral], [sentiment.NEGATIVE] * len(neutral))
-    before, _ = plain.predict(seeds[neutral])
-    after, _ = decided.predict(seeds[neutral])
+    chosen = [texts[i] for i in neutral]
+    decided = sentiment.train(seeds[neutral], [sentiment.NEGATIVE] * len(neutral), chosen)
+    before, _ = plain.predict(seeds[neutral], chosen)
+    after, _ = decided.predict(seeds[neutral], chosen)
     assert after.count(sentiment.NEGATIVE) > before.count(sentiment.NEGATIVE)
     assert decided.town_examples == len(neutral) and plain.town_examples == 0

@@ -22,6 +22,7 @@ from core.tasks import registered_task
 from services.feedback import embedding
 from services.feedback.actions.importing import embed_missing
 from services.feedback.analysis import duplicates, sentiment, spam, topics
+from services.feedback.analysis import text as textlib
 from services.feedback.models import AnalysisRun, Contribution, Project, Topic, UsageRecord
 from services.feedback.service import CONTRIBUTION_ANALYSED, DESCRIPTOR
 
@@ -133,10 +134,11 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
 
     progress(65, _("suggesting sentiments"), force=True)
     decided_rows = list(Contribution.objects.exclude(sentiment_decided="").exclude(topic_vector__isnull=True)
-                        .values_list("topic_vector", "sentiment_decided"))
+                        .values_list("topic_vector", "sentiment_decided", "title", "text"))
     model = sentiment.train(np.asarray([r[0] for r in decided_rows], dtype=np.float32).reshape(len(decided_rows), -1)
-                            if decided_rows else None, [r[1] for r in decided_rows])
-    labels, confidence = model.predict(emb)
+                            if decided_rows else None, [r[1] for r in decided_rows],
+                            [textlib.contribution_text(r[2], r[3]) for r in decided_rows])
+    labels, confidence = model.predict(emb, [textlib.contribution_text(r[5], r[4]) for r in rows])
 
     progress(85, _("saving the suggestions"), force=True)
     previous = {pk: set(Contribution.objects.filter(topic_suggested_id=pk).values_list("pk", flat=True))
@@ -199,7 +201,7 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
             "features": f"USE + {topics.LSA_WEIGHT:g} × LSA({topics.LSA_DIMENSIONS}) of TF-IDF lemmas",
             "keywords": "class-based TF-IDF over German lemmas (simplemma)",
             "duplicate_threshold": duplicates.THRESHOLD, "campaign_size": duplicates.CAMPAIGN_SIZE,
-            "sentiment": "logistic regression over embeddings of seed sentences + town decisions",
+            "sentiment": "logistic regression over the vectors and character n-grams of seed sentences + town decisions",
             "sentiment_seed_sentences": model.seeds, "sentiment_town_examples": model.town_examples,
             "anchored_topics": len(anchors),
         }
