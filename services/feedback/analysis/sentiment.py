@@ -10,9 +10,10 @@ so every correction improves the next run for that town. Fitting takes well unde
 seeds' embeddings ship beside the seeds (``seed_vectors.npz``) so no run spends the model on them.
 
 Beside the vector the classifier reads the text's character n-grams (``NGRAM_WEIGHT``). Polar words
-with negation (the German polarity lexicon of textblob-de) were tried as a second signal and left out: in cross-validation on the seed sentences they did not add to the embedding. Over e5
-vectors instead of the contribution's one vector the seeds gave a somewhat better suggestion, at twenty
-times the import's cost (bench/README.md).
+with negation (the German polarity lexicon of textblob-de) were tried as a second signal and left out:
+in cross-validation on the seed sentences they did not add to the embedding. Over e5 vectors instead of
+the contribution's one vector the seeds gave a somewhat better suggestion, at twenty times the import's
+cost (bench/README.md).
 """
 
 from __future__ import annotations
