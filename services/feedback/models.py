@@ -12,7 +12,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from pgvector.django import VectorField
 
-EMBEDDING_DIM = 384
 TOPIC_VECTOR_DIM = 512
 
 
@@ -81,11 +80,10 @@ class Contribution(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.IMPORT)
     contact_email = models.EmailField(blank=True)  # only with the citizen's consent
     contact_consent = models.BooleanField(default=False)
-    # Computed once at import: lemmas for keywords, the e5 vector for sentiment and duplicates, the USE
-    # vector for topics.
+    # Computed once at import: lemmas for keywords, one multilingual vector (USE) for topics, sentiment and
+    # near-duplicates.
     lemmas = models.TextField(default="", editable=False)
     normalised = models.TextField(default="", editable=False)
-    embedding = VectorField(dimensions=EMBEDDING_DIM, null=True, editable=False)
     topic_vector = VectorField(dimensions=TOPIC_VECTOR_DIM, null=True, editable=False)
 
     topic_suggested = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

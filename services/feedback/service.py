@@ -38,10 +38,9 @@ DESCRIPTOR = ServiceDescriptor(
         "purpose": _("Helping staff read and sort the contributions of citizen participation processes."),
         "legal_basis": _("Art. 6(1)(e) GDPR in conjunction with the legal basis of the participation process; "
                          "contact data only with consent (Art. 6(1)(a) GDPR)."),
-        "how_it_works": _("Two multilingual language models, run on the platform's own servers, turn each "
-                          "contribution into vectors (multilingual-e5-small for sentiment and duplicates, "
-                          "Universal Sentence Encoder multilingual for topics). k-means clustering groups them into "
-                          "topics (the number chosen by the silhouette unless staff fix it); keywords come from "
+        "how_it_works": _("A multilingual language model (Universal Sentence Encoder multilingual), run on the "
+                          "platform's own servers, turns each contribution into a vector. k-means clustering "
+                          "groups the vectors into topics (the number chosen by the silhouette unless staff fix it); keywords come from "
                           "German lemmas (class-based TF-IDF); unclear contributions go to 'Other'. A logistic "
                           "regression trained on German example sentences written for the platform and on the "
                           "town's own confirmed decisions suggests positive, negative or neutral. Near-identical "

@@ -20,7 +20,7 @@ def analyse_project(run_id: int) -> dict:
 
 @town_task(name="feedback.embed_contributions")
 def embed_contributions(project_id: int) -> int:
-    """The e5 vectors of a project's newly imported contributions (an analysis embeds any still missing)."""
+    """The vectors of a project's newly imported contributions (an analysis embeds any still missing)."""
     from services.feedback.actions.importing import embed_missing
     from services.feedback.models import Project
 

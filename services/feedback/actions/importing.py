@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from core.tasks import registered_task
 from core.uploads import cell_text
 from services.feedback import conf, formats
 from services.feedback.analysis import text as textlib
-from services.feedback.embedding import embed_passages, embed_topic_vectors
+from services.feedback.embedding import embed_topic_vectors
 from services.feedback.models import Contribution, Project
 
 KNOWN = {"id", "title", "text", "created_at", "lat", "lon"}
@@ -117,31 +116,27 @@ def parse_row(row: dict) -> dict:
     return {"external_id": external_id, "title": title, "text": body or title, "metadata": metadata, **values}
 
 
-def prepare(contributions: list[Contribution], *, embed: bool = True, e5: bool = True) -> None:
-    """Lemmas, normalised text and (with ``embed``) the topic vector and (with ``e5`` too) the e5 vector:
-    once per contribution text.
+def prepare(contributions: list[Contribution], *, embed: bool = True) -> None:
+    """Lemmas, normalised text and (with ``embed``) the contribution's vector, once per contribution text.
 
-    The e5 model is almost all of an import's time (0.14–0.25 s of CPU per 400-character passage, the
-    topic vector about 13 ms); copies of one text (campaigns) are embedded once.
+    The vector is most of an import's time (about 13 ms of CPU per contribution); copies of one text
+    (campaigns) are embedded once.
     """
     joined = [textlib.contribution_text(c.title, c.text) for c in contributions]
     for contribution, text in zip(contributions, joined, strict=True):
         contribution.lemmas = textlib.lemmas(text)
         contribution.normalised = textlib.normalised(text)
         if not embed:
-            contribution.embedding = None
             contribution.topic_vector = None
     if embed and joined:
         distinct = list(dict.fromkeys(joined))
-        vectors = dict(zip(distinct, embed_passages(distinct), strict=True)) if e5 else {}
         topic_vectors = dict(zip(distinct, embed_topic_vectors(distinct), strict=True))
         for contribution, text in zip(contributions, joined, strict=True):
-            contribution.embedding = vectors.get(text)
             contribution.topic_vector = topic_vectors[text]
 
 
 def _unembedded(project: Project):
-    return project.contributions.filter(Q(embedding__isnull=True) | Q(topic_vector__isnull=True))
+    return project.contributions.filter(topic_vector__isnull=True)
 
 
 def embed_missing(project: Project, *, batch: int = 256, progress=None) -> int:
@@ -153,20 +148,19 @@ def embed_missing(project: Project, *, batch: int = 256, progress=None) -> int:
         if not chunk:
             return done
         prepare(chunk)
-        Contribution.objects.bulk_update(chunk, ["lemmas", "normalised", "embedding", "topic_vector"], batch_size=500)
+        Contribution.objects.bulk_update(chunk, ["lemmas", "normalised", "topic_vector"], batch_size=500)
         done += len(chunk)
         if progress:
             progress(done, total)
 
 
 @transaction.atomic
-def import_contributions(project: Project, raw_rows: list[dict], *, actor, town, embed: bool = True,
-                         e5: bool = True) -> ImportReport:
+def import_contributions(project: Project, raw_rows: list[dict], *, actor, town,
+                         embed: bool = True) -> ImportReport:
     """Create or update contributions by their file id; if any row fails nothing is written.
 
-    ``embed=False`` stores the rows without their e5 vectors and has a worker compute them after the
-    commit (``feedback.embed_contributions``): a web request must not wait minutes for the model.
-    ``e5=False`` computes the cheap topic vectors now and leaves only the e5 vectors to that job.
+    ``embed=False`` stores the rows without their vectors and has a worker compute them after the
+    commit (``feedback.embed_contributions``): a web request does not wait for the model.
     """
     report = ImportReport()
     parsed: list[dict] = []
@@ -201,14 +195,14 @@ def import_contributions(project: Project, raw_rows: list[dict], *, actor, town,
         for key, value in data.items():
             setattr(current, key, value)
         changed.append(current)
-    prepare(fresh + changed, embed=embed, e5=e5)
+    prepare(fresh + changed, embed=embed)
     Contribution.objects.bulk_create(fresh, batch_size=500)
     Contribution.objects.bulk_update(changed, ["title", "text", "submitted_at", "lat", "lon", "metadata", "lemmas",
-                                               "normalised", "embedding", "topic_vector"], batch_size=500)
+                                               "normalised", "topic_vector"], batch_size=500)
     report.created, report.updated = len(fresh), len(changed)
     log_action("feedback.contributions.imported", actor=actor, town=town, project=project.slug,
                created=report.created, updated=report.updated, unchanged=report.unchanged)
-    if not (embed and e5) and (fresh or changed):
+    if not embed and (fresh or changed):
         transaction.on_commit(lambda: registered_task("feedback.embed_contributions").delay(project.pk))
     return report
 

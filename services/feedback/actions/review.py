@@ -91,10 +91,10 @@ def split_topic(topic: Topic, *, actor, town, parts: int = 2) -> list[Topic]:
     """Divide a topic into ``parts`` by clustering its members' embeddings; people name the parts."""
     from services.feedback.analysis.topics import cluster
 
-    members = [c for c in _members(topic).order_by("pk") if c.embedding is not None]
+    members = [c for c in _members(topic).order_by("pk") if c.topic_vector is not None]
     if len(members) < parts * 2:
         raise ValidationError(_("This topic has too few contributions to split."))
-    result = cluster(np.asarray([c.embedding for c in members], dtype=np.float32), [c.lemmas for c in members],
+    result = cluster(np.asarray([c.topic_vector for c in members], dtype=np.float32), [c.lemmas for c in members],
                      k=parts, other_margin=-1)
     created = []
     for number, part in enumerate(result.topics, start=1):

@@ -1,4 +1,4 @@
-"""Topic clustering over the contributions' e5 embeddings, keywords by class-based TF-IDF over lemmas.
+"""Topic clustering over the contributions' vectors (USE multilingual), keywords by class-based TF-IDF over lemmas.
 
 Why k-means on embeddings: on German participation texts the multilingual sentence
 embeddings separate subjects that share few words ("Poller" / "Hindernis") better than
@@ -55,16 +55,16 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 
 def features(embeddings: np.ndarray, docs: list[str]) -> np.ndarray:
-    """The e5 vector beside a latent-semantic (LSA) vector of the lemmas, each normalised.
+    """The contribution's vector beside a latent-semantic (LSA) vector of the lemmas, each normalised.
 
-    e5 knows what words mean; the LSA part knows the vocabulary of this very process (street names,
+    The encoder knows what words mean; the LSA part knows the vocabulary of this very process (street names,
     local terms) that a general model weighs lightly. Both unit length and equally weighted: no weight
     is tuned on any file (bench/README.md).
     """
     x = _normalise(np.asarray(embeddings, dtype=np.float32))
     n = len(x)
     if n < LSA_MIN_CONTRIBUTIONS or not any(docs):
-        return x  # a few dozen texts give no stable word statistics: e5 alone
+        return x  # a few dozen texts give no stable word statistics: the vector alone
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
 

@@ -17,10 +17,6 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--town", required=True, metavar="AGS", help="the town's 8-digit AGS")
         parser.add_argument("--project", required=True, metavar="SLUG", help="the project's short name")
-        parser.add_argument("--e5-later", action="store_true",
-                            help="leave the e5 vectors (sentiment, duplicates; about 0.2 s of CPU each) to the worker "
-                                 "job after the commit instead of computing them here; the next analysis computes "
-                                 "any still missing")
         parser.add_argument("file", type=Path)
 
     def handle(self, *args, **o):
@@ -36,7 +32,7 @@ class Command(BaseCommand):
         with schema_context(town.schema_name):
             with transaction.atomic():
                 project, created = get_or_create_project(o["project"], actor=actor, town=town)
-                report = import_contributions(project, rows, actor=actor, town=town, e5=not o["e5_later"])
+                report = import_contributions(project, rows, actor=actor, town=town)
                 if not report.ok:
                     transaction.set_rollback(True)  # not even the project stays
         if not report.ok:
