@@ -139,6 +139,7 @@ class Phrasing(models.Model):
     class Origin(models.TextChoices):
         KNOWLEDGE_BASE = "kb", _("knowledge base")
         CITIZEN = "citizen", _("a citizen's question, added by staff")
+        MERGED = "merged", _("from an entry merged into this one")
 
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="phrasings")
     text = models.TextField()

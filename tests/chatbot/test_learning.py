@@ -6,6 +6,7 @@ from django_tenants.utils import schema_context
 
 from core.audit.models import AuditEntry
 from services.chatbot.actions.knowledge import import_entries
+from services.chatbot.actions.learning import merge_entries
 from services.chatbot.models import DailyStat, Entry, EntryAlias, Message, Phrasing, SuggestedQuestion
 from tests.conftest import host_client
 
@@ -118,3 +119,43 @@ def test_similar_entries_are_flagged_and_one_merge_keeps_both_ids(town_faq, memb
     with schema_context(town_faq.schema_name):
         assert Phrasing.objects.get(text="Ausweis weg, was nun?").entry.external_id == "perso"
     assert AuditEntry.objects.filter(action="chatbot.kb.entries_merged", town=town_faq).exists()
+
+
+def test_a_new_import_keeps_what_staff_added_and_the_editor_decides_over_all_variants(town_faq, member_factory):
+    staff = host_client(town_faq.host, member_factory(town_faq))
+    wording = "Mein Perso ist weg, was tun?"
+    assert staff.post("/chatbot/variants/add/", {"question": wording, "external_id": "perso"}).status_code == 302
+    twin = {"id": "perso-2", "question": "Personalausweis neu beantragen", "answer": "Im Bürgerbüro.",
+            "variants": "Neuer Perso"}
+    with schema_context(town_faq.schema_name):
+        import_entries([twin], actor="pytest", town=town_faq)
+        merge_entries(Entry.objects.get(external_id="perso"), Entry.objects.get(external_id="perso-2"),
+                      actor="pytest", town=town_faq)
+        before = {p.text: (p.pk, p.origin) for p in Phrasing.objects.filter(entry__external_id="perso")}
+        assert before[wording][1] == Phrasing.Origin.CITIZEN
+        assert before["Neuer Perso"][1] == before["Personalausweis neu beantragen"][1] == Phrasing.Origin.MERGED
+
+        # The town imports its file again: a changed answer, one variant dropped from the file, one new.
+        perso = {**TOWN_FAQ[0], "answer": "Im Bürgerbüro, Gebühr 37 Euro.",
+                 "variants": "Personalausweis verloren | Ausweis beantragen"}
+        report = import_entries([perso, twin], actor="pytest", town=town_faq)
+        assert report.ok and report.updated == 1 and report.merged == 1
+        after = {p.text: (p.pk, p.origin) for p in Phrasing.objects.filter(entry__external_id="perso")}
+        assert set(after) == {TOWN_FAQ[0]["question"], "Personalausweis verloren", "Ausweis beantragen", wording,
+                              "Neuer Perso", "Personalausweis neu beantragen"}
+        # What stayed is the same row: its origin and its embedding were kept.
+        for text in (wording, "Neuer Perso", "Personalausweis verloren", TOWN_FAQ[0]["question"]):
+            assert after[text] == before[text]
+        assert Phrasing.objects.get(text="Ausweis beantragen").embedding is not None
+        entry = Entry.objects.get(external_id="perso")
+
+    # The editor shows every variant, so one left out there is gone.
+    form = staff.get(f"/chatbot/entries/{entry.pk}/").content.decode()
+    assert wording in form and "Neuer Perso" in form
+    response = staff.post(f"/chatbot/entries/{entry.pk}/", {
+        "question": entry.question, "answer": "Im Bürgerbüro, Gebühr 37 Euro.",
+        "variants": f"Personalausweis verloren\n{wording}", "link": entry.link, "department": entry.department})
+    assert response.status_code == 302
+    with schema_context(town_faq.schema_name):
+        assert set(Entry.objects.get(external_id="perso").variants) == {"Personalausweis verloren", wording}
+        assert Phrasing.objects.get(text=wording).origin == Phrasing.Origin.CITIZEN

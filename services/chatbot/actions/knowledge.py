@@ -149,18 +149,37 @@ def _apply(entry: Entry, data: EntryData) -> bool:
     return changed
 
 
-def _set_phrasings(entry: Entry, data: EntryData, *, fresh: bool) -> bool:
-    wanted = [(data.question, True)] + [(v, False) for v in data.variants if v != data.question]
-    if not fresh:
-        current = [(p.text, p.is_primary) for p in entry.phrasings.all()]
-        if current == wanted:
-            return False
-        entry.phrasings.all().delete()
-    Phrasing.objects.bulk_create([Phrasing(entry=entry, text=t, is_primary=p) for t, p in wanted])
-    return True
+def _set_phrasings(entry: Entry, data: EntryData, *, fresh: bool, keep_added: bool) -> bool:
+    """Give the entry the data's question and variants; True if anything changed.
+
+    Phrasings that stay keep their row (their origin and their embedding). With ``keep_added`` (an import)
+    the phrasings the knowledge base's file never had stay too: citizens' questions staff added and those
+    of entries merged into this one. The editor shows every variant, so what it leaves out goes.
+    """
+    wanted = {data.question: True}
+    for variant in data.variants:
+        wanted.setdefault(variant, False)
+    kept: dict[str, Phrasing] = {}
+    gone: list[int] = []
+    for phrasing in ([] if fresh else entry.phrasings.all()):
+        if phrasing.text in wanted and phrasing.text not in kept:
+            kept[phrasing.text] = phrasing
+        elif not (keep_added and phrasing.origin != Phrasing.Origin.KNOWLEDGE_BASE and not phrasing.is_primary):
+            gone.append(phrasing.pk)
+    moved = [p for text, p in kept.items() if p.is_primary != wanted[text]]
+    for phrasing in moved:
+        phrasing.is_primary = wanted[phrasing.text]
+    new = [Phrasing(entry=entry, text=text, is_primary=primary) for text, primary in wanted.items()
+           if text not in kept]
+    if gone:
+        Phrasing.objects.filter(pk__in=gone).delete()
+    if moved:
+        Phrasing.objects.bulk_update(moved, ["is_primary"])
+    Phrasing.objects.bulk_create(new)
+    return bool(gone or moved or new)
 
 
-def _store(rows: list[EntryData], report: ImportReport) -> list[int]:
+def _store(rows: list[EntryData], report: ImportReport, *, keep_added: bool) -> list[int]:
     # The recycle bin too: a row with the id of a deleted entry brings that entry back with the row's content.
     existing = {e.external_id: e for e in Entry.all_objects.filter(external_id__in=[r.external_id for r in rows])
                 .prefetch_related("phrasings")}
@@ -176,7 +195,7 @@ def _store(rows: list[EntryData], report: ImportReport) -> list[int]:
         changed = _apply(entry, data) or fresh or restored
         if changed:
             entry.save()
-        changed = _set_phrasings(entry, data, fresh=fresh) or changed
+        changed = _set_phrasings(entry, data, fresh=fresh, keep_added=keep_added) or changed
         if fresh:
             report.created += 1
         elif changed:
@@ -247,7 +266,7 @@ def import_entries(raw_rows: list[dict], *, actor, town, import_id: str = "") ->
         return report
     aliases = set(EntryAlias.objects.filter(external_id__in=[data.external_id for data in parsed]).values_list("external_id", flat=True))
     report.merged = len(aliases)
-    touched = _store([data for data in parsed if data.external_id not in aliases], report)
+    touched = _store([data for data in parsed if data.external_id not in aliases], report, keep_added=True)
     indexing.reindex(touched)
     report.similar = Entry.objects.filter(pk__in=touched, similar_to__isnull=False,
                                           similarity_dismissed=False).count()
@@ -268,7 +287,7 @@ def save_entry(data: EntryData, *, actor, town, entry: Entry | None = None) -> E
         data.external_id = entry.external_id
     elif not data.external_id:
         data.external_id = new_external_id(data.question)
-    touched = _store([data], report)
+    touched = _store([data], report, keep_added=False)
     indexing.reindex(touched)
     saved = Entry.objects.get(external_id=data.external_id)
     log_action("chatbot.kb.entry_created" if report.created else "chatbot.kb.entry_updated", actor=actor,

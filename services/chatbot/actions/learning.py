@@ -150,8 +150,9 @@ def merge_entries(keep: Entry, other: Entry, *, actor, town) -> Entry:
         if normalise(phrasing.text) in known:
             continue
         known.add(normalise(phrasing.text))
-        # Re-pointed, not copied: the embedding computed for it stays valid.
-        Phrasing.objects.filter(pk=phrasing.pk).update(entry=keep, is_primary=False)
+        # Re-pointed, not copied: the embedding computed for it stays valid. A citizen's question stays one.
+        origin = Phrasing.Origin.CITIZEN if phrasing.origin == Phrasing.Origin.CITIZEN else Phrasing.Origin.MERGED
+        Phrasing.objects.filter(pk=phrasing.pk).update(entry=keep, is_primary=False, origin=origin)
     EntryAlias.objects.filter(entry=other).update(entry=keep)
     EntryAlias.objects.create(external_id=other.external_id, entry=keep)
     Message.objects.filter(entry=other).update(entry=keep)
