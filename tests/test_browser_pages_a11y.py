@@ -186,6 +186,9 @@ def test_service_pages_with_data_pass_axe(port, committed_town, django_user_mode
         assert Topic.objects.filter(project=project).count() >= 3
         review.rename_topic(Topic.objects.filter(project=project, is_other=False).first(), "Radwege",
                             actor="pytest", town=town)
+        # A person's decision, which the pages show before any suggestion: the map's table says it in words.
+        review.set_sentiment(Contribution.objects.get(project=project, external_id="r1"), "negative",
+                             actor="pytest", town=town)
         located = Contribution.objects.filter(project=project, lat__isnull=False).count()
         assert located >= 2
         import_network(osm_xml(), "mitte.osm", actor="pytest", town=town)
