@@ -20,6 +20,7 @@ MOVED = "Ich bin umgezogen. Wo melde ich meinen neuen Wohnsitz an?"
 def ask_in_widget(page, question: str):
     """The bot's reply to this question (a returning citizen sees the earlier conversation above it)."""
     widget = page.get_by_role("region", name="Fragen Sie uns")
+    page.locator(".kvb-chat[data-ready='1']").wait_for()  # the earlier conversation is on screen
     widget.get_by_label("Ihre Frage").fill(question)
     replies = widget.locator(".kvb-bot")
     before = replies.count()

@@ -195,9 +195,11 @@
   });
   function restore() {
     // A returning citizen sees the conversation again: their questions, the answers and the staff's replies.
-    if (!token) return;
+    // data-ready: the earlier conversation is on screen (or there is none).
+    function ready() { root.setAttribute("data-ready", "1"); }
+    if (!token) { ready(); return; }
     api("conversations/" + encodeURIComponent(token)).then(function (data) {
-      if (data._status !== 200) { token = null; return; }
+      if (data._status !== 200) { token = null; ready(); return; }
       (data.messages || []).forEach(function (m) {
         var item;
         if (m.kind === "question") item = add("you", T.you);
@@ -213,7 +215,8 @@
         if (m.kind === "answer") text.innerHTML = m.text; else text.textContent = m.text;
         item.appendChild(text);
       });
-    }).catch(function () {});
+      ready();
+    }).catch(ready);
   }
   // The widget's styles come from beside the script, not inline: a page's Content-Security-Policy
   // (the platform's own: style-src 'self') would block an inline <style>.
